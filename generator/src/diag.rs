@@ -1,0 +1,209 @@
+//! Findings about the user's files, each tied to a file, line and column.
+//!
+//! Herald reports *every* problem it finds in one run, so findings are
+//! collected as values and rendered at the end, rustc-style:
+//!
+//! ```text
+//! error: advisories/2024/x.md:5:1: unknown field `sevrity`
+//!   5 | sevrity: high
+//!     | ^^^^^^^
+//!   = help: did you mean `severity`?
+//! ```
+//!
+//! The first line is the `path:line:col: message` form that editors, CI
+//! annotations and `grep` understand.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A 1-based line and column (in characters) and a length to underline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+    pub len: usize,
+}
+
+impl Pos {
+    pub fn new(line: usize, col: usize, len: usize) -> Self {
+        Pos { line, col, len }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        })
+    }
+}
+
+/// One problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub level: Level,
+    pub path: PathBuf,
+    pub pos: Pos,
+    pub message: String,
+    pub help: Option<String>,
+    /// The offending source line, kept so the report needs no file access.
+    pub line_text: Option<String>,
+}
+
+impl Finding {
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        if self.pos.line == 0 {
+            writeln!(f, "{}: {path}: {}", self.level, self.message)?;
+        } else {
+            writeln!(
+                f,
+                "{}: {path}:{}:{}: {}",
+                self.level, self.pos.line, self.pos.col, self.message
+            )?;
+        }
+        let gutter = self.pos.line.to_string().len();
+        if let Some(text) = &self.line_text {
+            let text = text.replace('\t', " ");
+            writeln!(f, "  {} | {}", self.pos.line, text)?;
+            let pad = self.pos.col.saturating_sub(1);
+            let width = self.pos.len.max(1);
+            writeln!(
+                f,
+                "  {:gutter$} | {}{}",
+                "",
+                " ".repeat(pad),
+                "^".repeat(width)
+            )?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  {:gutter$} = help: {help}", "")?;
+        }
+        Ok(())
+    }
+}
+
+/// A file's text and its display path, able to make located findings.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+impl Source {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        Source {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    pub fn finding(&self, level: Level, pos: Pos, message: impl Into<String>) -> Finding {
+        let line_text = if pos.line == 0 {
+            None
+        } else {
+            self.text
+                .lines()
+                .nth(pos.line - 1)
+                .map(|l| l.trim_end_matches('\r').to_string())
+        };
+        // Clamp the underline to the line so a multi-line value stays readable.
+        let mut pos = pos;
+        if let Some(text) = &line_text {
+            let available = text
+                .chars()
+                .count()
+                .saturating_sub(pos.col.saturating_sub(1));
+            pos.len = pos.len.min(available.max(1));
+        }
+        Finding {
+            level,
+            path: self.path.clone(),
+            pos,
+            message: message.into(),
+            help: None,
+            line_text,
+        }
+    }
+
+    pub fn error(&self, pos: Pos, message: impl Into<String>) -> Finding {
+        self.finding(Level::Error, pos, message)
+    }
+
+    pub fn warning(&self, pos: Pos, message: impl Into<String>) -> Finding {
+        self.finding(Level::Warning, pos, message)
+    }
+}
+
+/// A finding about a whole file, with no line to point at.
+pub fn file_error(path: &Path, message: impl Into<String>) -> Finding {
+    Finding {
+        level: Level::Error,
+        path: path.to_path_buf(),
+        pos: Pos::default(),
+        message: message.into(),
+        help: None,
+        line_text: None,
+    }
+}
+
+/// Every finding of a run, in a stable order (path, then position).
+#[derive(Debug, Default, Clone)]
+pub struct Findings(pub Vec<Finding>);
+
+impl Findings {
+    pub fn push(&mut self, f: Finding) {
+        self.0.push(f);
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Finding>) {
+        self.0.extend(other);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Finding::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|f| f.is_error()).count()
+    }
+
+    pub fn sort(&mut self) {
+        self.0
+            .sort_by(|a, b| (&a.path, a.pos, &a.message).cmp(&(&b.path, b.pos, &b.message)));
+        self.0.dedup();
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Finding> {
+        self.0.iter()
+    }
+}
+
+/// The nearest of `candidates` to `word`, when it is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}

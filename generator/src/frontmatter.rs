@@ -1,0 +1,73 @@
+//! Splitting a Markdown file into its YAML front matter and its body.
+
+use crate::diag::{Finding, Pos, Source};
+use crate::yaml::{self, Node, Offset};
+
+pub struct Split<'t> {
+    pub front: Node,
+    pub body: &'t str,
+    /// The 1-based file line on which the body starts.
+    pub body_line: usize,
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end_matches(['\n', '\r', ' ', '\t']) == "---"
+}
+
+/// Split `source` into parsed front matter and body. The body may be empty;
+/// whether that is allowed is the caller's business.
+pub fn split(source: &Source) -> Result<Split<'_>, Finding> {
+    let text: &str = &source.text;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if !is_fence(first) {
+        return Err(source
+            .error(
+                Pos::new(1, 1, first.trim_end().len().max(1)),
+                "missing front matter",
+            )
+            .with_help(
+                "the file must start with a line `---`, then YAML fields, then another `---`",
+            ));
+    }
+    let mut offset = first.len();
+    let yaml_start = offset;
+    let mut line_no = 1;
+    for line in lines {
+        line_no += 1;
+        if is_fence(line) {
+            let yaml_text = &text[yaml_start..offset];
+            let front = yaml::parse(source, yaml_text, Offset { lines: 1 })?;
+            let body = &text[offset + line.len()..];
+            return Ok(Split {
+                front,
+                body,
+                body_line: line_no + 1,
+            });
+        }
+        offset += line.len();
+    }
+    Err(source
+        .error(Pos::new(1, 1, 3), "front matter is never closed")
+        .with_help("add a line `---` after the last field, before the Markdown body"))
+}
+
+/// Decode bytes as UTF-8, or say where the first invalid byte is.
+pub fn decode_utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = String::from_utf8_lossy(&bytes[..good]);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let lossy = String::from_utf8_lossy(bytes).into_owned();
+        let source = Source::new(path, lossy);
+        source
+            .error(
+                Pos::new(line, col, 1),
+                format!("file is not valid UTF-8 (byte 0x{:02x})", bytes[good]),
+            )
+            .with_help("save the file as UTF-8")
+    })
+}

@@ -1,0 +1,23 @@
+//! Herald: security advisories written once as Markdown, turned into the
+//! security site and every announcement text, and published in order.
+//!
+//! Data flows one way: files → `load` → the validated `model` → rendering
+//! (`site`, `feed`) → `build` writes it, behind the `embargo` wall.
+
+pub mod build;
+pub mod crosscheck;
+pub mod diag;
+pub mod embargo;
+pub mod feed;
+pub mod fields;
+pub mod frontmatter;
+pub mod links;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod site;
+pub mod theme;
+pub mod timeline;
+pub mod view;
+pub mod yaml;

@@ -1,0 +1,90 @@
+//! Every URL and identifier Herald derives, in one place, so that each
+//! channel points at the same thing.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::model::config::Config;
+use crate::model::{Advisory, Moment, PreAnnouncement, Slug};
+
+/// RFC 3986 unreserved characters stay; everything else is encoded, as
+/// Google Groups does for the `msgid` links in its footers.
+const MSGID: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn mail_domain(config: &Config) -> &str {
+    config
+        .team
+        .email
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d)
+}
+
+/// The `Message-ID` of an announcement mail, without angle brackets. It is
+/// fixed by the slug and the moment, so the link to the mail is known before
+/// the mail is sent.
+pub fn message_id(config: &Config, slug: &Slug, moment: &Moment) -> String {
+    format!(
+        "herald.{}.{}@{}",
+        slug,
+        moment.timestamp().as_second(),
+        mail_domain(config)
+    )
+}
+
+pub fn group_link(config: &Config, message_id: &str) -> String {
+    format!(
+        "https://groups.google.com/d/msgid/{}/{}",
+        config.channels.announcements_group,
+        utf8_percent_encode(message_id, MSGID)
+    )
+}
+
+/// Where the official, signed announcement of an advisory can be read.
+pub fn announcement_url(config: &Config, a: &Advisory) -> String {
+    a.announcement_url
+        .clone()
+        .unwrap_or_else(|| group_link(config, &message_id(config, &a.slug, &a.embargo)))
+}
+
+pub fn pre_announcement_url(config: &Config, p: &PreAnnouncement, public_at: &Moment) -> String {
+    group_link(config, &message_id(config, &p.slug, public_at))
+}
+
+/// The blog post's address, from the `channels.blog.path` pattern.
+pub fn blog_url(config: &Config, slug: &Slug, moment: &Moment) -> String {
+    let local = moment.timestamp().to_zoned(config.team.zone.clone());
+    let path = config
+        .channels
+        .blog_path
+        .replace("{year}", &format!("{:04}", local.year()))
+        .replace("{month}", &format!("{:02}", local.month()))
+        .replace("{day}", &format!("{:02}", local.day()))
+        .replace("{slug}", slug.as_str());
+    format!("{}{}", config.channels.blog_base_url, path)
+}
+
+pub fn advisory_page(config: &Config, slug: &Slug) -> String {
+    format!("{}advisories/{}/", config.site.base_url, slug)
+}
+
+pub fn pre_announcement_page(config: &Config, slug: &Slug) -> String {
+    format!("{}pre-announcements/{}/", config.site.base_url, slug)
+}
+
+pub fn cve_url(id: &str) -> String {
+    format!("https://www.cve.org/CVERecord?id={id}")
+}
+
+pub fn ghsa_url(id: &str) -> String {
+    format!("https://github.com/advisories/{id}")
+}
+
+pub fn cwe_url(id: &str) -> String {
+    format!(
+        "https://cwe.mitre.org/data/definitions/{}.html",
+        id.trim_start_matches("CWE-")
+    )
+}

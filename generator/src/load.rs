@@ -1,0 +1,433 @@
+//! Reading a Herald tree from disk into a validated `Project`.
+//!
+//! This is the only module of the build that reads files. Every problem in
+//! every file is collected; a project is returned only when there are none.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::diag::{file_error, Finding, Findings, Pos, Source};
+use crate::fields::Decoder;
+use crate::frontmatter;
+use crate::model::{
+    advisory, config, page, pre_announcement, Advisory, Config, Document, Page, Patch,
+    PreAnnouncement, Project, PublicKey, Slug, Theme,
+};
+use crate::theme;
+use crate::yaml::{self, Offset};
+
+pub const CONFIG_FILE: &str = "herald.yaml";
+
+/// A missing front-matter field is reported on the opening `---`.
+const FENCE: Pos = Pos {
+    line: 1,
+    col: 1,
+    len: 3,
+};
+
+/// One parsed file of `advisories/`.
+enum Entry {
+    Advisory(Document<Advisory>),
+    Pre(Document<PreAnnouncement>),
+}
+
+/// Load and validate everything under `root`. Warnings ride along with a
+/// successful load; any error fails it.
+pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
+    let mut findings = Findings::default();
+    let config = load_config(root, &mut findings);
+
+    let advisory_files = markdown_files(root, "advisories", &mut findings);
+    let page_files = markdown_files(root, "content", &mut findings);
+
+    let entries: Vec<Result<(Entry, Vec<Finding>), Vec<Finding>>> = advisory_files
+        .par_iter()
+        .map(|path| read_entry(root, path))
+        .collect();
+    let pages: Vec<Result<(Document<Page>, Vec<Finding>), Vec<Finding>>> = page_files
+        .par_iter()
+        .map(|path| read_page(root, path))
+        .collect();
+
+    let mut advisories = Vec::new();
+    let mut pres = Vec::new();
+    for r in entries {
+        match r {
+            Ok((Entry::Advisory(a), w)) => {
+                advisories.push(a);
+                findings.extend(w);
+            }
+            Ok((Entry::Pre(p), w)) => {
+                pres.push(p);
+                findings.extend(w);
+            }
+            Err(errs) => findings.extend(errs),
+        }
+    }
+    let mut page_docs = Vec::new();
+    for r in pages {
+        match r {
+            Ok((p, w)) => {
+                page_docs.push(p);
+                findings.extend(w);
+            }
+            Err(errs) => findings.extend(errs),
+        }
+    }
+
+    crate::crosscheck::check(&advisories, &pres, &page_docs, &mut findings);
+
+    let (theme, public_key, patches) = match &config {
+        Some((config, cfg_src)) => (
+            load_theme(root, config, cfg_src, &mut findings),
+            load_key(root, config, cfg_src, &mut findings),
+            load_patches(root, &advisories, &mut findings),
+        ),
+        None => (None, None, Vec::new()),
+    };
+
+    findings.sort();
+    if findings.has_errors() {
+        return Err(findings);
+    }
+    let (Some((config, _)), Some(theme), Some(public_key)) = (config, theme, public_key) else {
+        return Err(findings);
+    };
+    Ok((
+        Project {
+            root: root.to_path_buf(),
+            config,
+            advisories,
+            pre_announcements: pres,
+            pages: page_docs,
+            theme,
+            public_key,
+            patches,
+        },
+        findings,
+    ))
+}
+
+/// Read a file as UTF-8 text, with its path shown relative to the root.
+fn read_source(root: &Path, path: &Path) -> Result<Source, Finding> {
+    let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let bytes = std::fs::read(path).map_err(|e| file_error(&shown, format!("cannot read: {e}")))?;
+    let text = frontmatter::decode_utf8(&shown, bytes)?;
+    Ok(Source::new(shown, text))
+}
+
+fn load_config(root: &Path, findings: &mut Findings) -> Option<(Config, Arc<Source>)> {
+    let path = root.join(CONFIG_FILE);
+    if !path.exists() {
+        findings.push(
+            file_error(
+                Path::new(CONFIG_FILE),
+                "not found: every Herald tree needs one at its root",
+            )
+            .with_help("see the README for a complete example"),
+        );
+        return None;
+    }
+    let src = match read_source(root, &path) {
+        Ok(s) => s,
+        Err(f) => {
+            findings.push(f);
+            return None;
+        }
+    };
+    let node = match yaml::parse(&src, &src.text, Offset { lines: 0 }) {
+        Ok(n) => n,
+        Err(f) => {
+            findings.push(f);
+            return None;
+        }
+    };
+    let mut d = Decoder::new(&src);
+    let config = config::decode(&mut d, &node);
+    let ok = !d.has_errors();
+    findings.extend(d.findings);
+    if ok {
+        config.map(|c| (c, Arc::new(src)))
+    } else {
+        None
+    }
+}
+
+/// Every `*.md` under `root/dir`, sorted so that output never depends on
+/// the order the file system lists them in.
+fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBuf> {
+    let base = root.join(dir);
+    if !base.exists() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for entry in WalkDir::new(&base).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+                files.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let p = e.path().unwrap_or(&base);
+                findings.push(file_error(
+                    p.strip_prefix(root).unwrap_or(p),
+                    format!("cannot read: {e}"),
+                ))
+            }
+        }
+    }
+    files
+}
+
+fn stem_slug(path: &Path) -> Option<Slug> {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| Slug::from_file_stem(s).ok())
+}
+
+/// A file's text split and its front matter opened, ready for a decoder.
+fn open_document<T>(
+    root: &Path,
+    path: &Path,
+    decode: impl FnOnce(&mut Decoder, &yaml::Node) -> Option<T>,
+) -> Result<(Document<T>, Vec<Finding>), Vec<Finding>> {
+    let src = read_source(root, path).map_err(|f| vec![f])?;
+    let split = frontmatter::split(&src).map_err(|f| vec![f])?;
+    let mut d = Decoder::new(&src);
+    let meta = decode(&mut d, &split.front);
+    if split.body.trim().is_empty() {
+        d.error(
+            Pos::new(split.body_line.min(src.text.lines().count().max(1)), 1, 1),
+            "the Markdown body is empty",
+        );
+    }
+    let body = split.body.to_string();
+    let body_line = split.body_line;
+    let findings = d.findings;
+    match meta {
+        Some(meta) if !findings.iter().any(Finding::is_error) => Ok((
+            Document {
+                meta,
+                body,
+                body_line,
+                source: Arc::new(src),
+            },
+            findings,
+        )),
+        _ => Err(findings),
+    }
+}
+
+fn read_entry(root: &Path, path: &Path) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
+    let stem = stem_slug(path);
+    let mut is_pre = false;
+    let (doc, w) = open_document(root, path, |d, front| {
+        let mut fields = d.map_any(front, "front matter")?;
+        fields.pos = FENCE;
+        let kind = d.required(&fields, "kind").and_then(|n| {
+            d.parse(n, |s| match s {
+                "advisory" | "pre-announcement" => Ok(s.to_string()),
+                _ => Err(format!(
+                    "unknown kind `{s}`: expected `advisory` or `pre-announcement`"
+                )),
+            })
+        })?;
+        is_pre = kind == "pre-announcement";
+        let allowed = if is_pre {
+            pre_announcement::FIELDS
+        } else {
+            advisory::FIELDS
+        };
+        let what = if is_pre {
+            "pre-announcement front matter"
+        } else {
+            "advisory front matter"
+        };
+        let mut fields = d.map(front, allowed, what)?;
+        fields.pos = FENCE;
+        if is_pre {
+            pre_announcement::decode(d, &fields, stem).map(Either::Pre)
+        } else {
+            advisory::decode(d, &fields, stem).map(Either::Advisory)
+        }
+    })?;
+    let Document {
+        meta,
+        body,
+        body_line,
+        source,
+    } = doc;
+    let entry = match meta {
+        Either::Advisory(a) => Entry::Advisory(Document {
+            meta: a,
+            body,
+            body_line,
+            source,
+        }),
+        Either::Pre(p) => Entry::Pre(Document {
+            meta: p,
+            body,
+            body_line,
+            source,
+        }),
+    };
+    Ok((entry, w))
+}
+
+enum Either {
+    Advisory(Advisory),
+    Pre(PreAnnouncement),
+}
+
+fn read_page(root: &Path, path: &Path) -> Result<(Document<Page>, Vec<Finding>), Vec<Finding>> {
+    let stem = stem_slug(path);
+    open_document(root, path, |d, front| {
+        let mut fields = d.map(front, page::FIELDS, "page front matter")?;
+        fields.pos = FENCE;
+        page::decode(d, &fields, stem)
+    })
+}
+
+fn config_pos(src: &Source, needle: &str) -> Pos {
+    src.text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find(needle).map(|c| Pos::new(i + 1, c + 1, needle.len())))
+        .unwrap_or_default()
+}
+
+fn load_theme(
+    root: &Path,
+    config: &Config,
+    src: &Source,
+    findings: &mut Findings,
+) -> Option<Theme> {
+    let mut theme = theme::builtin();
+    let dir = root.join("themes").join(&config.site.theme);
+    if !dir.is_dir() {
+        if config.site.theme != "default" {
+            findings.push(src.error(
+                config_pos(src, &config.site.theme),
+                format!(
+                    "theme `{}` not found: expected a folder `themes/{}/`",
+                    config.site.theme, config.site.theme
+                ),
+            ));
+            return None;
+        }
+        return Some(theme);
+    }
+    for (sub, is_template) in [("templates", true), ("static", false)] {
+        let base = dir.join(sub);
+        if !base.is_dir() {
+            continue;
+        }
+        for entry in WalkDir::new(&base).sort_by_file_name() {
+            let entry = match entry {
+                Ok(e) if e.file_type().is_file() => e,
+                Ok(_) => continue,
+                Err(e) => {
+                    findings.push(file_error(&dir, format!("cannot read theme: {e}")));
+                    continue;
+                }
+            };
+            let name = entry
+                .path()
+                .strip_prefix(&base)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            if is_template {
+                match read_source(root, entry.path()) {
+                    Ok(s) => theme::override_template(&mut theme, &name, s.text.to_string()),
+                    Err(f) => findings.push(f),
+                }
+            } else {
+                match std::fs::read(entry.path()) {
+                    Ok(bytes) => theme::override_static(&mut theme, &name, bytes),
+                    Err(e) => findings.push(file_error(shown, format!("cannot read: {e}"))),
+                }
+            }
+        }
+    }
+    if let Err(f) = theme::compile(&theme) {
+        findings.push(file_error(
+            &dir.strip_prefix(root)
+                .unwrap_or(&dir)
+                .join("templates")
+                .join(&f.0),
+            f.1,
+        ));
+        return None;
+    }
+    Some(theme)
+}
+
+fn load_key(
+    root: &Path,
+    config: &Config,
+    src: &Source,
+    findings: &mut Findings,
+) -> Option<PublicKey> {
+    let path = root.join(&config.team.key);
+    match std::fs::read(&path) {
+        Ok(armored) if armored.starts_with(b"-----BEGIN PGP PUBLIC KEY BLOCK-----") => {
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "team.asc".into());
+            Some(PublicKey { file_name, armored })
+        }
+        Ok(_) => {
+            findings.push(
+                src.error(
+                    config_pos(src, &config.team.key),
+                    format!("`{}` is not an armored OpenPGP public key", config.team.key),
+                )
+                .with_help("export it with `gpg --armor --export <fingerprint>`"),
+            );
+            None
+        }
+        Err(e) => {
+            findings.push(src.error(
+                config_pos(src, &config.team.key),
+                format!("cannot read the team key `{}`: {e}", config.team.key),
+            ));
+            None
+        }
+    }
+}
+
+/// Patch files named by advisories, read once even when shared.
+fn load_patches(
+    root: &Path,
+    advisories: &[Document<Advisory>],
+    findings: &mut Findings,
+) -> Vec<Patch> {
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    let mut out = Vec::new();
+    for doc in advisories {
+        for (p, pos) in doc.meta.patches.iter().zip(&doc.meta.spans.patches) {
+            if seen.insert(p, ()).is_some() {
+                continue;
+            }
+            match std::fs::read(root.join(p)) {
+                Ok(bytes) => out.push(Patch {
+                    path: p.clone(),
+                    bytes: bytes.into(),
+                }),
+                Err(e) => findings.push(
+                    doc.source
+                        .error(*pos, format!("cannot read patch `{p}`: {e}")),
+                ),
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}

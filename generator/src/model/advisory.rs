@@ -1,0 +1,370 @@
+//! The advisory: what was vulnerable, what fixes it, and when it may be told.
+
+use serde::Serialize;
+
+use super::common::{decode_authors, decode_moment, decode_slug, decode_url};
+use super::ids::{CveId, CweId, GhsaId, RepoName, Slug};
+use super::moment::Moment;
+use super::severity::{CvssVector, Severity};
+use crate::diag::Pos;
+use crate::fields::{Decoder, Fields};
+use crate::yaml::Node;
+
+pub const FIELDS: &[&str] = &[
+    "kind",
+    "slug",
+    "title",
+    "summary",
+    "cves",
+    "embargo",
+    "severity",
+    "cvss",
+    "cwes",
+    "component",
+    "exploited",
+    "toolchain-update",
+    "affected",
+    "ghsa",
+    "credits",
+    "patches",
+    "authors",
+    "announcement-url",
+    "updated",
+    "withdrawn",
+];
+
+/// GitHub's credit types for security advisories.
+pub const CREDIT_TYPES: &[&str] = &[
+    "analyst",
+    "finder",
+    "reporter",
+    "coordinator",
+    "remediation_developer",
+    "remediation_reviewer",
+    "remediation_verifier",
+    "tool",
+    "sponsor",
+    "other",
+];
+
+/// GitHub's advisory ecosystems.
+pub const ECOSYSTEMS: &[&str] = &[
+    "rust", "actions", "composer", "erlang", "go", "maven", "npm", "nuget", "other", "pip", "pub",
+    "rubygems", "swift",
+];
+
+#[derive(Debug, Clone)]
+pub struct Advisory {
+    pub slug: Slug,
+    pub title: String,
+    pub summary: String,
+    pub cves: Vec<CveId>,
+    pub embargo: Moment,
+    pub severity: Severity,
+    pub cvss: Option<CvssVector>,
+    pub cwes: Vec<CweId>,
+    pub component: String,
+    pub exploited: bool,
+    pub toolchain_update: bool,
+    pub affected: Vec<Affected>,
+    pub ghsa: Vec<GhsaEntry>,
+    pub credits: Vec<Credit>,
+    pub patches: Vec<String>,
+    pub authors: Vec<String>,
+    pub announcement_url: Option<String>,
+    pub updated: Option<Moment>,
+    pub withdrawn: Option<Withdrawal>,
+    /// Where the cross-file checks point.
+    pub spans: Spans,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Spans {
+    pub slug: Pos,
+    pub embargo: Pos,
+    pub cves: Vec<Pos>,
+    pub ghsa: Vec<Pos>,
+    pub patches: Vec<Pos>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Affected {
+    pub package: String,
+    pub ecosystem: String,
+    /// Kept as written: GitHub and OSV take the same comparator syntax.
+    pub vulnerable: String,
+    pub patched: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GhsaEntry {
+    pub id: GhsaId,
+    pub repository: RepoName,
+    pub cves: Vec<CveId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Credit {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The GitHub login, needed to credit someone on a GHSA.
+    pub login: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Withdrawal {
+    pub at: Moment,
+    pub reason: String,
+}
+
+/// Decode an advisory's front matter. `stem_slug` is the slug the file name
+/// gives when the front matter names none.
+pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Advisory> {
+    let (slug, slug_pos) = decode_slug(d, f, stem_slug);
+    let title = d.required(f, "title").and_then(|n| d.string(n));
+    let summary = d.required(f, "summary").and_then(|n| d.string(n));
+    if let (Some(s), Some(n)) = (&summary, d.optional(f, "summary")) {
+        if s.contains('\n') {
+            d.error(
+                n.pos,
+                "`summary` must be a single line: it becomes mail subjects",
+            );
+        }
+    }
+    let mut spans = Spans {
+        slug: slug_pos,
+        ..Spans::default()
+    };
+    let cves = d.required(f, "cves").and_then(|n| {
+        let items = d.list(n)?;
+        if items.is_empty() {
+            d.error(
+                n.pos,
+                "`cves` is empty: an advisory needs at least one CVE id",
+            );
+        }
+        spans.cves = items.iter().map(|i| i.pos).collect();
+        d.each(n, |d, i| d.parse(i, CveId::parse))
+    });
+    if let Some(cves) = &cves {
+        for (i, c) in cves.iter().enumerate() {
+            if cves[..i].contains(c) {
+                d.error(spans.cves[i], format!("`{c}` is listed twice"));
+            }
+        }
+    }
+    let embargo = d.required(f, "embargo").and_then(|n| {
+        spans.embargo = n.pos;
+        decode_moment(d, n)
+    });
+    let severity_node = d.required(f, "severity");
+    let severity = severity_node.and_then(|n| d.parse(n, Severity::parse));
+    let cvss = d.optional(f, "cvss").and_then(|n| {
+        let v = d.parse(n, CvssVector::parse)?;
+        if let (Some(stated), Some(computed), Some(sn)) = (severity, v.severity(), severity_node) {
+            if stated != computed {
+                d.error_help(
+                    sn.pos,
+                    format!(
+                        "severity `{stated}` contradicts the CVSS vector, whose base score {:.1} rates `{computed}`",
+                        v.score()
+                    ),
+                    format!("set `severity: {computed}` or correct the vector"),
+                );
+            }
+        }
+        Some(v)
+    });
+    let cwes = d
+        .optional(f, "cwes")
+        .and_then(|n| d.each(n, |d, i| d.parse(i, CweId::parse)))
+        .unwrap_or_default();
+    let component = d.required(f, "component").and_then(|n| d.string(n));
+    let exploited = d
+        .optional(f, "exploited")
+        .and_then(|n| d.bool(n))
+        .unwrap_or(false);
+    let toolchain_update = d
+        .optional(f, "toolchain-update")
+        .and_then(|n| d.bool(n))
+        .unwrap_or(true);
+    let affected = d.required(f, "affected").and_then(|n| {
+        if d.list(n).is_some_and(|l| l.is_empty()) {
+            d.error(n.pos, "`affected` is empty: name at least one package");
+        }
+        d.each(n, decode_affected)
+    });
+    let ghsa = d
+        .optional(f, "ghsa")
+        .and_then(|n| {
+            spans.ghsa = d.list(n)?.iter().map(|i| i.pos).collect();
+            d.each(n, |d, i| decode_ghsa(d, i, cves.as_deref()))
+        })
+        .unwrap_or_default();
+    let credits = d
+        .optional(f, "credits")
+        .and_then(|n| d.each(n, decode_credit))
+        .unwrap_or_default();
+    let patches = d
+        .optional(f, "patches")
+        .and_then(|n| {
+            spans.patches = d.list(n)?.iter().map(|i| i.pos).collect();
+            d.each(n, |d, i| d.string(i))
+        })
+        .unwrap_or_default();
+    let authors = decode_authors(d, f);
+    let announcement_url = d
+        .optional(f, "announcement-url")
+        .and_then(|n| decode_url(d, n));
+    let updated = d.optional(f, "updated").and_then(|n| {
+        let m = decode_moment(d, n)?;
+        if embargo.as_ref().is_some_and(|e| &m < e) {
+            d.error(n.pos, "`updated` is earlier than the embargo: an advisory cannot change before it is published");
+        }
+        Some(m)
+    });
+    let withdrawn = d
+        .optional(f, "withdrawn")
+        .and_then(|n| decode_withdrawal(d, n));
+
+    Some(Advisory {
+        slug: slug?,
+        title: title?,
+        summary: summary?,
+        cves: cves?,
+        embargo: embargo?,
+        severity: severity?,
+        cvss,
+        cwes,
+        component: component?,
+        exploited,
+        toolchain_update,
+        affected: affected?,
+        ghsa,
+        credits,
+        patches,
+        authors,
+        announcement_url,
+        updated,
+        withdrawn,
+        spans,
+    })
+}
+
+fn decode_affected(d: &mut Decoder, n: &Node) -> Option<Affected> {
+    let f = d.map(
+        n,
+        &["package", "ecosystem", "vulnerable", "patched"],
+        "an `affected` entry",
+    )?;
+    let package = d.required(&f, "package").and_then(|n| d.string(n));
+    let ecosystem = match d.optional(&f, "ecosystem") {
+        Some(n) => d.parse(n, |s| {
+            if ECOSYSTEMS.contains(&s) {
+                Ok(s.to_string())
+            } else {
+                Err(format!(
+                    "unknown ecosystem `{s}`: GitHub knows {}",
+                    ECOSYSTEMS.join(", ")
+                ))
+            }
+        }),
+        None => Some("rust".to_string()),
+    };
+    let vulnerable = d
+        .required(&f, "vulnerable")
+        .and_then(|n| d.parse(n, parse_range));
+    let patched = d
+        .optional(&f, "patched")
+        .and_then(|n| d.parse(n, parse_range));
+    Some(Affected {
+        package: package?,
+        ecosystem: ecosystem?,
+        vulnerable: vulnerable?,
+        patched,
+    })
+}
+
+/// A version range such as `< 1.77.2` or `>= 1.0.0, < 1.77.2`.
+fn parse_range(s: &str) -> Result<String, String> {
+    semver::VersionReq::parse(s)
+        .map(|_| s.to_string())
+        .map_err(|e| format!("unparsable version range `{s}`: {e}; write it like `< 1.77.2` or `>= 1.0.0, < 1.77.2`"))
+}
+
+fn decode_ghsa(d: &mut Decoder, n: &Node, cves: Option<&[CveId]>) -> Option<GhsaEntry> {
+    let f = d.map(n, &["id", "repository", "cves"], "a `ghsa` entry")?;
+    let id = d.required(&f, "id").and_then(|n| d.parse(n, GhsaId::parse));
+    let repository = d
+        .required(&f, "repository")
+        .and_then(|n| d.parse(n, RepoName::parse));
+    let own = match d.optional(&f, "cves") {
+        Some(list) => {
+            let items = d.list(list)?;
+            let parsed = d.each(list, |d, i| d.parse(i, CveId::parse));
+            if let (Some(parsed), Some(all)) = (&parsed, cves) {
+                for (c, item) in parsed.iter().zip(items) {
+                    if !all.contains(c) {
+                        d.error(
+                            item.pos,
+                            format!("`{c}` is not among the advisory's `cves`"),
+                        );
+                    }
+                }
+            }
+            parsed
+        }
+        None => cves.map(<[CveId]>::to_vec),
+    };
+    Some(GhsaEntry {
+        id: id?,
+        repository: repository?,
+        cves: own.unwrap_or_default(),
+    })
+}
+
+fn decode_credit(d: &mut Decoder, n: &Node) -> Option<Credit> {
+    let f = d.map(n, &["name", "type", "login"], "a `credits` entry")?;
+    let name = d.required(&f, "name").and_then(|n| d.string(n));
+    let kind = d.required(&f, "type").and_then(|n| {
+        d.parse(n, |s| {
+            if CREDIT_TYPES.contains(&s) {
+                Ok(s.to_string())
+            } else {
+                let near = crate::diag::suggest(s, CREDIT_TYPES)
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                Err(format!(
+                    "credit type `{s}` is not one of GitHub's{near}: {}",
+                    CREDIT_TYPES.join(", ")
+                ))
+            }
+        })
+    });
+    let login = d.optional(&f, "login").and_then(|n| {
+        d.parse(n, |s| {
+            let s = s.trim_start_matches('@');
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                Ok(s.to_string())
+            } else {
+                Err(format!("invalid GitHub login `{s}`"))
+            }
+        })
+    });
+    Some(Credit {
+        name: name?,
+        kind: kind?,
+        login,
+    })
+}
+
+fn decode_withdrawal(d: &mut Decoder, n: &Node) -> Option<Withdrawal> {
+    let f = d.map(n, &["at", "reason"], "`withdrawn`")?;
+    let at = d.required(&f, "at").and_then(|n| decode_moment(d, n));
+    let reason = d.required(&f, "reason").and_then(|n| d.string(n));
+    Some(Withdrawal {
+        at: at?,
+        reason: reason?,
+    })
+}

@@ -1,0 +1,432 @@
+//! `herald.yaml`: the site, the team, where each channel goes, and the
+//! timeline rules.
+
+use jiff::civil::{Date, Weekday};
+use jiff::tz::TimeZone;
+
+use super::common::parse_https_url;
+use crate::fields::{Decoder, Fields};
+use crate::yaml::Node;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub site: SiteConfig,
+    pub team: Team,
+    pub channels: Channels,
+    pub rules: Rules,
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub title: String,
+    /// Always ends with `/`.
+    pub base_url: String,
+    pub language: String,
+    pub description: Option<String>,
+    pub theme: String,
+    pub feed_entries: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub name: String,
+    pub email: String,
+    /// Path of the armored public key, relative to the root.
+    pub key: String,
+    pub fingerprint: Option<String>,
+    pub zone: TimeZone,
+    pub zone_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channels {
+    pub announcements_address: String,
+    pub announcements_group: String,
+    pub blog_base_url: String,
+    pub blog_path: String,
+    pub forum_base_url: String,
+    pub forum_category: Option<u64>,
+    pub github_api: String,
+    pub oss_security_address: String,
+    pub distros_address: String,
+    pub advance_notice_recipients: Vec<String>,
+}
+
+/// The disclosure rules. Defaults follow the design; every one can be set.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub advance_notice_days: u32,
+    pub advance_notice_days_critical_exploited: u32,
+    pub distros_hours: u32,
+    pub distros_max_days: u32,
+    pub distros_preferred_days: u32,
+    pub holidays: Vec<Date>,
+    pub disclosure_weekdays: Vec<Weekday>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            advance_notice_days: 5,
+            advance_notice_days_critical_exploited: 1,
+            distros_hours: 72,
+            distros_max_days: 14,
+            distros_preferred_days: 7,
+            holidays: Vec::new(),
+            disclosure_weekdays: vec![Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday],
+        }
+    }
+}
+
+const TOP: &[&str] = &["site", "team", "channels", "rules"];
+
+pub fn decode(d: &mut Decoder, root: &Node) -> Option<Config> {
+    let mut f = d.map(root, TOP, "herald.yaml")?;
+    f.pos = crate::diag::Pos::new(1, 1, 1);
+    let site = d.required(&f, "site").and_then(|n| decode_site(d, n));
+    let team = d.required(&f, "team").and_then(|n| decode_team(d, n));
+    let channels = d
+        .required(&f, "channels")
+        .and_then(|n| decode_channels(d, n));
+    let rules = match d.optional(&f, "rules") {
+        Some(n) => decode_rules(d, n),
+        None => Some(Rules::default()),
+    };
+    Some(Config {
+        site: site?,
+        team: team?,
+        channels: channels?,
+        rules: rules?,
+    })
+}
+
+fn text(d: &mut Decoder, f: &Fields, key: &str) -> Option<String> {
+    d.required(f, key).and_then(|n| d.string(n))
+}
+
+fn number(d: &mut Decoder, f: &Fields, key: &str, default: u32) -> Option<u32> {
+    match d.optional(f, key) {
+        Some(n) => d.parse(n, |s| {
+            s.parse::<u32>()
+                .map_err(|_| format!("expected a whole number, found `{s}`"))
+        }),
+        None => Some(default),
+    }
+}
+
+fn email(d: &mut Decoder, f: &Fields, key: &str) -> Option<String> {
+    d.required(f, key).and_then(|n| d.parse(n, parse_email))
+}
+
+pub fn parse_email(s: &str) -> Result<String, String> {
+    let ok = s.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !s.contains(char::is_whitespace)
+            && !domain.contains('@')
+            && !s.contains(['<', '>', ',', '"'])
+    });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "invalid mail address `{s}`: expected `name@example.org`"
+        ))
+    }
+}
+
+/// An HTTPS base URL, or plain HTTP on loopback (for local testing and
+/// previews). Normalised to end with `/`.
+fn base_url(d: &mut Decoder, n: &Node) -> Option<String> {
+    d.parse(n, |s| {
+        let ok = match url::Url::parse(s) {
+            Ok(u) if u.scheme() == "http" => {
+                matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+            }
+            _ => false,
+        };
+        let s = if ok {
+            s.to_string()
+        } else {
+            parse_https_url(s)?
+        };
+        Ok(if s.ends_with('/') { s } else { format!("{s}/") })
+    })
+}
+
+fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
+    let f = d.map(
+        n,
+        &[
+            "title",
+            "base-url",
+            "language",
+            "description",
+            "theme",
+            "feed-entries",
+        ],
+        "`site`",
+    )?;
+    let title = text(d, &f, "title");
+    let base_url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
+    let language = match d.optional(&f, "language") {
+        Some(n) => d.parse(n, |s| {
+            if s.len() <= 35
+                && s.split('-')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+            {
+                Ok(s.to_string())
+            } else {
+                Err(format!(
+                    "invalid language tag `{s}`: expected a BCP 47 tag such as `en` or `pt-BR`"
+                ))
+            }
+        }),
+        None => Some("en".to_string()),
+    };
+    let description = d.optional(&f, "description").and_then(|n| d.string(n));
+    let theme = match d.optional(&f, "theme") {
+        Some(n) => d.parse(n, |s| {
+            if s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                Ok(s.to_string())
+            } else {
+                Err(format!(
+                    "invalid theme name `{s}`: it names a folder under `themes/`"
+                ))
+            }
+        }),
+        None => Some("default".to_string()),
+    };
+    let feed_entries = number(d, &f, "feed-entries", 50);
+    Some(SiteConfig {
+        title: title?,
+        base_url: base_url?,
+        language: language?,
+        description,
+        theme: theme?,
+        feed_entries: feed_entries? as usize,
+    })
+}
+
+fn decode_team(d: &mut Decoder, n: &Node) -> Option<Team> {
+    let f = d.map(
+        n,
+        &["name", "email", "key", "fingerprint", "zone"],
+        "`team`",
+    )?;
+    let name = text(d, &f, "name");
+    let email = email(d, &f, "email");
+    let key = text(d, &f, "key");
+    let fingerprint = d.optional(&f, "fingerprint").and_then(|n| {
+        d.parse(n, |s| {
+            let hex: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            if (hex.len() == 40 || hex.len() == 64) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(hex.to_ascii_uppercase())
+            } else {
+                Err(format!(
+                    "invalid key fingerprint `{s}`: expected 40 (v4) or 64 (v6) hex digits"
+                ))
+            }
+        })
+    });
+    let zone = match d.optional(&f, "zone") {
+        Some(n) => d.parse(n, |s| {
+            jiff::tz::db()
+                .get(s)
+                .map(|z| (z, s.to_string()))
+                .map_err(|_| {
+                    format!("unknown time zone `{s}`: use an IANA name such as `Europe/Berlin`")
+                })
+        }),
+        None => Some((TimeZone::UTC, "UTC".to_string())),
+    };
+    let (zone, zone_name) = zone?;
+    Some(Team {
+        name: name?,
+        email: email?,
+        key: key?,
+        fingerprint,
+        zone,
+        zone_name,
+    })
+}
+
+fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
+    let f = d.map(
+        n,
+        &[
+            "announcements",
+            "blog",
+            "forum",
+            "github",
+            "oss-security",
+            "distros",
+            "advance-notice",
+        ],
+        "`channels`",
+    )?;
+    let ann = d.required(&f, "announcements").and_then(|n| {
+        let f = d.map(n, &["address", "group"], "`channels.announcements`")?;
+        let address = email(d, &f, "address");
+        let group = d.required(&f, "group").and_then(|n| {
+            d.parse(n, |s| {
+                if s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                {
+                    Ok(s.to_string())
+                } else {
+                    Err(format!(
+                        "invalid group name `{s}`: the group's short name, as in its address"
+                    ))
+                }
+            })
+        });
+        Some((address?, group?))
+    });
+    let blog = d.required(&f, "blog").and_then(|n| {
+        let f = d.map(n, &["base-url", "path"], "`channels.blog`")?;
+        let url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
+        let path = match d.optional(&f, "path") {
+            Some(n) => d.parse(n, |s| {
+                if s.contains("{slug}") {
+                    Ok(s.trim_start_matches('/').to_string())
+                } else {
+                    Err(format!("blog path `{s}` must contain `{{slug}}`"))
+                }
+            }),
+            None => Some("{year}/{month}/{day}/{slug}.html".to_string()),
+        };
+        Some((url?, path?))
+    });
+    let forum = d.required(&f, "forum").and_then(|n| {
+        let f = d.map(n, &["base-url", "category"], "`channels.forum`")?;
+        let url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
+        let category = d.optional(&f, "category").and_then(|n| {
+            d.parse(n, |s| {
+                s.parse::<u64>().map_err(|_| {
+                    format!("forum category must be the numeric category id, found `{s}`")
+                })
+            })
+        });
+        Some((url?, category))
+    });
+    let github = match d.optional(&f, "github") {
+        Some(n) => (|| {
+            let f = d.map(n, &["api"], "`channels.github`")?;
+            match d.optional(&f, "api") {
+                Some(n) => base_url(d, n),
+                None => Some("https://api.github.com/".to_string()),
+            }
+        })(),
+        None => Some("https://api.github.com/".to_string()),
+    };
+    let oss = d.required(&f, "oss-security").and_then(|n| {
+        let f = d.map(n, &["address"], "`channels.oss-security`")?;
+        email(d, &f, "address")
+    });
+    let distros = d.required(&f, "distros").and_then(|n| {
+        let f = d.map(n, &["address"], "`channels.distros`")?;
+        email(d, &f, "address")
+    });
+    let advance = match d.optional(&f, "advance-notice") {
+        Some(n) => (|| {
+            let f = d.map(n, &["recipients"], "`channels.advance-notice`")?;
+            match d.optional(&f, "recipients") {
+                Some(n) => d.each(n, |d, i| d.parse(i, parse_email)),
+                None => Some(Vec::new()),
+            }
+        })(),
+        None => Some(Vec::new()),
+    };
+    let (announcements_address, announcements_group) = ann?;
+    let (blog_base_url, blog_path) = blog?;
+    let (forum_base_url, forum_category) = forum?;
+    Some(Channels {
+        announcements_address,
+        announcements_group,
+        blog_base_url,
+        blog_path,
+        forum_base_url,
+        forum_category,
+        github_api: github?,
+        oss_security_address: oss?,
+        distros_address: distros?,
+        advance_notice_recipients: advance?,
+    })
+}
+
+fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
+    let f = d.map(
+        n,
+        &[
+            "advance-notice-days",
+            "advance-notice-days-critical-exploited",
+            "distros-hours",
+            "distros-max-days",
+            "distros-preferred-days",
+            "holidays",
+            "disclosure-weekdays",
+        ],
+        "`rules`",
+    )?;
+    let def = Rules::default();
+    let advance = number(d, &f, "advance-notice-days", def.advance_notice_days);
+    let critical = number(
+        d,
+        &f,
+        "advance-notice-days-critical-exploited",
+        def.advance_notice_days_critical_exploited,
+    );
+    let distros_hours = number(d, &f, "distros-hours", def.distros_hours);
+    let max_days = number(d, &f, "distros-max-days", def.distros_max_days);
+    let preferred = number(d, &f, "distros-preferred-days", def.distros_preferred_days);
+    let holidays = match d.optional(&f, "holidays") {
+        Some(n) => d.each(n, |d, i| {
+            d.parse(i, |s| {
+                s.parse::<Date>().map_err(|_| {
+                    format!("invalid holiday `{s}`: expected a date like `2024-12-25`")
+                })
+            })
+        }),
+        None => Some(Vec::new()),
+    };
+    let weekdays = match d.optional(&f, "disclosure-weekdays") {
+        Some(n) => d.each(n, |d, i| d.parse(i, parse_weekday)),
+        None => Some(def.disclosure_weekdays),
+    };
+    if let (Some(h), Some(m)) = (distros_hours, max_days) {
+        if h > m * 24 {
+            d.error(f.pos, "`distros-hours` exceeds `distros-max-days`: the distros list would refuse every notice");
+        }
+    }
+    Some(Rules {
+        advance_notice_days: advance?,
+        advance_notice_days_critical_exploited: critical?,
+        distros_hours: distros_hours?,
+        distros_max_days: max_days?,
+        distros_preferred_days: preferred?,
+        holidays: holidays?,
+        disclosure_weekdays: weekdays?,
+    })
+}
+
+fn parse_weekday(s: &str) -> Result<Weekday, String> {
+    let days = [
+        ("monday", Weekday::Monday),
+        ("tuesday", Weekday::Tuesday),
+        ("wednesday", Weekday::Wednesday),
+        ("thursday", Weekday::Thursday),
+        ("friday", Weekday::Friday),
+        ("saturday", Weekday::Saturday),
+        ("sunday", Weekday::Sunday),
+    ];
+    let lower = s.to_ascii_lowercase();
+    days.iter()
+        .find(|(name, _)| *name == lower || (lower.len() >= 3 && name.starts_with(&lower)))
+        .map(|(_, d)| *d)
+        .ok_or_else(|| format!("unknown weekday `{s}`: expected a name like `tuesday`"))
+}

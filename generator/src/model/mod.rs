@@ -1,0 +1,77 @@
+//! The typed, validated model everything else is built from.
+//!
+//! Nothing here reads files: `load` reads them and hands text to the
+//! decoders, which return these types or findings.
+
+pub mod advisory;
+pub mod common;
+pub mod config;
+pub mod ids;
+pub mod moment;
+pub mod page;
+pub mod pre_announcement;
+pub mod severity;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use advisory::Advisory;
+pub use config::Config;
+pub use ids::{CveId, CweId, GhsaId, Slug};
+pub use moment::Moment;
+pub use page::Page;
+pub use pre_announcement::PreAnnouncement;
+pub use severity::{CvssVector, Severity};
+
+use crate::diag::Source;
+
+/// Front matter together with its Markdown body and where it came from.
+#[derive(Debug, Clone)]
+pub struct Document<T> {
+    pub meta: T,
+    pub body: String,
+    /// The 1-based line of the file on which the body starts.
+    pub body_line: usize,
+    pub source: Arc<Source>,
+}
+
+/// Files a theme brings: Tera templates by name, and static files copied
+/// as they are (stylesheet, fonts).
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub templates: Vec<(String, String)>,
+    pub statics: Vec<(String, Vec<u8>)>,
+}
+
+/// The team's public key, published on the site.
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    pub file_name: String,
+    pub armored: Vec<u8>,
+}
+
+/// A patch listed by an advisory, with its bytes for the private notices.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    pub path: String,
+    pub bytes: Arc<[u8]>,
+}
+
+/// Everything in a Herald tree, validated.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    pub advisories: Vec<Document<Advisory>>,
+    pub pre_announcements: Vec<Document<PreAnnouncement>>,
+    pub pages: Vec<Document<Page>>,
+    pub theme: Theme,
+    pub public_key: PublicKey,
+    pub patches: Vec<Patch>,
+}
+
+impl Project {
+    pub fn advisory(&self, slug: &Slug) -> Option<&Document<Advisory>> {
+        self.advisories.iter().find(|a| &a.meta.slug == slug)
+    }
+}

@@ -1,0 +1,119 @@
+//! When each thing may happen: the disclosure rules in one place.
+//!
+//! Business days are counted in the team's zone, keeping the wall-clock time
+//! of the embargo, so "5 business days before 15:00 Berlin" is 15:00 Berlin
+//! on that day even across a DST switch.
+
+use jiff::civil::{Date, Weekday};
+use jiff::tz::TimeZone;
+use jiff::ToSpan;
+
+use crate::model::config::Rules;
+use crate::model::{Advisory, Moment, PreAnnouncement, Severity};
+
+pub fn is_business_day(date: Date, rules: &Rules) -> bool {
+    !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
+        && !rules.holidays.contains(&date)
+}
+
+/// `days` business days before `moment`, at the same local time in `zone`.
+pub fn business_days_before(moment: &Moment, days: u32, rules: &Rules, zone: &TimeZone) -> Moment {
+    let local = moment.timestamp().to_zoned(zone.clone());
+    let mut date = local.date();
+    let mut left = days;
+    while left > 0 {
+        date = date.yesterday().unwrap_or(date);
+        if is_business_day(date, rules) {
+            left -= 1;
+        }
+    }
+    let at = date.to_datetime(local.time());
+    // Only an instant that the zone skips or repeats can fail here; jiff's
+    // compatible disambiguation then picks the later (or earlier) instant.
+    let zoned = zone
+        .to_ambiguous_zoned(at)
+        .compatible()
+        .unwrap_or_else(|_| local.clone());
+    Moment::from_zoned(zoned)
+}
+
+/// How many business days ahead the vetted organisations are told, if at all.
+pub fn advance_notice_days(advisory: &Advisory, rules: &Rules) -> Option<u32> {
+    if !advisory.toolchain_update {
+        return None;
+    }
+    if advisory.severity == Severity::Critical && advisory.exploited {
+        Some(rules.advance_notice_days_critical_exploited)
+    } else {
+        Some(rules.advance_notice_days)
+    }
+}
+
+pub fn advance_notice(advisory: &Advisory, rules: &Rules, zone: &TimeZone) -> Option<Moment> {
+    advance_notice_days(advisory, rules)
+        .map(|days| business_days_before(&advisory.embargo, days, rules, zone))
+}
+
+/// The distros notice goes out a fixed number of hours before disclosure,
+/// for medium severity and above.
+pub fn distros_notice(advisory: &Advisory, rules: &Rules) -> Option<Moment> {
+    if advisory.severity < Severity::Medium {
+        return None;
+    }
+    let hours = i64::from(rules.distros_hours);
+    let z = advisory.embargo.zoned().checked_sub(hours.hours()).ok()?;
+    Some(Moment::from_zoned(z))
+}
+
+/// When a pre-announcement becomes public: its own `announce`, else the
+/// advance-notice moment of its advisory ("same moment"), else the default
+/// number of business days before the release.
+pub fn pre_announcement_public(
+    pre: &PreAnnouncement,
+    advisory: Option<&Advisory>,
+    rules: &Rules,
+    zone: &TimeZone,
+) -> Moment {
+    if let Some(m) = &pre.announce {
+        return m.clone();
+    }
+    if let Some(m) = advisory.and_then(|a| advance_notice(a, rules, zone)) {
+        return m;
+    }
+    business_days_before(&pre.release, rules.advance_notice_days, rules, zone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Moment {
+        Moment::parse(s).unwrap()
+    }
+
+    #[test]
+    fn skips_weekends_and_holidays() {
+        let rules = Rules {
+            holidays: vec!["2024-04-05".parse().unwrap()],
+            ..Rules::default()
+        };
+        // Tuesday 2024-04-09: five business days back, skipping the weekend
+        // and the Friday holiday, is Monday 2024-04-01.
+        let got = business_days_before(&m("2024-04-09T15:00:00Z"), 5, &rules, &TimeZone::UTC);
+        assert_eq!(got, m("2024-04-01T15:00:00Z"));
+    }
+
+    #[test]
+    fn keeps_local_time_across_dst() {
+        let berlin = jiff::tz::db().get("Europe/Berlin").unwrap();
+        // Clocks go forward on Sunday 2024-03-31 in Berlin.
+        let got = business_days_before(
+            &m("2024-04-02 10:00 Europe/Berlin"),
+            2,
+            &Rules::default(),
+            &berlin,
+        );
+        assert_eq!(got, m("2024-03-28 10:00 Europe/Berlin"));
+        assert_eq!(got, m("2024-03-28T09:00:00Z"));
+    }
+}
