@@ -1,0 +1,373 @@
+//! Every kind of bad input gets a finding at its exact file, line and
+//! column, exit code 1, and leaves the previous `public/` untouched.
+
+mod common;
+
+use common::{code, stderr, Tree, ADVISORY};
+
+const BAD: &str = "advisories/2025/bad.md";
+
+/// The valid advisory with `from` replaced by `to`, as a second file.
+fn bad_variant(from: &str, to: &str) -> impl Fn(&Tree) {
+    let text = ADVISORY
+        .replace("CVE-2024-1000", "CVE-2024-2000")
+        .replace("widgets (", "gadgets (")
+        .replace(from, to);
+    assert_ne!(
+        text,
+        ADVISORY
+            .replace("CVE-2024-1000", "CVE-2024-2000")
+            .replace("widgets (", "gadgets ("),
+        "`{from}` not found"
+    );
+    move |t: &Tree| t.write(BAD, &text)
+}
+
+fn pre(release: &str, advisory: &str) -> String {
+    format!(
+        "---\nkind: pre-announcement\ntitle: Security release for widgets 1.2.3\nrelease: {release}\nseverity: high\ncomponent: widgets\nadvisory: {advisory}\n---\n\nA release is coming.\n"
+    )
+}
+
+type Case = (&'static str, Box<dyn Fn(&Tree)>, &'static [&'static str]);
+
+fn cases() -> Vec<Case> {
+    vec![
+        (
+            "unknown field with suggestion",
+            Box::new(bad_variant("severity: high", "sevrity: high")),
+            &[
+                "error: advisories/2025/bad.md:7:1: unknown field `sevrity` in advisory front matter",
+                "= help: did you mean `severity`? allowed keys: kind, slug, title,",
+                "error: advisories/2025/bad.md:1:1: missing required field `severity` in advisory front matter",
+            ],
+        ),
+        (
+            "missing required field",
+            Box::new(bad_variant("summary: Widgets overflow\n", "")),
+            &["error: advisories/2025/bad.md:1:1: missing required field `summary` in advisory front matter"],
+        ),
+        (
+            "wrong type: string for list",
+            Box::new(bad_variant("cves: [CVE-2024-2000]", "cves: CVE-2024-2000")),
+            &["error: advisories/2025/bad.md:5:7: expected a list, found a string"],
+        ),
+        (
+            "wrong type: list for string",
+            Box::new(bad_variant("component: widgets", "component: [widgets]")),
+            &["error: advisories/2025/bad.md:8:12: expected a string, found a list"],
+        ),
+        (
+            "malformed CVE id",
+            Box::new(bad_variant("cves: [CVE-2024-2000]", "cves: [CVE-24-2000]")),
+            &["error: advisories/2025/bad.md:5:8: malformed CVE id `CVE-24-2000`: expected `CVE-YYYY-NNNN`"],
+        ),
+        (
+            "malformed GHSA id",
+            Box::new(bad_variant("component: widgets", "component: widgets\nghsa:\n  - id: GHSA-abcd-efgh-ijkl\n    repository: example/widgets")),
+            &["error: advisories/2025/bad.md:10:9: malformed GHSA id `GHSA-abcd-efgh-ijkl`"],
+        ),
+        (
+            "embargo without offset",
+            Box::new(bad_variant("2024-04-09T15:00:00Z", "2024-04-09T15:00:00")),
+            &["error: advisories/2025/bad.md:6:10: `2024-04-09T15:00:00` has no offset or time zone, so its moment is ambiguous"],
+        ),
+        (
+            "unknown time zone",
+            Box::new(bad_variant("2024-04-09T15:00:00Z", "2024-04-09 15:00 Mars/Olympus_Mons")),
+            &["error: advisories/2025/bad.md:6:10: unknown time zone `Mars/Olympus_Mons`"],
+        ),
+        (
+            "invalid CVSS vector",
+            Box::new(bad_variant("severity: high", "severity: high\ncvss: CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")),
+            &["error: advisories/2025/bad.md:8:7: invalid CVSS vector `CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`"],
+        ),
+        (
+            "unsupported CVSS version",
+            Box::new(bad_variant("severity: high", "severity: high\ncvss: CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")),
+            &["error: advisories/2025/bad.md:8:7: unsupported CVSS version"],
+        ),
+        (
+            "severity contradicts CVSS",
+            Box::new(bad_variant("severity: high", "severity: high\ncvss: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")),
+            &[
+                "error: advisories/2025/bad.md:7:11: severity `high` contradicts the CVSS vector, whose base score 9.8 rates `critical`",
+                "= help: set `severity: critical` or correct the vector",
+            ],
+        ),
+        (
+            "unparsable version range",
+            Box::new(bad_variant("\"< 1.2.3\"", "\"<< 1.2\"")),
+            &["error: advisories/2025/bad.md:11:17: unparsable version range `<< 1.2`"],
+        ),
+        (
+            "credit type outside GitHub's list",
+            Box::new(bad_variant("component: widgets", "component: widgets\ncredits:\n  - { name: Jane Doe, type: reporterr }")),
+            &["error: advisories/2025/bad.md:10:29: credit type `reporterr` is not one of GitHub's (did you mean `reporter`?)"],
+        ),
+        (
+            "duplicate slug across files",
+            Box::new(bad_variant("kind: advisory", "kind: advisory\nslug: cve-2024-1000")),
+            &[
+                "error: advisories/2025/bad.md:3:7: duplicate slug `cve-2024-1000`",
+                "= help: already used by advisories/2024/cve-2024-1000.md:1:1",
+            ],
+        ),
+        (
+            "duplicate CVE across files",
+            Box::new(bad_variant("cves: [CVE-2024-2000]", "cves: [CVE-2024-1000]")),
+            &[
+                "error: advisories/2025/bad.md:5:8: duplicate CVE id `CVE-2024-1000`",
+                "= help: already used by advisories/2024/cve-2024-1000.md:5:8",
+            ],
+        ),
+        (
+            "duplicate GHSA across files",
+            Box::new(|t: &Tree| {
+                let g = "component: widgets\nghsa:\n  - id: GHSA-2345-6789-cfgh\n    repository: example/widgets";
+                t.write("advisories/2024/cve-2024-1000.md", &ADVISORY.replace("component: widgets", g));
+                bad_variant("component: widgets", g)(t);
+            }),
+            &[
+                "error: advisories/2025/bad.md:10:5: duplicate GHSA id `GHSA-2345-6789-cfgh`",
+                "= help: already used by advisories/2024/cve-2024-1000.md:10:5",
+            ],
+        ),
+        (
+            "pre-announcement release disagrees with its advisory",
+            Box::new(|t: &Tree| t.write(BAD, &pre("2024-04-10T15:00:00Z", "cve-2024-1000"))),
+            &[
+                "error: advisories/2025/bad.md:4:10: `release` (2024-04-10 15:00 UTC) disagrees with the embargo of advisory `cve-2024-1000` (2024-04-09 15:00 UTC)",
+                "= help: see advisories/2024/cve-2024-1000.md:6:10",
+            ],
+        ),
+        (
+            "pre-announcement names an unknown advisory",
+            Box::new(|t: &Tree| t.write(BAD, &pre("2024-04-09T15:00:00Z", "cve-2024-9999"))),
+            &["error: advisories/2025/bad.md:7:11: no advisory with slug `cve-2024-9999`"],
+        ),
+        (
+            "unclosed front matter",
+            Box::new(|t: &Tree| t.write(BAD, "---\nkind: advisory\ntitle: x\n\nBody\n")),
+            &["error: advisories/2025/bad.md:1:1: front matter is never closed"],
+        ),
+        (
+            "no front matter",
+            Box::new(|t: &Tree| t.write(BAD, "# Just Markdown\n")),
+            &["error: advisories/2025/bad.md:1:1: missing front matter"],
+        ),
+        (
+            "non-UTF-8 file",
+            Box::new(|t: &Tree| {
+                let mut bytes = ADVISORY.replace("CVE-2024-1000", "CVE-2024-2000").into_bytes();
+                let at = bytes.len() - 3;
+                bytes[at] = 0xff;
+                t.write_bytes(BAD, &bytes);
+            }),
+            &["error: advisories/2025/bad.md:19:7: file is not valid UTF-8 (byte 0xff)"],
+        ),
+        (
+            "empty body",
+            Box::new(|t: &Tree| {
+                let text = ADVISORY.replace("CVE-2024-1000", "CVE-2024-2000");
+                let end = text.find("\nWidgets could").expect("body");
+                t.write(BAD, &format!("{}\n   \n", &text[..end]));
+            }),
+            &["error: advisories/2025/bad.md:14:1: the Markdown body is empty"],
+        ),
+        (
+            "YAML syntax error",
+            Box::new(bad_variant("summary: Widgets overflow", "summary: [Widgets overflow")),
+            &["error: advisories/2025/bad.md:5:5: invalid YAML: "],
+        ),
+        (
+            "duplicate key",
+            Box::new(bad_variant("summary: Widgets overflow", "summary: Widgets overflow\nsummary: again")),
+            &["error: advisories/2025/bad.md:5:1: duplicate key `summary`", "= help: first given on line 4"],
+        ),
+        (
+            "unknown kind",
+            Box::new(bad_variant("kind: advisory", "kind: advisroy")),
+            &["error: advisories/2025/bad.md:2:7: unknown kind `advisroy`: expected `advisory` or `pre-announcement`"],
+        ),
+        (
+            "unknown severity",
+            Box::new(bad_variant("severity: high", "severity: severe")),
+            &["error: advisories/2025/bad.md:7:11: unknown severity `severe`: expected one of low, medium, high, critical"],
+        ),
+        (
+            "GHSA lists a CVE the advisory lacks",
+            Box::new(bad_variant("component: widgets", "component: widgets\nghsa:\n  - id: GHSA-2345-6789-cfgh\n    repository: example/widgets\n    cves: [CVE-2024-7777]")),
+            &["error: advisories/2025/bad.md:12:12: `CVE-2024-7777` is not among the advisory's `cves`"],
+        ),
+        (
+            "invalid slug",
+            Box::new(bad_variant("kind: advisory", "kind: advisory\nslug: Bad_Slug")),
+            &["error: advisories/2025/bad.md:3:7: invalid slug `Bad_Slug`"],
+        ),
+        (
+            "boolean expected",
+            Box::new(bad_variant("component: widgets", "component: widgets\nexploited: maybe")),
+            &["error: advisories/2025/bad.md:9:12: expected `true` or `false`, found a string"],
+        ),
+        (
+            "updated before embargo",
+            Box::new(bad_variant("component: widgets", "component: widgets\nupdated: 2024-04-01T00:00:00Z")),
+            &["error: advisories/2025/bad.md:9:10: `updated` is earlier than the embargo"],
+        ),
+        (
+            "announcement-url over http",
+            Box::new(bad_variant("component: widgets", "component: widgets\nannouncement-url: http://example.org/x")),
+            &["error: advisories/2025/bad.md:9:19: URL `http://example.org/x` must use https"],
+        ),
+        (
+            "YAML alias",
+            Box::new(bad_variant("component: widgets", "component: &c widgets\nsummary2: *c")),
+            &["error: advisories/2025/bad.md:9:11: YAML aliases (`*name`) are not supported in Herald files"],
+        ),
+        (
+            "herald.yaml unknown key",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("team:", "teem:"))),
+            &[
+                "error: herald.yaml:4:1: unknown field `teem` in herald.yaml",
+                "= help: did you mean `team`?",
+                "error: herald.yaml:1:1: missing required field `team` in herald.yaml",
+            ],
+        ),
+        (
+            "herald.yaml base-url over http",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("https://security.example.org/", "http://security.example.org/"))
+            }),
+            &["error: herald.yaml:3:13: URL `http://security.example.org/` must use https"],
+        ),
+        (
+            "herald.yaml key file missing",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("keys/team.asc", "keys/missing.asc"))),
+            &["error: herald.yaml:7:8: cannot read the team key `keys/missing.asc`"],
+        ),
+        (
+            "herald.yaml bad mail address",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("distros@vs.openwall.org", "distros-at-openwall"))),
+            &["error: herald.yaml:13:23: invalid mail address `distros-at-openwall`"],
+        ),
+        (
+            "theme template with a syntax error",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));
+                t.write("themes/broken/templates/index.html", "{% if %}\n");
+            }),
+            &["error: themes/broken/templates/index.html: Failed to parse 'index.html'"],
+        ),
+    ]
+}
+
+#[test]
+fn every_bad_input_is_located_and_leaves_public_untouched() {
+    let mut failures = Vec::new();
+    let all = cases();
+    assert!(all.len() >= 25);
+    for (name, apply, expected) in all {
+        let t = Tree::new();
+        let ok = t.build("2025-01-01T00:00:00Z");
+        assert_eq!(
+            code(&ok),
+            0,
+            "{name}: the valid tree must build: {}",
+            stderr(&ok)
+        );
+        let before = t.snapshot("public");
+        assert!(before.len() > 3, "{name}: public/ was built");
+
+        apply(&t);
+        for cmd in [
+            &["check"][..],
+            &["build", "--now", "2025-01-01T00:00:00Z"][..],
+        ] {
+            let out = t.herald(cmd);
+            let err = stderr(&out);
+            if code(&out) != 1 {
+                failures.push(format!(
+                    "{name} ({cmd:?}): exit {} instead of 1\n{err}",
+                    code(&out)
+                ));
+            }
+            for want in expected {
+                if !err.contains(want) {
+                    failures.push(format!("{name} ({cmd:?}): missing `{want}` in:\n{err}"));
+                }
+            }
+            if !err.contains("nothing was written") {
+                failures.push(format!(
+                    "{name}: the report does not say nothing was written:\n{err}"
+                ));
+            }
+        }
+        assert_eq!(t.snapshot("public"), before, "{name}: public/ changed");
+        let leftovers: Vec<_> = std::fs::read_dir(t.path())
+            .expect("root")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("staging"))
+            .collect();
+        assert!(leftovers.is_empty(), "{name}: staging folder left behind");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_error_of_every_file_is_reported_in_one_run() {
+    let t = Tree::new();
+    bad_variant("severity: high", "severity: severe")(&t);
+    t.write(
+        "advisories/2024/second.md",
+        &ADVISORY
+            .replace("CVE-2024-1000]", "CVE-2024-x]")
+            .replace("2024-04-09T15:00:00Z", "tomorrow")
+            .replace("kind: advisory", "kind: advisory\nextra: 1"),
+    );
+    let out = t.herald(&["check"]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    for want in [
+        "advisories/2025/bad.md:7:11: unknown severity",
+        "advisories/2024/second.md:3:1: unknown field `extra`",
+        "advisories/2024/second.md:6:8: malformed CVE id `CVE-2024-x`",
+        "advisories/2024/second.md:7:10: invalid date-time `tomorrow`",
+        "herald: 4 error(s), 0 warning(s); nothing was written",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+    // Findings come sorted by file, then line.
+    let second = err.find("2024/second.md:3:1").expect("second");
+    let bad = err.find("2025/bad.md:7:11").expect("bad");
+    assert!(second < bad);
+}
+
+#[test]
+fn the_offending_line_is_shown_under_the_message() {
+    let t = Tree::new();
+    bad_variant("severity: high", "severity: severe")(&t);
+    let err = stderr(&t.herald(&["check"]));
+    assert!(
+        err.contains("  7 | severity: severe\n    |           ^^^^^^\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_root_or_config_is_a_clear_error() {
+    let t = Tree::new();
+    std::fs::remove_file(t.path().join("herald.yaml")).expect("rm");
+    let out = t.herald(&["check"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out)
+        .contains("error: herald.yaml: not found: every Herald tree needs one at its root"));
+
+    let out = assert_cmd::Command::cargo_bin("herald")
+        .expect("binary")
+        .args(["--root", "/nonexistent/herald-tree", "check"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("is not a folder"));
+}

@@ -1,0 +1,140 @@
+//! A throwaway Herald tree for integration tests, and the binary to run on it.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const CONFIG: &str = "site:
+  title: Test Security Advisories
+  base-url: https://security.example.org/
+team:
+  name: Test Security Team
+  email: security@example.org
+  key: keys/team.asc
+channels:
+  announcements: { address: announce@googlegroups.com, group: test-announce }
+  blog: { base-url: https://blog.example.org/ }
+  forum: { base-url: https://forum.example.org/, category: 7 }
+  oss-security: { address: oss-security@lists.openwall.com }
+  distros: { address: distros@vs.openwall.org }
+";
+
+pub const KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a real key, the site only copies it\n-----END PGP PUBLIC KEY BLOCK-----\n";
+
+pub const ADVISORY: &str = "---
+kind: advisory
+title: Security advisory for widgets (CVE-2024-1000)
+summary: Widgets overflow
+cves: [CVE-2024-1000]
+embargo: 2024-04-09T15:00:00Z
+severity: high
+component: widgets
+affected:
+  - package: widgets
+    vulnerable: \"< 1.2.3\"
+    patched: \">= 1.2.3\"
+---
+
+Widgets could overflow.
+
+## Overview
+
+Details.
+";
+
+/// An advisory with the given slug-ish number, CVE and embargo.
+pub fn advisory(n: u32, embargo: &str) -> String {
+    ADVISORY
+        .replace("CVE-2024-1000", &format!("CVE-2024-{}", 1000 + n))
+        .replace("2024-04-09T15:00:00Z", embargo)
+        .replace("widgets (", &format!("widgets number {n} ("))
+}
+
+pub struct Tree {
+    pub dir: TempDir,
+}
+
+impl Tree {
+    /// herald.yaml, a key and one published advisory.
+    pub fn new() -> Self {
+        let t = Tree {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        t.write("herald.yaml", CONFIG);
+        t.write("keys/team.asc", KEY);
+        t.write("advisories/2024/cve-2024-1000.md", ADVISORY);
+        t
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        self.write_bytes(rel, text.as_bytes());
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn herald(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("herald")
+            .expect("binary")
+            .arg("--root")
+            .arg(self.path())
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("run herald")
+    }
+
+    pub fn build(&self, now: &str) -> Output {
+        self.herald(&["build", "--now", now])
+    }
+
+    /// Every file under `rel` with its bytes, for before/after comparisons.
+    pub fn snapshot(&self, rel: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+        let base = self.path().join(rel);
+        walkdir::WalkDir::new(&base)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let bytes = std::fs::read(e.path()).expect("read");
+                (
+                    e.path().strip_prefix(&base).expect("prefix").to_path_buf(),
+                    bytes,
+                )
+            })
+            .collect()
+    }
+
+    /// Every file under `rel` whose text contains `needle`.
+    pub fn grep(&self, rel: &str, needle: &str) -> Vec<PathBuf> {
+        self.snapshot(rel)
+            .into_iter()
+            .filter(|(_, b)| String::from_utf8_lossy(b).contains(needle))
+            .map(|(p, _)| p)
+            .collect()
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}

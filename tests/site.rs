@@ -1,0 +1,264 @@
+//! The readers' site: what it contains, the embargo wall, the feed, and
+//! escaping — all through the binary.
+
+mod common;
+
+use std::path::Path;
+
+use common::{advisory, code, stderr, Tree};
+
+#[test]
+fn the_example_tree_builds_and_hides_the_embargoed_advisory() {
+    let out = tempfile::tempdir().expect("tmp");
+    let public = out.path().join("public");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = assert_cmd::Command::cargo_bin("herald")
+        .expect("bin")
+        .args(["--root"])
+        .arg(root)
+        .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])
+        .arg(&public)
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for f in [
+        "index.html",
+        "feed.xml",
+        "style.css",
+        "keys/security.asc",
+        "policy/index.html",
+        "advisories/cve-2025-31001/index.html",
+        "advisories/cargo-2025-06/index.html",
+        "advisories/cve-2026-20114/index.html",
+        "pre-announcements/pre-2025-04-08/index.html",
+        "pre-announcements/pre-2099-06-09/index.html",
+    ] {
+        assert!(public.join(f).is_file(), "{f} missing");
+    }
+    assert!(!public.join("advisories/cve-2026-40001").exists());
+    for entry in walkdir::WalkDir::new(&public)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_file() {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(entry.path()).expect("read")).into_owned();
+            for secret in [
+                "CVE-2026-40001",
+                "GHSA-x3qc-9v2m-h6wj",
+                "Heap overflow in std::fs::read_dir",
+            ] {
+                assert!(
+                    !text.contains(secret),
+                    "{} leaks {secret}",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    let page =
+        std::fs::read_to_string(public.join("advisories/cve-2025-31001/index.html")).expect("page");
+    for want in [
+        r#"<a href="https://www.cve.org/CVERecord?id=CVE-2025-31001">CVE-2025-31001</a>"#,
+        r#"<a href="https://github.com/advisories/GHSA-4f7x-c9qm-2r8v">GHSA-4f7x-c9qm-2r8v</a>"#,
+        "<strong>9.8</strong> <code class=\"vector\">CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H</code>",
+        "<td><code>std</code></td><td><code>&lt; 1.86.1</code></td><td><code>&gt;= 1.86.1</code></td>",
+        "<li>Ana Lindqvist (reporter)</li>",
+        r#"<time datetime="2025-04-08T15:00:00Z">2025-04-08</time>"#,
+        r#"<h2 id="overview">Overview"#,
+        "https://groups.google.com/d/msgid/ferrite-security-announcements/herald.cve-2025-31001.1744124400%40ferrite-lang.org",
+    ] {
+        assert!(page.contains(want), "advisory page lacks {want}");
+    }
+    let v4 =
+        std::fs::read_to_string(public.join("advisories/cve-2026-20114/index.html")).expect("page");
+    assert!(
+        v4.contains("CVSS 4.0</dt><dd><strong>5.3</strong>"),
+        "CVSS 4.0 score shown"
+    );
+    assert!(v4.contains("<dt>Updated</dt>"));
+    let index = std::fs::read_to_string(public.join("index.html")).expect("index");
+    let newest = index.find("cve-2026-20114").expect("newest listed");
+    let oldest = index.find("cve-2025-31001").expect("oldest listed");
+    assert!(newest < oldest, "newest first");
+    let upcoming = index
+        .find("Upcoming security releases")
+        .expect("upcoming section");
+    assert!(index[upcoming..].contains("Security release for Ferrite 1.99.1 on 2099-06-09"));
+    let policy = std::fs::read_to_string(public.join("policy/index.html")).expect("policy");
+    assert!(policy.contains("0F942EB05131B0E904852872ADF6FBD9B70DD41C"));
+}
+
+/// A tree with two advisories and a pre-announcement of the second.
+fn timeline_tree() -> Tree {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1002.md",
+        &advisory(2, "2024-06-04T15:00:00Z"),
+    );
+    t.write(
+        "advisories/2024/pre.md",
+        "---\nkind: pre-announcement\ntitle: Security release for widgets 2.0.1\nrelease: 2024-06-04T15:00:00Z\nseverity: high\ncomponent: widgets\nadvisory: cve-2024-1002\n---\n\nA release is coming.\n",
+    );
+    t
+}
+
+#[test]
+fn the_embargo_wall_holds_at_every_moment() {
+    let t = timeline_tree();
+    let a1 = "advisories/cve-2024-1000/index.html";
+    let a2 = "advisories/cve-2024-1002/index.html";
+    let pre = "pre-announcements/pre/index.html";
+    // (now, first advisory public, second public, pre-announcement public)
+    let moments = [
+        ("2024-01-01T00:00:00Z", false, false, false),
+        ("2024-04-09T14:59:59Z", false, false, false),
+        ("2024-04-09T15:00:00Z", true, false, false),
+        // Five business days before Tuesday 2024-06-04 is Tuesday 2024-05-28.
+        ("2024-05-28T14:59:59Z", true, false, false),
+        ("2024-05-28T17:00:00+02:00", true, false, true),
+        ("2024-06-04T14:59:59Z", true, false, true),
+        ("2024-06-04T15:00:00Z", true, true, true),
+    ];
+    for (now, one, two, p) in moments {
+        let o = t.build(now);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+        let public = t.path().join("public");
+        assert_eq!(public.join(a1).exists(), one, "{now}: first advisory");
+        assert_eq!(public.join(a2).exists(), two, "{now}: second advisory");
+        assert_eq!(public.join(pre).exists(), p, "{now}: pre-announcement");
+        let ids = [
+            ("CVE-2024-1000", one),
+            ("CVE-2024-1002", two),
+            ("widgets number 2", two),
+        ];
+        for (id, visible) in ids {
+            let hits = t.grep("public", id);
+            assert_eq!(!hits.is_empty(), visible, "{now}: `{id}` found in {hits:?}");
+        }
+        let feed = t.read("public/feed.xml");
+        let parsed: atom_syndication::Feed = feed.parse().expect("feed is Atom");
+        let expected = usize::from(one) + usize::from(two) + usize::from(p);
+        assert_eq!(parsed.entries().len(), expected, "{now}: feed entries");
+    }
+}
+
+#[test]
+fn a_template_that_leaks_fails_the_build_and_deploys_nothing() {
+    let t = timeline_tree();
+    assert_eq!(code(&t.build("2024-05-01T00:00:00Z")), 0);
+    let before = t.snapshot("public");
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  theme: leaky",
+        ),
+    );
+    // A careless theme author hard-codes what is coming.
+    t.write(
+        "themes/leaky/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}Coming soon: cve-2024-1002{% endblock main %}",
+    );
+    t.write("content/about.md", "---\ntitle: About\n---\n\nAbout us.\n");
+    let o = t.build("2024-05-01T00:00:00Z");
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("error: embargo leak: about/index.html: contains `CVE-2024-1002`, a CVE id from advisory `cve-2024-1002`, embargoed until 2024-06-04 15:00 UTC"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(t.snapshot("public"), before, "public/ untouched");
+}
+
+#[test]
+fn content_that_mentions_an_embargoed_title_is_a_leak() {
+    let t = timeline_tree();
+    t.write(
+        "content/policy.md",
+        "---\ntitle: Policy\n---\n\nWe are fixing the Security advisory for widgets number 2 (CVE-2024-1002) &amp; more.\n",
+    );
+    let o = t.build("2024-05-01T00:00:00Z");
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("policy/index.html: contains `Security advisory for widgets number 2 (CVE-2024-1002)`, the title"), "{}", stderr(&o));
+    assert!(
+        !t.path().join("public").exists(),
+        "a failed first build leaves no public/"
+    );
+}
+
+#[test]
+fn script_in_title_and_body_is_escaped_or_removed() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/xss.md",
+        &advisory(5, "2024-04-09T15:00:00Z")
+            .replace(
+                "title: Security advisory",
+                "title: <script>alert('t')</script> Security advisory",
+            )
+            .replace(
+                "Widgets could overflow.",
+                "Widgets <script>alert('b')</script> could <img src=x onerror=alert(1)> overflow.",
+            ),
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for file in ["index.html", "advisories/xss/index.html", "feed.xml"] {
+        let text = t.read(&format!("public/{file}"));
+        assert!(!text.contains("<script"), "{file} has a live script tag");
+        assert!(!text.contains("onerror"), "{file} keeps an event handler");
+    }
+    let page = t.read("public/advisories/xss/index.html");
+    assert!(
+        page.contains("&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Security advisory"),
+        "title escaped"
+    );
+    assert!(
+        page.contains("<img src=\"x\">"),
+        "harmless markup kept, handler dropped"
+    );
+}
+
+#[test]
+fn builds_are_byte_for_byte_deterministic() {
+    let t = timeline_tree();
+    assert_eq!(code(&t.build("2024-06-05T00:00:00Z")), 0);
+    let first = t.snapshot("public");
+    assert_eq!(code(&t.build("2024-06-05T00:00:00Z")), 0);
+    assert_eq!(first, t.snapshot("public"));
+}
+
+#[test]
+fn a_theme_overrides_templates_one_by_one() {
+    let t = Tree::new();
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  theme: mine",
+        ),
+    );
+    t.write("themes/mine/templates/index.html", "{% extends \"base.html\" %}{% block main %}MY INDEX {{ advisories | length }}{% endblock main %}");
+    t.write("themes/mine/static/extra.css", "body{}");
+    assert_eq!(code(&t.build("2025-01-01T00:00:00Z")), 0);
+    assert!(t.read("public/index.html").contains("MY INDEX 1"));
+    assert!(
+        t.read("public/advisories/cve-2024-1000/index.html")
+            .contains("Affected packages"),
+        "built-in advisory template still used"
+    );
+    assert_eq!(t.read("public/extra.css"), "body{}");
+    assert!(t.read("public/style.css").contains("prefers-color-scheme"));
+}
+
+#[test]
+fn build_refuses_to_replace_a_folder_it_did_not_make() {
+    let t = Tree::new();
+    t.write("mine/notes.txt", "precious");
+    let o = t.herald(&["build", "--out", "mine"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("refusing to replace"), "{}", stderr(&o));
+    assert_eq!(t.read("mine/notes.txt"), "precious");
+}
