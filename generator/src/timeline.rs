@@ -113,7 +113,7 @@ mod tests {
             &Rules::default(),
             &berlin,
         );
-        assert_eq!(got, m("2024-03-28 10:00 Europe/Berlin"));
-        assert_eq!(got, m("2024-03-28T09:00:00Z"));
+        assert_eq!(got, m("2024-03-29 10:00 Europe/Berlin"));
+        assert_eq!(got, m("2024-03-29T09:00:00Z"));
     }
 }
