@@ -1,7 +1,9 @@
 //! The embargo wall: what is public at a given moment, and a scan of every
 //! public output for traces of what is not.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::leakscan::{Scanner, KEY};
 use jiff::Timestamp;
 
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
@@ -76,77 +78,100 @@ impl std::fmt::Display for Leak {
     }
 }
 
-/// A matcher for every title and id that must not appear yet.
-pub struct Wall {
-    matcher: Option<AhoCorasick>,
-    labels: Vec<(String, String)>,
+/// Titles are not unique: "Security advisory for Cargo" may name a
+/// published advisory and an embargoed one. A title that is already part of
+/// a public title reveals nothing, and matching it would stop every build.
+/// Returns the test for whether a hidden title is still secret.
+fn public_titles(vis: &Visibility) -> impl Fn(&str) -> bool {
+    let hidden: Vec<String> = vis
+        .embargoed
+        .iter()
+        .map(|d| &d.meta.title)
+        .chain(
+            vis.hidden_pre_announcements
+                .iter()
+                .map(|(d, _)| &d.meta.title),
+        )
+        .map(|t| t.to_ascii_lowercase())
+        .collect();
+    let mut public = String::new();
+    let titles = vis
+        .advisories
+        .iter()
+        .map(|d| &d.meta.title)
+        .chain(vis.pre_announcements.iter().map(|(d, _)| &d.meta.title));
+    for t in titles {
+        public.push_str(&t.to_ascii_lowercase());
+        public.push('\n');
+    }
+    // One pass over all public titles finds every hidden title inside them.
+    let mut exempt = std::collections::HashSet::new();
+    if let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&hidden)
+    {
+        for m in ac.find_overlapping_iter(&public) {
+            exempt.insert(hidden[m.pattern().as_usize()].clone());
+        }
+    }
+    move |title: &str| title.len() >= KEY && !exempt.contains(&title.to_ascii_lowercase())
 }
 
-/// Titles shorter than this are too likely to occur by chance in other text;
-/// ids are matched whatever their length.
-const MIN_TITLE_LEN: usize = 12;
+/// A scanner for every title and id that must not appear yet.
+pub struct Wall {
+    scanner: Scanner,
+    labels: Vec<String>,
+}
 
 impl Wall {
     pub fn new(vis: &Visibility) -> Self {
-        let mut labels: Vec<(String, String)> = Vec::new();
-        let mut add = |pattern: String, what: String| {
-            if !labels.iter().any(|(p, _)| p.eq_ignore_ascii_case(&pattern)) {
-                labels.push((pattern, what));
-            }
-        };
+        let mut scanner = Scanner::new();
+        let mut labels: Vec<String> = Vec::new();
+        let secret_title = public_titles(vis);
         for doc in &vis.embargoed {
             let a = &doc.meta;
             let what = format!("from advisory `{}`, embargoed until {}", a.slug, a.embargo);
-            if a.title.len() >= MIN_TITLE_LEN {
+            if secret_title(&a.title) {
+                labels.push(format!("the title {what}"));
                 for form in escaped_forms(&a.title) {
-                    add(form, format!("the title {what}"));
+                    scanner.add_title(&form, labels.len() - 1);
                 }
             }
+            labels.push(format!("a CVE id {what}"));
             for c in &a.cves {
-                add(c.to_string(), format!("a CVE id {what}"));
+                scanner.add_id(c.as_str(), labels.len() - 1);
             }
+            labels.push(format!("a GHSA id {what}"));
             for g in &a.ghsa {
-                add(g.id.to_string(), format!("a GHSA id {what}"));
+                scanner.add_id(g.id.as_str(), labels.len() - 1);
             }
         }
         for (doc, at) in &vis.hidden_pre_announcements {
             let p = &doc.meta;
-            if p.title.len() >= MIN_TITLE_LEN {
+            if secret_title(&p.title) {
+                labels.push(format!(
+                    "the title of pre-announcement `{}`, not public until {at}",
+                    p.slug
+                ));
                 for form in escaped_forms(&p.title) {
-                    add(
-                        form,
-                        format!(
-                            "the title of pre-announcement `{}`, not public until {at}",
-                            p.slug
-                        ),
-                    );
+                    scanner.add_title(&form, labels.len() - 1);
                 }
             }
         }
-        let matcher = (!labels.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(labels.iter().map(|(p, _)| p))
-                .expect("patterns are plain strings")
-        });
-        Wall { matcher, labels }
+        Wall { scanner, labels }
     }
 
     pub fn check(&self, file: &str, bytes: &[u8]) -> Result<(), Leak> {
-        let Some(m) = &self.matcher else {
+        if self.scanner.is_empty() {
             return Ok(());
-        };
-        match m.find(bytes) {
+        }
+        match self.scanner.find(bytes) {
             None => Ok(()),
-            Some(hit) => {
-                let (pattern, what) = &self.labels[hit.pattern().as_usize()];
-                Err(Leak {
-                    file: file.to_string(),
-                    found: pattern.clone(),
-                    what: what.clone(),
-                })
-            }
+            Some((label, found)) => Err(Leak {
+                file: file.to_string(),
+                found,
+                what: self.labels[label].clone(),
+            }),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod embargo;
 pub mod feed;
 pub mod fields;
 pub mod frontmatter;
+pub mod leakscan;
 pub mod links;
 pub mod load;
 pub mod markdown;
