@@ -132,8 +132,8 @@ impl Scanner {
                 return None;
             }
             h = h
-                .wrapping_sub(u64::from(hay[start]).wrapping_mul(self.base_pow))
                 .wrapping_mul(BASE)
+                .wrapping_sub(u64::from(hay[start]).wrapping_mul(self.base_pow))
                 .wrapping_add(u64::from(hay[start + KEY]));
             start += 1;
         }
