@@ -7,14 +7,18 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
+use crate::channels::{ChannelError, Outbox};
 use crate::embargo::{Leak, Visibility, Wall};
 use crate::model::Project;
 use crate::output::{OutputError, Staging};
 use crate::site::{RenderError, Site};
+use crate::theme;
 
 pub struct Options {
     pub now: Timestamp,
     pub out: PathBuf,
+    /// Where the channel texts go; `None` builds the site only.
+    pub outbox: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -23,6 +27,7 @@ pub struct Report {
     pub published: usize,
     pub embargoed: usize,
     pub pre_announcements: usize,
+    pub outbox_files: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,14 +35,26 @@ pub enum BuildError {
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error(transparent)]
+    Channel(#[from] ChannelError),
+    #[error("theme template `{0}`: {1}")]
+    Theme(String, String),
+    #[error(transparent)]
     Output(#[from] OutputError),
     #[error("embargo wall: {} public file(s) would reveal embargoed content; nothing was written", .0.len())]
     Leaks(Vec<Leak>),
 }
 
 pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
+    let tera =
+        theme::compile(&project.theme).map_err(|(name, msg)| BuildError::Theme(name, msg))?;
     let vis = Visibility::at(project, opts.now);
-    let site = Site::new(project, &vis)?;
+    // Render the outbox first: it is private, and if a channel template
+    // fails, nothing at all is written.
+    let outbox = match &opts.outbox {
+        Some(dir) => Some((build_outbox(project, &vis, &tera, dir)?, dir)),
+        None => None,
+    };
+    let site = Site::new(project, &vis, &tera);
     let wall = Wall::new(&vis);
     let staging = Staging::new(&opts.out)?;
     let leaks = Mutex::new(Vec::new());
@@ -57,11 +74,50 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
         leaks.sort_by(|a, b| a.file.cmp(&b.file));
         return Err(BuildError::Leaks(leaks));
     }
+    let outbox_files = match outbox {
+        Some(((staged, count), _)) => {
+            staged.commit()?;
+            count
+        }
+        None => 0,
+    };
     staging.commit()?;
     Ok(Report {
         files: jobs.len(),
         published: vis.advisories.len(),
         embargoed: vis.embargoed.len(),
         pre_announcements: vis.pre_announcements.len(),
+        outbox_files,
     })
+}
+
+/// Render every channel text of every advisory and pre-announcement into a
+/// staged outbox, returned uncommitted with its file count.
+fn build_outbox(
+    project: &Project,
+    vis: &Visibility,
+    tera: &tera::Tera,
+    dir: &std::path::Path,
+) -> Result<(Staging, usize), BuildError> {
+    let outbox = Outbox::new(project, tera)?;
+    let staging = Staging::new(dir)?;
+    let pres: Vec<_> = vis
+        .pre_announcements
+        .iter()
+        .chain(&vis.hidden_pre_announcements)
+        .collect();
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    let write = |files: Vec<crate::site::Output>| -> Result<(), BuildError> {
+        count.fetch_add(files.len(), std::sync::atomic::Ordering::Relaxed);
+        files
+            .iter()
+            .try_for_each(|f| staging.write(&f.path, &f.bytes).map_err(BuildError::from))
+    };
+    project
+        .advisories
+        .par_iter()
+        .try_for_each(|doc| write(outbox.advisory(doc)?))?;
+    pres.par_iter()
+        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?))?;
+    Ok((staging, count.into_inner()))
 }

@@ -5,6 +5,7 @@
 //! (`site`, `feed`) → `build` writes it, behind the `embargo` wall.
 
 pub mod build;
+pub mod channels;
 pub mod crosscheck;
 pub mod diag;
 pub mod embargo;
@@ -17,6 +18,8 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod plaintext;
+pub mod schedule;
 pub mod site;
 pub mod theme;
 pub mod timeline;

@@ -34,6 +34,17 @@ pub fn message_id(config: &Config, slug: &Slug, moment: &Moment) -> String {
     )
 }
 
+/// The `Message-ID` of another mail of the same advisory.
+pub fn channel_message_id(config: &Config, slug: &Slug, channel: &str, moment: &Moment) -> String {
+    format!(
+        "herald.{}.{}.{}@{}",
+        slug,
+        channel,
+        moment.timestamp().as_second(),
+        mail_domain(config)
+    )
+}
+
 pub fn group_link(config: &Config, message_id: &str) -> String {
     format!(
         "https://groups.google.com/d/msgid/{}/{}",

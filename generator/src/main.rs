@@ -10,6 +10,7 @@ use herald::build::{self, BuildError};
 use herald::diag::Findings;
 use herald::load;
 use herald::model::Moment;
+use herald::schedule;
 
 /// Exit codes, as documented in the README and `--help`.
 const OK: u8 = 0;
@@ -40,6 +41,18 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// The moment to check the timeline at (see `build --now`); default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Timestamp>,
+    },
+    /// Print every upcoming action (notices, pre-announcements, disclosures) with the rule behind it.
+    Schedule {
+        /// List actions due at or after this moment; default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Timestamp>,
+        /// Also write the actions as an iCalendar file.
+        #[arg(long, value_name = "FILE")]
+        ics: Option<PathBuf>,
     },
     /// Build the public site into --out, behind the embargo wall.
     Build {
@@ -49,6 +62,12 @@ enum Command {
         /// Where the site goes; replaced as a whole only when the build succeeds.
         #[arg(long, default_value = "public", value_name = "DIR")]
         out: PathBuf,
+        /// Where every channel text goes (private: never deploy it).
+        #[arg(long, default_value = "outbox", value_name = "DIR")]
+        outbox: PathBuf,
+        /// Build the public site only, not the outbox.
+        #[arg(long)]
+        site_only: bool,
     },
 }
 
@@ -83,9 +102,41 @@ fn run(cli: Cli) -> u8 {
             return FINDINGS;
         }
     };
+    let mut warnings = warnings;
+    if let Command::Check { now, .. } | Command::Build { now, .. } = &cli.command {
+        let now = now.unwrap_or_else(Timestamp::now);
+        // The ledger of issue #5 will say which notices went out; until
+        // then every notice counts as not sent.
+        let timeline = schedule::check(&project, now, &|_| false);
+        warnings.extend(timeline);
+        warnings.sort();
+        if warnings.has_errors() {
+            report(&warnings);
+            eprintln!("herald: {}; nothing was written", summary(&warnings));
+            return FINDINGS;
+        }
+    }
     report(&warnings);
     match cli.command {
-        Command::Check { strict } => {
+        Command::Schedule { now, ics } => {
+            let now = now.unwrap_or_else(Timestamp::now);
+            let actions = schedule::upcoming(&project, now);
+            print!("{}", schedule::table(&project, &actions));
+            if let Some(path) = ics {
+                let path = root.join(path);
+                if let Err(e) = std::fs::write(&path, schedule::ics(&project, &actions, now)) {
+                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    return FAILURE;
+                }
+                eprintln!(
+                    "herald: wrote {} actions to {}",
+                    actions.len(),
+                    path.display()
+                );
+            }
+            OK
+        }
+        Command::Check { strict, .. } => {
             if strict && !warnings.0.is_empty() {
                 eprintln!("herald: {} (--strict)", summary(&warnings));
                 return FINDINGS;
@@ -99,15 +150,17 @@ fn run(cli: Cli) -> u8 {
             );
             OK
         }
-        Command::Build { now, out } => {
-            let out = if out.is_absolute() {
-                out
-            } else {
-                root.join(out)
-            };
+        Command::Build {
+            now,
+            out,
+            outbox,
+            site_only,
+        } => {
+            // `join` keeps an absolute path as it is.
             let opts = build::Options {
                 now: now.unwrap_or_else(Timestamp::now),
-                out,
+                out: root.join(out),
+                outbox: (!site_only).then(|| root.join(outbox)),
             };
             match build::build(&project, &opts) {
                 Ok(r) => {
@@ -119,6 +172,13 @@ fn run(cli: Cli) -> u8 {
                         r.embargoed,
                         r.pre_announcements
                     );
+                    if let Some(dir) = &opts.outbox {
+                        eprintln!(
+                            "herald: wrote {} channel files into {} (private: never deploy it)",
+                            r.outbox_files,
+                            dir.display()
+                        );
+                    }
                     OK
                 }
                 Err(BuildError::Leaks(leaks)) => {
@@ -128,7 +188,9 @@ fn run(cli: Cli) -> u8 {
                     eprintln!("herald: {}", BuildError::Leaks(leaks));
                     FINDINGS
                 }
-                Err(e @ BuildError::Render(_)) => {
+                Err(
+                    e @ (BuildError::Render(_) | BuildError::Channel(_) | BuildError::Theme(..)),
+                ) => {
                     eprintln!("error: {e}");
                     eprintln!("herald: nothing was written");
                     FINDINGS

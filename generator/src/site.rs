@@ -24,8 +24,6 @@ pub enum RenderError {
         path: String,
         message: String,
     },
-    #[error("theme: {0}")]
-    Theme(String),
 }
 
 /// A unit of rendering work; cheap to list, rendered in parallel.
@@ -43,14 +41,12 @@ pub enum Job {
 pub struct Site<'p> {
     project: &'p Project,
     vis: &'p Visibility<'p>,
-    tera: Tera,
+    tera: &'p Tera,
     base: Context,
 }
 
 impl<'p> Site<'p> {
-    pub fn new(project: &'p Project, vis: &'p Visibility<'p>) -> Result<Self, RenderError> {
-        let tera = theme::compile(&project.theme)
-            .map_err(|(name, msg)| RenderError::Theme(format!("{name}: {msg}")))?;
+    pub fn new(project: &'p Project, vis: &'p Visibility<'p>, tera: &'p Tera) -> Self {
         let cfg = &project.config;
         let mut nav: Vec<_> = project
             .pages
@@ -85,12 +81,12 @@ impl<'p> Site<'p> {
         );
         base.insert("nav", &nav);
         base.insert("key_file", &project.public_key.file_name);
-        Ok(Site {
+        Site {
             project,
             vis,
             tera,
             base,
-        })
+        }
     }
 
     pub fn jobs(&self) -> Vec<Job> {

@@ -22,11 +22,25 @@ pub const TEMPLATES: &[&str] = &[
     "advisory.html",
     "pre-announcement.html",
     "page.html",
+    "channels/announcement.txt",
+    "channels/blog.md",
+    "channels/forum.md",
+    "channels/ghsa.md",
+    "channels/oss-security.txt",
+    "channels/distros.txt",
+    "channels/advance-notice.txt",
+    "channels/pre-announcement.txt",
+    "channels/pre-announcement-blog.md",
+    "channels/pre-announcement-forum.md",
 ];
 
 pub fn builtin() -> Theme {
     let templates = builtin_files!("templates":
-        "base.html", "index.html", "advisory.html", "pre-announcement.html", "page.html");
+        "base.html", "index.html", "advisory.html", "pre-announcement.html", "page.html",
+        "channels/announcement.txt", "channels/blog.md", "channels/forum.md", "channels/ghsa.md",
+        "channels/oss-security.txt", "channels/distros.txt", "channels/advance-notice.txt",
+        "channels/pre-announcement.txt", "channels/pre-announcement-blog.md",
+        "channels/pre-announcement-forum.md");
     let statics = builtin_files!("static": "style.css");
     Theme {
         templates: templates

@@ -117,3 +117,151 @@ mod tests {
         assert_eq!(got, m("2024-03-29T09:00:00Z"));
     }
 }
+
+/// What a scheduled action does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "channel", content = "id")]
+pub enum Channel {
+    AdvanceNotice,
+    Distros,
+    /// The pre-announcement's own mail, blog and forum posts.
+    PreAnnouncement,
+    Announcement,
+    Blog,
+    Forum,
+    Ghsa(String),
+    OssSecurity,
+}
+
+impl Channel {
+    pub fn name(&self) -> String {
+        match self {
+            Channel::AdvanceNotice => "advance-notice".into(),
+            Channel::Distros => "distros".into(),
+            Channel::PreAnnouncement => "pre-announcement".into(),
+            Channel::Announcement => "announcement".into(),
+            Channel::Blog => "blog".into(),
+            Channel::Forum => "forum".into(),
+            Channel::Ghsa(id) => format!("ghsa:{id}"),
+            Channel::OssSecurity => "oss-security".into(),
+        }
+    }
+
+    pub fn is_private(&self) -> bool {
+        matches!(self, Channel::AdvanceNotice | Channel::Distros)
+    }
+}
+
+/// One thing that happens at one moment, and the rule that put it there.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub slug: crate::model::Slug,
+    pub channel: Channel,
+    pub due: Moment,
+    pub rule: String,
+}
+
+/// The disclosure of an advisory, channel by channel in publishing order.
+/// All are due at the embargo; publishing runs them in this order.
+pub fn disclosure(advisory: &Advisory) -> Vec<Channel> {
+    let mut v = vec![Channel::Announcement, Channel::Blog, Channel::Forum];
+    v.extend(
+        advisory
+            .ghsa
+            .iter()
+            .map(|g| Channel::Ghsa(g.id.to_string())),
+    );
+    v.push(Channel::OssSecurity);
+    v
+}
+
+/// The actions of one advisory: notices before the embargo, then the
+/// disclosure in publishing order.
+pub fn advisory_actions(a: &Advisory, rules: &Rules, zone: &TimeZone) -> Vec<Action> {
+    let mut out = Vec::new();
+    if let Some(days) = advance_notice_days(a, rules) {
+        let rule = if a.severity == Severity::Critical && a.exploited {
+            format!("{days} business day(s) before the embargo: critical and exploited")
+        } else {
+            format!("{days} business day(s) before the embargo")
+        };
+        out.push(Action {
+            slug: a.slug.clone(),
+            channel: Channel::AdvanceNotice,
+            due: business_days_before(&a.embargo, days, rules, zone),
+            rule,
+        });
+    }
+    if let Some(due) = distros_notice(a, rules) {
+        out.push(Action {
+            slug: a.slug.clone(),
+            channel: Channel::Distros,
+            due,
+            rule: format!(
+                "{} hours before the embargo: severity {}",
+                rules.distros_hours, a.severity
+            ),
+        });
+    }
+    for channel in disclosure(a) {
+        let rule = match channel {
+            Channel::Announcement => "the embargo lifts: the announcement mail goes first",
+            _ => "at the embargo, after the announcement mail",
+        };
+        out.push(Action {
+            slug: a.slug.clone(),
+            channel,
+            due: a.embargo.clone(),
+            rule: rule.into(),
+        });
+    }
+    out
+}
+
+pub fn pre_announcement_action(
+    p: &PreAnnouncement,
+    adv: Option<&Advisory>,
+    rules: &Rules,
+    zone: &TimeZone,
+) -> Action {
+    let rule = match (&p.announce, adv) {
+        (Some(_), _) => "set by `announce`".to_string(),
+        (None, Some(a)) if advance_notice(a, rules, zone).is_some() => {
+            "with the advance notification of its advisory".to_string()
+        }
+        _ => format!(
+            "{} business day(s) before the release",
+            rules.advance_notice_days
+        ),
+    };
+    Action {
+        slug: p.slug.clone(),
+        channel: Channel::PreAnnouncement,
+        due: pre_announcement_public(p, adv, rules, zone),
+        rule,
+    }
+}
+
+/// Every action of every advisory and pre-announcement, by due moment, then
+/// by publishing order.
+pub fn actions(project: &crate::model::Project) -> Vec<Action> {
+    let rules = &project.config.rules;
+    let zone = &project.config.team.zone;
+    let mut out = Vec::new();
+    for doc in &project.advisories {
+        out.extend(advisory_actions(&doc.meta, rules, zone));
+    }
+    for doc in &project.pre_announcements {
+        let p = &doc.meta;
+        let adv = p
+            .advisory
+            .as_ref()
+            .and_then(|s| project.advisory(s))
+            .map(|d| &d.meta);
+        out.push(pre_announcement_action(p, adv, rules, zone));
+    }
+    out.sort_by(|x, y| {
+        (x.due.timestamp(), &x.slug, &x.channel).cmp(&(y.due.timestamp(), &y.slug, &y.channel))
+    });
+    out
+}

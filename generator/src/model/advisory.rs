@@ -317,6 +317,20 @@ fn decode_ghsa(d: &mut Decoder, n: &Node, cves: Option<&[CveId]>) -> Option<Ghsa
         }
         None => cves.map(<[CveId]>::to_vec),
     };
+    // GitHub's advisory carries a single `cve_id`.
+    if let Some(list) = &own {
+        if list.len() > 1 {
+            let at = d.optional(&f, "cves").map_or(f.pos, |n| n.pos);
+            d.error_help(
+                at,
+                format!(
+                    "a GHSA carries one CVE id, but this entry would carry {}",
+                    list.len()
+                ),
+                "give each CVE its own `ghsa` entry, and name it with `cves: [CVE-…]`",
+            );
+        }
+    }
     Some(GhsaEntry {
         id: id?,
         repository: repository?,

@@ -1,0 +1,67 @@
+//! The wording every channel must carry, in one place.
+//!
+//! Templates place these texts; after rendering, `channels::require`
+//! checks that each one is there, so a theme cannot drop one silently.
+
+use crate::plaintext::WIDTH;
+
+fn wrap(text: &str) -> String {
+    textwrap::fill(text, textwrap::Options::new(WIDTH).break_words(false))
+}
+
+/// Opens the announcement mail. Google Groups rewrites messages, which
+/// breaks the inline signature on its web interface.
+pub fn google_groups(team: &str) -> String {
+    wrap(&format!(
+        "This announcement is signed by {team}. The Google Groups web interface \
+shows its signature as not matching, because the group alters messages as it \
+processes them. A copy of this announcement, signed and unaltered, is attached \
+as announcement.txt.asc: verify that file."
+    ))
+}
+
+/// Opens the blog and forum posts.
+pub fn cross_post(announcement_url: &str) -> String {
+    format!(
+        "This is a cross-post of the official security advisory, not the advisory itself. \
+The official advisory was sent to the announcements mailing list, signed with \
+the team's key: <{announcement_url}>. Where the two differ, the signed announcement is \
+authoritative."
+    )
+}
+
+/// Opens each GHSA text.
+pub fn ghsa(team: &str, blog_url: &str) -> String {
+    format!(
+        "This advisory is a copy of the security advisory published by {team} at \
+<{blog_url}>, which links to the signed announcement."
+    )
+}
+
+/// Closes the oss-security excerpt.
+pub fn oss_security(team: &str, announcement_url: &str) -> String {
+    format!("The full advisory, signed by {team}, is at:\n{announcement_url}")
+}
+
+/// Opens the distros notice: the list needs the date first, and its rules.
+pub fn distros(disclosure: &str) -> String {
+    format!(
+        "Tentative public disclosure: {disclosure}\n\n{}",
+        wrap(
+            "This issue is not public yet. We understand that everything sent \
+to this list becomes public at disclosure, and we will post to oss-security \
+then."
+        )
+    )
+}
+
+/// Opens the advance notification.
+pub fn advance_notice(disclosure: &str) -> String {
+    format!(
+        "EMBARGOED until {disclosure}.\n\n{}",
+        wrap(
+            "This is an advance notification for vetted organisations. Do not \
+share it, or act on it in public, before the embargo lifts."
+        )
+    )
+}

@@ -1,0 +1,91 @@
+//! RFC 5322 messages, built with lettre, byte-for-byte reproducible.
+//!
+//! lettre picks random MIME boundaries and `Date` headers unless told
+//! otherwise; Herald sets both from the message's own identity so that the
+//! same tree gives the same `.eml` files.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+use crate::model::Moment;
+
+pub struct Mail<'a> {
+    pub from: &'a Mailbox,
+    pub to: Vec<Mailbox>,
+    pub subject: String,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub date: &'a Moment,
+    pub body: String,
+    pub attachments: Vec<(String, &'static str, Vec<u8>)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the mail `{subject}`: {message}")]
+pub struct MailError {
+    subject: String,
+    message: String,
+}
+
+pub fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox, String> {
+    let addr = address
+        .parse()
+        .map_err(|e| format!("invalid mail address `{address}`: {e}"))?;
+    Ok(Mailbox::new(name.map(str::to_string), addr))
+}
+
+fn system_time(m: &Moment) -> SystemTime {
+    let secs = m.timestamp().as_second();
+    if secs >= 0 {
+        UNIX_EPOCH + Duration::from_secs(secs as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    }
+}
+
+pub fn build(mail: Mail) -> Result<Vec<u8>, MailError> {
+    let err = |message: String| MailError {
+        subject: mail.subject.clone(),
+        message,
+    };
+    let mut builder = Message::builder()
+        .from(mail.from.clone())
+        .subject(mail.subject.clone())
+        .message_id(Some(format!("<{}>", mail.message_id)))
+        .date(system_time(mail.date));
+    for to in &mail.to {
+        builder = builder.to(to.clone());
+    }
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone());
+    let message = if mail.attachments.is_empty() {
+        builder.singlepart(text)
+    } else {
+        // A boundary that cannot occur in the parts: derived from the
+        // Message-ID, which is unique, and checked against the content.
+        let boundary = format!("herald-{}", mail.message_id.replace(['@', '.'], "-"));
+        let clash = mail.body.contains(&boundary)
+            || mail
+                .attachments
+                .iter()
+                .any(|(_, _, b)| b.windows(boundary.len()).any(|w| w == boundary.as_bytes()));
+        if clash {
+            return Err(err(format!(
+                "the content contains the MIME boundary `{boundary}`"
+            )));
+        }
+        let mut multi = MultiPart::mixed().boundary(boundary).singlepart(text);
+        for (name, content_type, bytes) in &mail.attachments {
+            let ct = ContentType::parse(content_type).map_err(|e| err(e.to_string()))?;
+            multi = multi.singlepart(Attachment::new(name.clone()).body(bytes.clone(), ct));
+        }
+        builder.multipart(multi)
+    };
+    message
+        .map(|m| m.formatted())
+        .map_err(|e| err(e.to_string()))
+}

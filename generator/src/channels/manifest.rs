@@ -1,0 +1,178 @@
+//! `manifest.json` in each outbox folder: every action with its moment, its
+//! file and where it goes. Publishing reads this and the files beside it,
+//! and never renders anything itself.
+
+use serde::Serialize;
+
+use crate::links;
+use crate::model::{Advisory, Moment, PreAnnouncement, Project};
+use crate::timeline::{self, Action, Channel};
+
+/// Bumped whenever a field changes meaning.
+pub const FORMAT: u32 = 1;
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    format: u32,
+    kind: &'static str,
+    slug: &'a str,
+    title: &'a str,
+    actions: Vec<Entry>,
+}
+
+#[derive(Serialize, Default)]
+struct Entry {
+    channel: String,
+    due: String,
+    rule: String,
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    recipients: Vec<String>,
+    /// The text that must be signed before the mail may go out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sign: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<String>,
+}
+
+fn entry(action: &Action, file: &str) -> Entry {
+    Entry {
+        channel: action.channel.name(),
+        due: action.due.utc_rfc3339(),
+        rule: action.rule.clone(),
+        file: file.to_string(),
+        ..Entry::default()
+    }
+}
+
+fn finish(m: &Manifest) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(m).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
+pub fn advisory(project: &Project, a: &Advisory, message_id: &str, blog_url: &str) -> Vec<u8> {
+    let cfg = &project.config;
+    let ch = &cfg.channels;
+    let mut actions = Vec::new();
+    for action in timeline::advisory_actions(a, &cfg.rules, &cfg.team.zone) {
+        let e = match &action.channel {
+            Channel::AdvanceNotice if ch.advance_notice_recipients.is_empty() => continue,
+            Channel::AdvanceNotice => Entry {
+                message_id: Some(links::channel_message_id(
+                    cfg,
+                    &a.slug,
+                    "advance-notice",
+                    &action.due,
+                )),
+                recipients: ch.advance_notice_recipients.clone(),
+                ..entry(&action, "advance-notice.eml")
+            },
+            Channel::Distros => Entry {
+                message_id: Some(links::channel_message_id(
+                    cfg,
+                    &a.slug,
+                    "distros",
+                    &action.due,
+                )),
+                recipients: vec![ch.distros_address.clone()],
+                ..entry(&action, "distros.eml")
+            },
+            Channel::Announcement => Entry {
+                message_id: Some(message_id.to_string()),
+                recipients: vec![ch.announcements_address.clone()],
+                sign: Some("announcement.txt".into()),
+                url: Some(links::announcement_url(cfg, a)),
+                ..entry(&action, "announcement.eml")
+            },
+            Channel::Blog => Entry {
+                url: Some(blog_url.to_string()),
+                ..entry(&action, "blog.md")
+            },
+            Channel::Forum => Entry {
+                external_id: Some(format!("herald-{}", a.slug)),
+                ..entry(&action, "forum.md")
+            },
+            Channel::Ghsa(id) => Entry {
+                repository: a
+                    .ghsa
+                    .iter()
+                    .find(|g| g.id.as_str() == id)
+                    .map(|g| g.repository.to_string()),
+                ..entry(&action, &format!("ghsa-{id}.json"))
+            },
+            Channel::OssSecurity => Entry {
+                message_id: Some(links::channel_message_id(
+                    cfg,
+                    &a.slug,
+                    "oss-security",
+                    &a.embargo,
+                )),
+                recipients: vec![ch.oss_security_address.clone()],
+                ..entry(&action, "oss-security.eml")
+            },
+            Channel::PreAnnouncement => continue,
+        };
+        actions.push(e);
+    }
+    finish(&Manifest {
+        format: FORMAT,
+        kind: "advisory",
+        slug: a.slug.as_str(),
+        title: &a.title,
+        actions,
+    })
+}
+
+pub fn pre_announcement(
+    project: &Project,
+    p: &PreAnnouncement,
+    public_at: &Moment,
+    message_id: &str,
+    blog_url: &str,
+) -> Vec<u8> {
+    let cfg = &project.config;
+    let adv = p
+        .advisory
+        .as_ref()
+        .and_then(|s| project.advisory(s))
+        .map(|d| &d.meta);
+    let action = timeline::pre_announcement_action(p, adv, &cfg.rules, &cfg.team.zone);
+    let at = |file: &str, channel: &str| Entry {
+        channel: channel.to_string(),
+        due: public_at.utc_rfc3339(),
+        rule: action.rule.clone(),
+        file: file.to_string(),
+        ..Entry::default()
+    };
+    let actions = vec![
+        Entry {
+            message_id: Some(message_id.to_string()),
+            recipients: vec![cfg.channels.announcements_address.clone()],
+            sign: Some("announcement.txt".into()),
+            url: Some(links::group_link(cfg, message_id)),
+            ..at("announcement.eml", "announcement")
+        },
+        Entry {
+            url: Some(blog_url.to_string()),
+            ..at("blog.md", "blog")
+        },
+        Entry {
+            external_id: Some(format!("herald-{}", p.slug)),
+            ..at("forum.md", "forum")
+        },
+    ];
+    finish(&Manifest {
+        format: FORMAT,
+        kind: "pre-announcement",
+        slug: p.slug.as_str(),
+        title: &p.title,
+        actions,
+    })
+}

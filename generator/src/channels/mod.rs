@@ -1,0 +1,616 @@
+//! Every text that goes out: the announcement mail, blog and forum posts,
+//! GHSA texts and request bodies, the oss-security excerpt, the private
+//! notices, and the pre-announcement's own texts. Rendered in memory into
+//! `outbox/<slug>/`, which is never deployed.
+//!
+//! Each channel's required wording comes from `disclaimer` and is checked
+//! after rendering (`require`), so a theme cannot drop it.
+
+pub mod disclaimer;
+pub mod ghsa;
+pub mod mail;
+pub mod manifest;
+
+use lettre::message::Mailbox;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tera::{Context, Tera};
+
+use crate::leakscan::Scanner;
+use crate::links;
+use crate::model::config::Config;
+use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
+use crate::plaintext;
+use crate::site::Output;
+use crate::theme;
+use crate::timeline;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("template `{template}` failed for `{slug}`: {message}")]
+    Template {
+        template: String,
+        slug: String,
+        message: String,
+    },
+    #[error("template `{template}` dropped {what} from the {channel} text of `{slug}`; the channel requires it")]
+    Missing {
+        template: String,
+        slug: String,
+        channel: &'static str,
+        what: String,
+    },
+    #[error("the {channel} text of pre-announcement `{slug}` reveals `{found}` of its advisory; a pre-announcement may say only when, how severe, and what part")]
+    Reveals {
+        slug: String,
+        channel: &'static str,
+        found: String,
+    },
+    #[error(transparent)]
+    Mail(#[from] mail::MailError),
+    #[error("{0}")]
+    Address(String),
+}
+
+/// What channel templates see of an advisory.
+#[derive(Serialize)]
+struct AdvisoryText<'a> {
+    slug: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    date: String,
+    authors: Vec<&'a str>,
+    blog_path: String,
+    body_markdown: &'a str,
+    body_text: String,
+    lead_text: String,
+}
+
+#[derive(Serialize)]
+struct PreText<'a> {
+    slug: &'a str,
+    title: &'a str,
+    date: String,
+    authors: Vec<&'a str>,
+    blog_path: String,
+    body_markdown: &'a str,
+    body_text: String,
+}
+
+#[derive(Serialize)]
+struct PatchView {
+    name: String,
+    sha256: String,
+}
+
+pub struct Outbox<'p> {
+    project: &'p Project,
+    tera: &'p Tera,
+    team: Mailbox,
+}
+
+/// The moment as written, and in the team's zone when that differs.
+fn moment_both(m: &Moment, config: &Config) -> String {
+    let local = Moment::from_zoned(m.timestamp().to_zoned(config.team.zone.clone()));
+    let written = m.human();
+    let team = format!(
+        "{} {}",
+        local.zoned().strftime("%Y-%m-%d %H:%M"),
+        config.team.zone_name
+    );
+    if written == team || (config.team.zone_name == "UTC" && written.ends_with(" UTC")) {
+        written
+    } else {
+        format!("{written} ({team})")
+    }
+}
+
+/// Markdown before the first heading: the lead of the advisory.
+fn lead(markdown: &str) -> &str {
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new(markdown)
+        .into_offset_iter()
+        .find(|(e, _)| matches!(e, Event::Start(Tag::Heading { .. })))
+        .map_or(markdown, |(_, r)| &markdown[..r.start])
+}
+
+fn facts_block(rows: &[(&str, String)]) -> String {
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
+    rows.iter()
+        .map(|(k, v)| format!("{:width$} {v}", format!("{k}:")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn facts_markdown(rows: &[(&str, String)]) -> String {
+    rows.iter()
+        .map(|(k, v)| format!("- **{k}:** {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn authors<'a>(list: &'a [String], config: &'a Config) -> Vec<&'a str> {
+    if list.is_empty() {
+        vec![config.team.name.as_str()]
+    } else {
+        list.iter().map(String::as_str).collect()
+    }
+}
+
+fn blog_path(config: &Config, url: &str) -> String {
+    url.strip_prefix(&config.channels.blog_base_url)
+        .unwrap_or(url)
+        .to_string()
+}
+
+impl<'p> Outbox<'p> {
+    pub fn new(project: &'p Project, tera: &'p Tera) -> Result<Self, ChannelError> {
+        let team = &project.config.team;
+        let team = mail::mailbox(Some(&team.name), &team.email).map_err(ChannelError::Address)?;
+        Ok(Outbox {
+            project,
+            tera,
+            team,
+        })
+    }
+
+    fn config(&self) -> &Config {
+        &self.project.config
+    }
+
+    fn render(&self, template: &str, slug: &str, ctx: &Context) -> Result<String, ChannelError> {
+        self.tera
+            .render(template, ctx)
+            .map(|s| {
+                // Templates end with a newline; their output should too, once.
+                let mut s = s.trim_end().to_string();
+                s.push('\n');
+                s
+            })
+            .map_err(|e| ChannelError::Template {
+                template: template.to_string(),
+                slug: slug.to_string(),
+                message: theme::error_chain(&e),
+            })
+    }
+
+    fn to(&self, address: &str) -> Result<Mailbox, ChannelError> {
+        mail::mailbox(None, address).map_err(ChannelError::Address)
+    }
+
+    fn facts(&self, a: &Advisory) -> Vec<(&'static str, String)> {
+        let config = self.config();
+        let mut rows = Vec::new();
+        let severity = match &a.cvss {
+            Some(v) => format!(
+                "{} (CVSS {} base score {:.1})",
+                a.severity.label(),
+                v.version(),
+                v.score()
+            ),
+            None => a.severity.label().to_string(),
+        };
+        rows.push(("Severity", severity));
+        if let Some(v) = &a.cvss {
+            rows.push(("CVSS", v.as_str().to_string()));
+        }
+        rows.push((
+            "CVE",
+            a.cves
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        if !a.ghsa.is_empty() {
+            rows.push((
+                "GHSA",
+                a.ghsa
+                    .iter()
+                    .map(|g| g.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+        for p in &a.affected {
+            rows.push(("Affected", format!("{} {}", p.package, p.vulnerable)));
+            rows.push((
+                "Fixed in",
+                match &p.patched {
+                    Some(v) => format!("{} {v}", p.package),
+                    None => format!("{}: no fix yet", p.package),
+                },
+            ));
+        }
+        rows.push(("Disclosure", moment_both(&a.embargo, config)));
+        rows.push(("Advisory", links::advisory_page(config, &a.slug)));
+        rows
+    }
+
+    fn base(&self, disclaimer: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("disclaimer", disclaimer);
+        ctx.insert("team", &self.config().team.name);
+        ctx.insert("site_title", &self.config().site.title);
+        ctx
+    }
+
+    /// Every outbox file of one advisory, under `<slug>/`.
+    pub fn advisory(&self, doc: &Document<Advisory>) -> Result<Vec<Output>, ChannelError> {
+        let config = self.config();
+        let a = &doc.meta;
+        let slug = a.slug.as_str();
+        let announcement_url = links::announcement_url(config, a);
+        let blog_url = links::blog_url(config, &a.slug, &a.embargo);
+        let body_text = plaintext::to_text(&doc.body);
+        let view = AdvisoryText {
+            slug,
+            title: &a.title,
+            summary: &a.summary,
+            date: a
+                .embargo
+                .timestamp()
+                .to_zoned(config.team.zone.clone())
+                .strftime("%Y-%m-%d")
+                .to_string(),
+            authors: authors(&a.authors, config),
+            blog_path: blog_path(config, &blog_url),
+            body_markdown: doc.body.trim(),
+            body_text: body_text.trim_end().to_string(),
+            lead_text: plaintext::to_text(lead(&doc.body)).trim_end().to_string(),
+        };
+        let facts = self.facts(a);
+        let mut files = Vec::new();
+        let mut add = |name: &str, bytes: Vec<u8>| {
+            files.push(Output {
+                path: format!("{slug}/{name}"),
+                bytes,
+            })
+        };
+
+        // 1. The announcement: the text that is signed, and its mail.
+        let note = disclaimer::google_groups(&config.team.name);
+        let mut ctx = self.base(&note);
+        ctx.insert("a", &view);
+        ctx.insert("facts", &facts_block(&facts));
+        let text = self.render("channels/announcement.txt", slug, &ctx)?;
+        require(
+            "channels/announcement.txt",
+            slug,
+            "announcement",
+            &text,
+            &[("the Google Groups note", &note)],
+        )?;
+        let message_id = links::message_id(config, &a.slug, &a.embargo);
+        add(
+            "announcement.eml",
+            mail::build(mail::Mail {
+                from: &self.team,
+                to: vec![self.to(&config.channels.announcements_address)?],
+                subject: a.title.clone(),
+                message_id: message_id.clone(),
+                date: &a.embargo,
+                body: text.clone(),
+                attachments: Vec::new(),
+            })?,
+        );
+        add("announcement.txt", text.into_bytes());
+
+        // 2. and 3. Blog and forum: cross-posts that point at the mail.
+        let cross = disclaimer::cross_post(&announcement_url);
+        let mut ctx = self.base(&cross);
+        ctx.insert("a", &view);
+        ctx.insert("facts_markdown", &facts_markdown(&facts));
+        ctx.insert("category", &config.channels.forum_category);
+        for (template, name, channel) in [
+            ("channels/blog.md", "blog.md", "blog"),
+            ("channels/forum.md", "forum.md", "forum"),
+        ] {
+            let text = self.render(template, slug, &ctx)?;
+            require(
+                template,
+                slug,
+                channel,
+                &text,
+                &[
+                    ("the cross-post disclaimer", &cross),
+                    ("the link to the announcement", &announcement_url),
+                ],
+            )?;
+            add(name, text.into_bytes());
+        }
+
+        // 4. One GHSA text and request body per GHSA id.
+        let gh = disclaimer::ghsa(&config.team.name, &blog_url);
+        let mut ctx = self.base(&gh);
+        ctx.insert("a", &view);
+        for entry in &a.ghsa {
+            let text = self.render("channels/ghsa.md", slug, &ctx)?;
+            require(
+                "channels/ghsa.md",
+                slug,
+                "GHSA",
+                &text,
+                &[
+                    ("the GHSA disclaimer", &gh),
+                    ("the link to the blog post", &blog_url),
+                ],
+            )?;
+            let body = ghsa::body(a, entry, &text);
+            let json = serde_json::to_string_pretty(&body).unwrap_or_default() + "\n";
+            add(&format!("ghsa-{}.json", entry.id), json.into_bytes());
+            add(&format!("ghsa-{}.md", entry.id), text.into_bytes());
+        }
+
+        // 5. oss-security: a brief excerpt with the link.
+        let oss = disclaimer::oss_security(&config.team.name, &announcement_url);
+        let mut ctx = self.base(&oss);
+        ctx.insert("a", &view);
+        let short: Vec<_> = facts
+            .iter()
+            .filter(|(k, _)| matches!(*k, "Severity" | "Affected" | "Fixed in"))
+            .cloned()
+            .collect();
+        ctx.insert("facts", &facts_block(&short));
+        let text = self.render("channels/oss-security.txt", slug, &ctx)?;
+        require(
+            "channels/oss-security.txt",
+            slug,
+            "oss-security",
+            &text,
+            &[("the link to the announcement", &announcement_url)],
+        )?;
+        let cves = a
+            .cves
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        add(
+            "oss-security.eml",
+            mail::build(mail::Mail {
+                from: &self.team,
+                to: vec![self.to(&config.channels.oss_security_address)?],
+                subject: format!("{cves}: {}", a.summary),
+                message_id: links::channel_message_id(config, &a.slug, "oss-security", &a.embargo),
+                date: &a.embargo,
+                body: text,
+                attachments: Vec::new(),
+            })?,
+        );
+
+        // Private notices, when the rules call for them.
+        let rules = &config.rules;
+        let disclosure = moment_both(&a.embargo, config);
+        if let Some(due) = timeline::distros_notice(a, rules) {
+            let head = disclaimer::distros(&disclosure);
+            let mut ctx = self.base(&head);
+            ctx.insert("a", &view);
+            ctx.insert("facts", &facts_block(&facts));
+            let text = self.render("channels/distros.txt", slug, &ctx)?;
+            let first_lines: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
+            require(
+                "channels/distros.txt",
+                slug,
+                "distros",
+                &first_lines,
+                &[(
+                    "the tentative disclosure date in the first lines",
+                    &format!("Tentative public disclosure: {disclosure}"),
+                )],
+            )?;
+            add(
+                "distros.eml",
+                mail::build(mail::Mail {
+                    from: &self.team,
+                    to: vec![self.to(&config.channels.distros_address)?],
+                    subject: format!("[vs] {}", a.title),
+                    message_id: links::channel_message_id(config, &a.slug, "distros", &due),
+                    date: &due,
+                    body: text,
+                    attachments: Vec::new(),
+                })?,
+            );
+        }
+        if let Some(due) = timeline::advance_notice(a, rules, &config.team.zone) {
+            if !config.channels.advance_notice_recipients.is_empty() {
+                let head = disclaimer::advance_notice(&disclosure);
+                let patches: Vec<_> = self
+                    .project
+                    .patches
+                    .iter()
+                    .filter(|p| a.patches.contains(&p.path))
+                    .collect();
+                let views: Vec<PatchView> = patches
+                    .iter()
+                    .map(|p| PatchView {
+                        name: file_name(&p.path),
+                        sha256: hex(&Sha256::digest(&p.bytes)),
+                    })
+                    .collect();
+                let mut ctx = self.base(&head);
+                ctx.insert("a", &view);
+                ctx.insert("facts", &facts_block(&facts));
+                ctx.insert("patches", &views);
+                let text = self.render("channels/advance-notice.txt", slug, &ctx)?;
+                require(
+                    "channels/advance-notice.txt",
+                    slug,
+                    "advance notice",
+                    &text,
+                    &[("the embargo notice", &head)],
+                )?;
+                add(
+                    "advance-notice.eml",
+                    mail::build(mail::Mail {
+                        from: &self.team,
+                        // The vetted organisations are blind copies (in the
+                        // manifest's envelope), so none sees the others.
+                        to: vec![self.team.clone()],
+                        subject: format!("[embargoed] {}", a.title),
+                        message_id: links::channel_message_id(
+                            config,
+                            &a.slug,
+                            "advance-notice",
+                            &due,
+                        ),
+                        date: &due,
+                        body: text,
+                        attachments: patches
+                            .iter()
+                            .map(|p| (file_name(&p.path), "text/x-diff", p.bytes.to_vec()))
+                            .collect(),
+                    })?,
+                );
+            }
+        }
+        add(
+            "manifest.json",
+            manifest::advisory(self.project, a, &message_id, &blog_url),
+        );
+        Ok(files)
+    }
+
+    /// The pre-announcement's own mail, blog and forum texts.
+    pub fn pre_announcement(
+        &self,
+        doc: &Document<PreAnnouncement>,
+        public_at: &Moment,
+    ) -> Result<Vec<Output>, ChannelError> {
+        let config = self.config();
+        let p = &doc.meta;
+        let slug = p.slug.as_str();
+        let blog_url = links::blog_url(config, &p.slug, public_at);
+        let view = PreText {
+            slug,
+            title: &p.title,
+            date: public_at
+                .timestamp()
+                .to_zoned(config.team.zone.clone())
+                .strftime("%Y-%m-%d")
+                .to_string(),
+            authors: authors(&p.authors, config),
+            blog_path: blog_path(config, &blog_url),
+            body_markdown: doc.body.trim(),
+            body_text: plaintext::to_text(&doc.body).trim_end().to_string(),
+        };
+        let facts = vec![
+            ("Planned release", moment_both(&p.release, config)),
+            ("Severity", p.severity.label().to_string()),
+            ("Affected", p.component.clone()),
+        ];
+        let guard = self.reveal_guard(p);
+        let mut files = Vec::new();
+        let mut add =
+            |name: &str, channel: &'static str, bytes: Vec<u8>| -> Result<(), ChannelError> {
+                if let Some((_, found)) = guard.as_ref().and_then(|g| g.find(&bytes)) {
+                    return Err(ChannelError::Reveals {
+                        slug: slug.to_string(),
+                        channel,
+                        found,
+                    });
+                }
+                files.push(Output {
+                    path: format!("{slug}/{name}"),
+                    bytes,
+                });
+                Ok(())
+            };
+
+        let note = disclaimer::google_groups(&config.team.name);
+        let mut ctx = self.base(&note);
+        ctx.insert("p", &view);
+        ctx.insert("facts", &facts_block(&facts));
+        let text = self.render("channels/pre-announcement.txt", slug, &ctx)?;
+        require(
+            "channels/pre-announcement.txt",
+            slug,
+            "pre-announcement mail",
+            &text,
+            &[("the Google Groups note", &note)],
+        )?;
+        let message_id = links::message_id(config, &p.slug, public_at);
+        let announcement_url = links::group_link(config, &message_id);
+        let eml = mail::build(mail::Mail {
+            from: &self.team,
+            to: vec![self.to(&config.channels.announcements_address)?],
+            subject: p.title.clone(),
+            message_id: message_id.clone(),
+            date: public_at,
+            body: text.clone(),
+            attachments: Vec::new(),
+        })?;
+        add("announcement.eml", "announcement", eml)?;
+        add("announcement.txt", "announcement", text.into_bytes())?;
+
+        let cross = disclaimer::cross_post(&announcement_url);
+        let mut ctx = self.base(&cross);
+        ctx.insert("p", &view);
+        ctx.insert("facts_markdown", &facts_markdown(&facts));
+        ctx.insert("category", &config.channels.forum_category);
+        for (template, name, channel) in [
+            ("channels/pre-announcement-blog.md", "blog.md", "blog"),
+            ("channels/pre-announcement-forum.md", "forum.md", "forum"),
+        ] {
+            let text = self.render(template, slug, &ctx)?;
+            require(
+                template,
+                slug,
+                channel,
+                &text,
+                &[("the cross-post disclaimer", &cross)],
+            )?;
+            add(name, channel, text.into_bytes())?;
+        }
+        files.push(Output {
+            path: format!("{slug}/manifest.json"),
+            bytes: manifest::pre_announcement(self.project, p, public_at, &message_id, &blog_url),
+        });
+        Ok(files)
+    }
+
+    /// What of its advisory a pre-announcement must not say: ids, title,
+    /// summary.
+    fn reveal_guard(&self, p: &PreAnnouncement) -> Option<Scanner> {
+        let a = &self.project.advisory(p.advisory.as_ref()?)?.meta;
+        let mut s = Scanner::new();
+        for c in &a.cves {
+            s.add_id(c.as_str(), 0);
+        }
+        for g in &a.ghsa {
+            s.add_id(g.id.as_str(), 0);
+        }
+        s.add_title(&a.title, 0);
+        s.add_title(&a.summary, 0);
+        Some(s)
+    }
+}
+
+/// Fail unless every required text is in the rendered channel.
+fn require(
+    template: &str,
+    slug: &str,
+    channel: &'static str,
+    text: &str,
+    needles: &[(&str, &str)],
+) -> Result<(), ChannelError> {
+    for (what, needle) in needles {
+        if !text.contains(needle) {
+            return Err(ChannelError::Missing {
+                template: template.to_string(),
+                slug: slug.to_string(),
+                channel,
+                what: what.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,193 @@
+//! `herald schedule`: the upcoming actions as a table and as iCalendar, and
+//! the timeline checks that `herald check` runs at a moment.
+
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, Event, EventLike};
+use jiff::Timestamp;
+
+use crate::diag::Finding;
+use crate::model::{Moment, Project};
+use crate::timeline::{self, Action, Channel};
+
+fn chrono_utc(ts: Timestamp) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(ts.as_second(), 0).unwrap_or_default()
+}
+
+/// Actions due at or after `now`.
+pub fn upcoming(project: &Project, now: Timestamp) -> Vec<Action> {
+    timeline::actions(project)
+        .into_iter()
+        .filter(|a| a.due.timestamp() >= now)
+        .collect()
+}
+
+fn in_team_zone(project: &Project, m: &Moment) -> String {
+    let t = &project.config.team;
+    format!(
+        "{} {}",
+        m.timestamp()
+            .to_zoned(t.zone.clone())
+            .strftime("%Y-%m-%d %H:%M"),
+        t.zone_name
+    )
+}
+
+/// The table `herald schedule` prints.
+pub fn table(project: &Project, actions: &[Action]) -> String {
+    let zone = &project.config.team.zone_name;
+    let rows: Vec<[String; 5]> = actions
+        .iter()
+        .map(|a| {
+            [
+                a.due.timestamp().strftime("%Y-%m-%d %H:%M UTC").to_string(),
+                in_team_zone(project, &a.due),
+                a.slug.to_string(),
+                a.channel.name(),
+                a.rule.clone(),
+            ]
+        })
+        .collect();
+    let head = [
+        "when (UTC)".to_string(),
+        format!("when ({zone})"),
+        "slug".into(),
+        "channel".into(),
+        "rule".into(),
+    ];
+    let mut widths = head.clone().map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String; 5]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i == 4 {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:w$}  "));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(&head);
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    out
+}
+
+/// The actions as an iCalendar file; `now` stamps it so that the same tree
+/// and `--now` give the same bytes.
+pub fn ics(project: &Project, actions: &[Action], now: Timestamp) -> String {
+    let domain = project
+        .config
+        .team
+        .email
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d);
+    let mut cal = Calendar::new();
+    cal.name(&format!(
+        "{} — disclosure schedule",
+        project.config.site.title
+    ));
+    for a in actions {
+        let start = chrono_utc(a.due.timestamp());
+        let private = if a.channel.is_private() {
+            " (private)"
+        } else {
+            ""
+        };
+        let event = Event::new()
+            .uid(&format!(
+                "{}.{}@{domain}",
+                a.slug,
+                a.channel.name().replace(':', "-")
+            ))
+            .timestamp(chrono_utc(now))
+            .summary(&format!("{}: {}{private}", a.slug, a.channel.name()))
+            .description(&a.rule)
+            .starts(start)
+            .ends(start + chrono::Duration::minutes(15))
+            .done();
+        cal.push(event);
+    }
+    cal.done().to_string()
+}
+
+/// Timeline problems at `now`, reported on the advisory's `embargo` line:
+/// a notice whose moment has passed while the embargo has not, a distros
+/// notice outside openwall's limits, an embargo outside the usual days.
+/// `done` says whether an action is already recorded as done.
+pub fn check(project: &Project, now: Timestamp, done: &dyn Fn(&Action) -> bool) -> Vec<Finding> {
+    let cfg = &project.config;
+    let rules = &cfg.rules;
+    let mut out = Vec::new();
+    for doc in &project.advisories {
+        let a = &doc.meta;
+        let at = a.spans.embargo;
+        let future = a.embargo.timestamp() > now;
+        for action in timeline::advisory_actions(a, rules, &cfg.team.zone) {
+            if !future || !matches!(action.channel, Channel::AdvanceNotice | Channel::Distros) {
+                continue;
+            }
+            if action.due.timestamp() < now && !done(&action) {
+                out.push(
+                    doc.source
+                        .error(at, format!(
+                            "the {} for `{}` was due at {} ({}), which has passed before the embargo",
+                            action.channel.name(),
+                            a.slug,
+                            action.due.human(),
+                            action.rule
+                        ))
+                        .with_help("move the embargo later, or send the notice and record it in the ledger"),
+                );
+            }
+        }
+        if let Some(notice) = timeline::distros_notice(a, rules) {
+            let hours = (a.embargo.timestamp().as_second() - notice.timestamp().as_second()) / 3600;
+            if hours > i64::from(rules.distros_max_days) * 24 {
+                out.push(doc.source.error(at, format!(
+                    "the distros list allows at most {} days between notice and disclosure; this notice comes {} days before",
+                    rules.distros_max_days, hours / 24
+                )));
+            } else if hours > i64::from(rules.distros_preferred_days) * 24 {
+                out.push(doc.source.warning(
+                    at,
+                    format!(
+                        "the distros list prefers under {} days between notice and disclosure",
+                        rules.distros_preferred_days
+                    ),
+                ));
+            }
+        }
+        let local = a.embargo.timestamp().to_zoned(cfg.team.zone.clone());
+        if future && !rules.disclosure_weekdays.contains(&local.weekday()) {
+            out.push(
+                doc.source.warning(
+                    at,
+                    format!(
+                        "the embargo falls on a {:?} in {}; disclosures are expected on {}",
+                        local.weekday(),
+                        cfg.team.zone_name,
+                        rules
+                            .disclosure_weekdays
+                            .iter()
+                            .map(|d| format!("{d:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            );
+        }
+        if future
+            && timeline::advance_notice(a, rules, &cfg.team.zone).is_some()
+            && cfg.channels.advance_notice_recipients.is_empty()
+        {
+            out.push(doc.source.warning(at, "the rules call for an advance notification, but `channels.advance-notice.recipients` is empty"));
+        }
+    }
+    out
+}
