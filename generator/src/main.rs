@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 
 use herald::build::{self, BuildError};
-use herald::diag::Findings;
+use herald::diag::{Findings, Level};
 use herald::load;
 use herald::model::Moment;
 use herald::schedule;
@@ -107,7 +107,14 @@ fn run(cli: Cli) -> u8 {
         let now = now.unwrap_or_else(Timestamp::now);
         // The ledger of issue #5 will say which notices went out; until
         // then every notice counts as not sent.
-        let timeline = schedule::check(&project, now, &|_| false);
+        let mut timeline = schedule::check(&project, now, &|_| false);
+        // A missed notice is a planning problem: `check` fails on it, but
+        // `build` must still deploy the site while the team reacts.
+        if matches!(cli.command, Command::Build { .. }) {
+            for f in &mut timeline {
+                f.level = Level::Warning;
+            }
+        }
         warnings.extend(timeline);
         warnings.sort();
         if warnings.has_errors() {

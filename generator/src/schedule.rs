@@ -165,10 +165,9 @@ pub fn check(project: &Project, now: Timestamp, done: &dyn Fn(&Action) -> bool) 
         }
         let local = a.embargo.timestamp().to_zoned(cfg.team.zone.clone());
         if future && !rules.disclosure_weekdays.contains(&local.weekday()) {
-            out.push(
-                doc.source.warning(
-                    at,
-                    format!(
+            out.push(doc.source.warning(
+                at,
+                format!(
                         "the embargo falls on a {:?} in {}; disclosures are expected on {}",
                         local.weekday(),
                         cfg.team.zone_name,
@@ -179,8 +178,7 @@ pub fn check(project: &Project, now: Timestamp, done: &dyn Fn(&Action) -> bool) 
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                ),
-            );
+            ));
         }
         if future
             && timeline::advance_notice(a, rules, &cfg.team.zone).is_some()

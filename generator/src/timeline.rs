@@ -91,6 +91,159 @@ mod tests {
         Moment::parse(s).unwrap()
     }
 
+    fn advisory(embargo: &str, severity: &str, exploited: bool, toolchain: bool) -> Advisory {
+        let text = format!(
+            "kind: advisory\ntitle: t\nsummary: s\ncves: [CVE-2024-1000]\nembargo: {embargo}\n\
+             severity: {severity}\ncomponent: c\nexploited: {exploited}\ntoolchain-update: {toolchain}\n\
+             affected: [{{package: p, vulnerable: '< 1.0.0'}}]\n"
+        );
+        let src = crate::diag::Source::new("t.md", text.clone());
+        let node = crate::yaml::parse(&src, &text, crate::yaml::Offset { lines: 0 }).unwrap();
+        let mut d = crate::fields::Decoder::new(&src);
+        let f = d.map(&node, crate::model::advisory::FIELDS, "t").unwrap();
+        let slug = crate::model::Slug::parse("t").ok();
+        let a = crate::model::advisory::decode(&mut d, &f, slug);
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        a.unwrap()
+    }
+
+    /// (embargo, severity, exploited, toolchain update, holidays, zone,
+    /// expected advance notice, expected distros notice)
+    #[test]
+    fn notice_moments_follow_the_rules() {
+        type Row = (
+            &'static str,
+            &'static str,
+            bool,
+            bool,
+            &'static [&'static str],
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+        );
+        let rows: &[Row] = &[
+            // Tuesday: five business days back is the Tuesday before.
+            (
+                "2024-04-09T15:00:00Z",
+                "high",
+                false,
+                true,
+                &[],
+                "UTC",
+                Some("2024-04-02T15:00:00Z"),
+                Some("2024-04-06T15:00:00Z"),
+            ),
+            // Monday: the weekend is skipped.
+            (
+                "2024-04-08T15:00:00Z",
+                "medium",
+                false,
+                true,
+                &[],
+                "UTC",
+                Some("2024-04-01T15:00:00Z"),
+                Some("2024-04-05T15:00:00Z"),
+            ),
+            // A holiday in the window pushes the notice one day earlier.
+            (
+                "2024-04-09T15:00:00Z",
+                "high",
+                false,
+                true,
+                &["2024-04-04"],
+                "UTC",
+                Some("2024-04-01T15:00:00Z"),
+                Some("2024-04-06T15:00:00Z"),
+            ),
+            // Critical and exploited: one business day; Monday back to Friday.
+            (
+                "2024-04-08T15:00:00Z",
+                "critical",
+                true,
+                true,
+                &[],
+                "UTC",
+                Some("2024-04-05T15:00:00Z"),
+                Some("2024-04-05T15:00:00Z"),
+            ),
+            // Critical but not exploited: the full five days.
+            (
+                "2024-04-08T15:00:00Z",
+                "critical",
+                false,
+                true,
+                &[],
+                "UTC",
+                Some("2024-04-01T15:00:00Z"),
+                Some("2024-04-05T15:00:00Z"),
+            ),
+            // Low severity: no distros notice.
+            (
+                "2024-04-09T15:00:00Z",
+                "low",
+                false,
+                true,
+                &[],
+                "UTC",
+                Some("2024-04-02T15:00:00Z"),
+                None,
+            ),
+            // No toolchain update: no advance notice.
+            (
+                "2024-04-09T15:00:00Z",
+                "high",
+                false,
+                false,
+                &[],
+                "UTC",
+                None,
+                Some("2024-04-06T15:00:00Z"),
+            ),
+            // Berlin springs forward on 2024-03-31: 10:00 local stays 10:00 local.
+            (
+                "2024-04-03 10:00 Europe/Berlin",
+                "high",
+                false,
+                true,
+                &[],
+                "Europe/Berlin",
+                Some("2024-03-27T09:00:00Z"),
+                Some("2024-03-31T08:00:00Z"),
+            ),
+            // And falls back on 2024-10-27.
+            (
+                "2024-10-29 10:00 Europe/Berlin",
+                "medium",
+                false,
+                true,
+                &[],
+                "Europe/Berlin",
+                Some("2024-10-22T08:00:00Z"),
+                Some("2024-10-26T09:00:00Z"),
+            ),
+        ];
+        for (embargo, sev, exploited, toolchain, holidays, zone, advance, distros) in rows {
+            let a = advisory(embargo, sev, *exploited, *toolchain);
+            let rules = Rules {
+                holidays: holidays.iter().map(|d| d.parse().unwrap()).collect(),
+                ..Rules::default()
+            };
+            let tz = jiff::tz::db().get(zone).unwrap();
+            let got = advance_notice(&a, &rules, &tz).map(|m| m.utc_rfc3339());
+            assert_eq!(
+                got.as_deref(),
+                *advance,
+                "advance notice for {embargo} {sev}"
+            );
+            let got = distros_notice(&a, &rules).map(|m| m.utc_rfc3339());
+            assert_eq!(
+                got.as_deref(),
+                *distros,
+                "distros notice for {embargo} {sev}"
+            );
+        }
+    }
+
     #[test]
     fn skips_weekends_and_holidays() {
         let rules = Rules {

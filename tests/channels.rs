@@ -1,0 +1,343 @@
+//! Every channel text: snapshots of the examples, the required wording, and
+//! the guarantees that a theme or a pre-announcement cannot break.
+
+mod common;
+
+use std::path::Path;
+
+use common::{code, stderr, Tree, ADVISORY};
+
+/// Build the repository's example tree into a temporary outbox.
+fn example_outbox() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let outbox = dir.path().join("outbox");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = assert_cmd::Command::cargo_bin("herald")
+        .expect("bin")
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])
+        .arg(dir.path().join("public"))
+        .arg("--outbox")
+        .arg(&outbox)
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    (dir, outbox)
+}
+
+/// Undo quoted-printable soft breaks and `=3D`, enough for these bodies.
+fn unqp(s: &str) -> String {
+    s.replace("=\r\n", "").replace("=3D", "=")
+}
+
+fn read(outbox: &Path, rel: &str) -> String {
+    std::fs::read_to_string(outbox.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn every_channel_of_the_examples_matches_its_snapshot() {
+    let (_dir, outbox) = example_outbox();
+    let mut files: Vec<String> = walkdir::WalkDir::new(&outbox)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(&outbox)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|p| p != ".herald-output")
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 52, "{files:#?}");
+    for f in files {
+        let name = f.replace('/', "__");
+        insta::assert_snapshot!(name, read(&outbox, &f));
+    }
+}
+
+#[test]
+fn each_channel_carries_its_disclaimer_and_link() {
+    let (_dir, outbox) = example_outbox();
+    let group = "https://groups.google.com/d/msgid/ferrite-security-announcements/herald.cve-2025-31001.1744124400%40ferrite-lang.org";
+    let blog = "https://blog.ferrite-lang.org/2025/04/08/cve-2025-31001.html";
+    let ann = read(&outbox, "cve-2025-31001/announcement.txt");
+    assert!(ann.starts_with("This announcement is signed by The Ferrite Security Response Team.\nThe Google Groups web interface"));
+    assert!(ann.contains("is attached as announcement.txt.asc:\nverify that file."));
+    assert!(ann.lines().all(|l| l.chars().count() <= 80), "wrapped");
+    for f in ["blog.md", "forum.md"] {
+        let t = read(&outbox, &format!("cve-2025-31001/{f}"));
+        assert!(t.contains("> This is a cross-post of the official security advisory, not the advisory itself."), "{f}");
+        assert!(t.contains(&format!("<{group}>")), "{f} links the mail");
+    }
+    let blog_md = read(&outbox, "cve-2025-31001/blog.md");
+    assert!(blog_md.starts_with("---\ntitle: \"Security advisory for the standard library (CVE-2025-31001)\"\ndate: 2025-04-08\nauthors: [\"The Ferrite Security Response Team\"]\npath: \"2025/04/08/cve-2025-31001.html\"\n---\n"));
+    let ghsa = read(&outbox, "cve-2025-31001/ghsa-GHSA-4f7x-c9qm-2r8v.md");
+    assert!(ghsa.starts_with(&format!("> This advisory is a copy of the security advisory published by The Ferrite Security Response Team at <{blog}>")));
+    let oss = read(&outbox, "cve-2025-31001/oss-security.eml");
+    assert!(oss.contains("Subject: CVE-2025-31001: Argument injection when spawning batch files on\r\n Windows with std::process::Command"));
+    assert!(oss.contains("To: oss-security@lists.openwall.com"));
+    let distros = read(&outbox, "cve-2025-31001/distros.eml");
+    assert!(distros
+        .contains("Subject: [vs] Security advisory for the standard library (CVE-2025-31001)"));
+    let body = unqp(distros.split("\r\n\r\n").nth(1).expect("body"));
+    assert!(
+        body.starts_with(
+            "Tentative public disclosure: 2025-04-08 15:00 UTC (2025-04-08 17:00 Europe/Berlin)"
+        ),
+        "{body}"
+    );
+    let eml = read(&outbox, "cve-2025-31001/announcement.eml");
+    assert!(eml.contains("Message-ID: <herald.cve-2025-31001.1744124400@ferrite-lang.org>"));
+    assert!(eml.contains("Date: Tue, 08 Apr 2025 15:00:00 +0000"));
+    assert!(eml.contains("To: ferrite-security-announcements@googlegroups.com"));
+    assert!(
+        eml.contains("From: \"The Ferrite Security Response Team\" <security@ferrite-lang.org>")
+    );
+    let advance = read(&outbox, "cve-2025-31001/advance-notice.eml");
+    assert!(advance.contains("Subject: [embargoed]"));
+    assert!(
+        !advance.contains("example-distro.org"),
+        "recipients are blind copies, not headers"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&outbox, "cve-2025-31001/manifest.json")).expect("json");
+    let channels: Vec<&str> = manifest["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| a["channel"].as_str().expect("channel"))
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            "advance-notice",
+            "distros",
+            "announcement",
+            "blog",
+            "forum",
+            "ghsa:GHSA-4f7x-c9qm-2r8v",
+            "oss-security"
+        ]
+    );
+    assert_eq!(
+        manifest["actions"][0]["recipients"][0],
+        "security-notices@example-distro.org"
+    );
+}
+
+#[test]
+fn an_advisory_with_two_ghsas_gets_two_texts_and_bodies() {
+    let (_dir, outbox) = example_outbox();
+    for (id, cve) in [
+        ("GHSA-j9mp-7wq3-xhc5", "CVE-2025-31010"),
+        ("GHSA-v2rf-p8gq-m4c6", "CVE-2025-31011"),
+    ] {
+        assert!(outbox.join(format!("cargo-2025-06/ghsa-{id}.md")).is_file());
+        let body: serde_json::Value =
+            serde_json::from_str(&read(&outbox, &format!("cargo-2025-06/ghsa-{id}.json")))
+                .expect("json");
+        assert_eq!(body["cve_id"], cve);
+        assert_eq!(
+            body["cvss_vector_string"],
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N"
+        );
+        assert!(
+            body.get("severity").is_none(),
+            "severity and cvss_vector_string are exclusive"
+        );
+        assert_eq!(body["vulnerabilities"][0]["package"]["ecosystem"], "rust");
+        assert_eq!(
+            body["vulnerabilities"][0]["vulnerable_version_range"],
+            "< 0.88.1"
+        );
+        // Only credits with a GitHub login can be sent.
+        assert_eq!(body["credits"].as_array().expect("credits").len(), 2);
+    }
+}
+
+#[test]
+fn pre_announcements_reveal_nothing_of_their_advisory() {
+    let (_dir, outbox) = example_outbox();
+    for f in [
+        "announcement.txt",
+        "announcement.eml",
+        "blog.md",
+        "forum.md",
+    ] {
+        let t = read(&outbox, &format!("pre-2099-06-09/{f}"));
+        for secret in [
+            "CVE-2026-40001",
+            "GHSA-x3qc-9v2m-h6wj",
+            "Heap overflow",
+            "read_dir",
+            "Security advisory for the standard library",
+        ] {
+            assert!(!t.contains(secret), "{f} reveals {secret}");
+        }
+        assert!(
+            t.contains("2099-06-09 15:00 UTC (2099-06-09 17:00 Europe/Berlin)"),
+            "{f} has the planned moment with zones"
+        );
+        assert!(t.contains("High") && t.contains("standard library"), "{f}");
+    }
+}
+
+#[test]
+fn a_pre_announcement_that_names_its_cve_fails_the_build() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace("2024-04-09T15:00:00Z", "2099-04-07T15:00:00Z"),
+    );
+    t.write(
+        "advisories/2024/pre.md",
+        "---\nkind: pre-announcement\ntitle: Security release for widgets\nrelease: 2099-04-07T15:00:00Z\nseverity: high\ncomponent: widgets\nadvisory: cve-2024-1000\n---\n\nThis fixes CVE-2024-1000.\n",
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("error: the announcement text of pre-announcement `pre` reveals `CVE-2024-1000` of its advisory"), "{}", stderr(&o));
+    assert!(
+        !t.path().join("outbox").exists() && !t.path().join("public").exists(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_theme_that_drops_a_disclaimer_fails_naming_the_template() {
+    let t = Tree::new();
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  theme: terse",
+        ),
+    );
+    t.write(
+        "themes/terse/templates/channels/blog.md",
+        "# {{ a.title }}\n\n{{ a.body_markdown }}\n",
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("error: template `channels/blog.md` dropped the cross-post disclaimer from the blog text of `cve-2024-1000`; the channel requires it"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.path().join("public").exists());
+
+    t.write(
+        "themes/terse/templates/channels/blog.md",
+        "> {{ disclaimer }}\n\n{{ a.body_markdown }}\n",
+    );
+    t.write(
+        "themes/terse/templates/channels/oss-security.txt",
+        "{{ a.lead_text }}\n",
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert!(
+        stderr(&o)
+            .contains("template `channels/oss-security.txt` dropped the link to the announcement"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn private_notices_follow_the_rules() {
+    let t = Tree::new();
+    let low = ADVISORY
+        .replace("severity: high", "severity: low")
+        .replace("CVE-2024-1000", "CVE-2024-1001")
+        .replace("widgets (", "gizmos (");
+    t.write("advisories/2024/low.md", &low);
+    let infra = ADVISORY
+        .replace(
+            "component: widgets",
+            "component: widgets\ntoolchain-update: false",
+        )
+        .replace("CVE-2024-1000", "CVE-2024-1002")
+        .replace("widgets (", "sprockets (");
+    t.write("advisories/2024/infra.md", &infra);
+    t.write(
+        "herald.yaml",
+        &format!(
+            "{}  advance-notice: {{ recipients: [a@example.net] }}\n",
+            common::CONFIG
+        ),
+    );
+    assert_eq!(code(&t.build("2025-01-01T00:00:00Z")), 0);
+    let ob = t.path().join("outbox");
+    assert!(
+        ob.join("cve-2024-1000/distros.eml").is_file()
+            && ob.join("cve-2024-1000/advance-notice.eml").is_file()
+    );
+    assert!(
+        !ob.join("low/distros.eml").exists(),
+        "low severity: no distros notice"
+    );
+    assert!(ob.join("low/advance-notice.eml").exists());
+    assert!(
+        !ob.join("infra/advance-notice.eml").exists(),
+        "no toolchain update: no advance notice"
+    );
+    assert!(ob.join("infra/distros.eml").exists());
+}
+
+#[test]
+fn schedule_prints_rules_and_writes_icalendar() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let ics = dir.path().join("s.ics");
+    let run = || {
+        assert_cmd::Command::cargo_bin("herald")
+            .expect("bin")
+            .arg("--root")
+            .arg(root)
+            .args(["schedule", "--now", "2026-01-01T00:00:00Z", "--ics"])
+            .arg(&ics)
+            .output()
+            .expect("run")
+    };
+    let o = run();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    insta::assert_snapshot!("schedule", out);
+    let first = std::fs::read(&ics).expect("ics");
+    assert_eq!(code(&run()), 0);
+    assert_eq!(
+        first,
+        std::fs::read(&ics).expect("ics"),
+        "same --now, same bytes"
+    );
+    let text = String::from_utf8(first).expect("utf8");
+    assert!(text.contains("BEGIN:VEVENT\r\nDESCRIPTION:5 business day(s) before the embargo\r\nDTEND:20260210T131500Z\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260210T130000Z\r\nSUMMARY:cve-2026-20114: advance-notice (private)\r\n"), "{text}");
+}
+
+#[test]
+fn check_fails_when_a_notice_moment_has_passed() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace("2024-04-09T15:00:00Z", "2024-04-10T15:00:00Z"),
+    );
+    // Distros notice due 2024-04-07 15:00; checked a day later.
+    let o = t.herald(&["check", "--now", "2024-04-08T15:00:00Z"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("advisories/2024/cve-2024-1000.md:6:10: the distros for `cve-2024-1000` was due at 2024-04-07 15:00 UTC (72 hours before the embargo: severity high), which has passed before the embargo"), "{}", stderr(&o));
+    // Building the site still works in that window; it warns.
+    let o = t.build("2024-04-08T15:00:00Z");
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("warning: advisories/2024/cve-2024-1000.md:6:10: the distros"));
+    // A Saturday embargo is legal but unusual.
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace("2024-04-09T15:00:00Z", "2024-04-13T15:00:00Z"),
+    );
+    let o = t.herald(&["check", "--now", "2024-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("warning: advisories/2024/cve-2024-1000.md:6:10: the embargo falls on a Saturday in UTC"), "{}", stderr(&o));
+}
