@@ -247,6 +247,18 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:7:8: cannot read the team key `keys/missing.asc`"],
         ),
         (
+            "herald.yaml key file is not a key",
+            Box::new(|t: &Tree| t.write("keys/team.asc", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\ngarbage\n-----END PGP PUBLIC KEY BLOCK-----\n")),
+            &["error: herald.yaml:7:8: `keys/team.asc` is not an armored OpenPGP public key"],
+        ),
+        (
+            "herald.yaml fingerprint disagrees with the key file",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("  key: keys/team.asc", "  key: keys/team.asc\n  fingerprint: 0000000000000000000000000000000000000000"))
+            }),
+            &["error: herald.yaml:8:3: `team.fingerprint` is 0000000000000000000000000000000000000000, but `keys/team.asc` holds the key 0F942EB05131B0E904852872ADF6FBD9B70DD41C"],
+        ),
+        (
             "herald.yaml bad mail address",
             Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("distros@vs.openwall.org", "distros-at-openwall"))),
             &["error: herald.yaml:13:23: invalid mail address `distros-at-openwall`"],

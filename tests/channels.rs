@@ -14,6 +14,7 @@ fn example_outbox() -> (tempfile::TempDir, std::path::PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let o = assert_cmd::Command::cargo_bin("herald")
         .expect("bin")
+        .env_remove("HERALD_SIGNING_KEY")
         .arg("--root")
         .arg(root)
         .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])

@@ -11,6 +11,7 @@ use crate::channels::{ChannelError, Outbox};
 use crate::embargo::{Leak, Visibility, Wall};
 use crate::model::Project;
 use crate::output::{OutputError, Staging};
+use crate::signing::SigningKey;
 use crate::site::{RenderError, Site};
 use crate::theme;
 
@@ -19,6 +20,8 @@ pub struct Options {
     pub out: PathBuf,
     /// Where the channel texts go; `None` builds the site only.
     pub outbox: Option<PathBuf>,
+    /// Clearsigns the announcements when given.
+    pub signer: Option<SigningKey>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -51,7 +54,10 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
     // Render the outbox first: it is private, and if a channel template
     // fails, nothing at all is written.
     let outbox = match &opts.outbox {
-        Some(dir) => Some((build_outbox(project, &vis, &tera, dir)?, dir)),
+        Some(dir) => Some((
+            build_outbox(project, &vis, &tera, opts.signer.as_ref(), dir)?,
+            dir,
+        )),
         None => None,
     };
     let site = Site::new(project, &vis, &tera);
@@ -97,9 +103,10 @@ fn build_outbox(
     project: &Project,
     vis: &Visibility,
     tera: &tera::Tera,
+    signer: Option<&SigningKey>,
     dir: &std::path::Path,
 ) -> Result<(Staging, usize), BuildError> {
-    let outbox = Outbox::new(project, tera)?;
+    let outbox = Outbox::new(project, tera, signer)?;
     let staging = Staging::new(dir)?;
     let pres: Vec<_> = vis
         .pre_announcements

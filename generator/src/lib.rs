@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod channels;
+pub mod commands;
 pub mod crosscheck;
 pub mod diag;
 pub mod embargo;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod output;
 pub mod plaintext;
 pub mod schedule;
+pub mod signing;
 pub mod site;
 pub mod theme;
 pub mod timeline;

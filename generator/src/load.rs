@@ -375,32 +375,61 @@ fn load_key(
     findings: &mut Findings,
 ) -> Option<PublicKey> {
     let path = root.join(&config.team.key);
-    match std::fs::read(&path) {
-        Ok(armored) if armored.starts_with(b"-----BEGIN PGP PUBLIC KEY BLOCK-----") => {
-            let file_name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "team.asc".into());
-            Some(PublicKey { file_name, armored })
+    let at = config_pos(src, &config.team.key);
+    let armored = match std::fs::read(&path) {
+        Ok(a) => a,
+        Err(e) => {
+            findings.push(src.error(
+                at,
+                format!("cannot read the team key `{}`: {e}", config.team.key),
+            ));
+            return None;
         }
-        Ok(_) => {
+    };
+    let fingerprint = match crate::signing::fingerprint(&armored) {
+        Ok(f) => f,
+        Err(e) => {
             findings.push(
                 src.error(
-                    config_pos(src, &config.team.key),
-                    format!("`{}` is not an armored OpenPGP public key", config.team.key),
+                    at,
+                    format!(
+                        "`{}` is not an armored OpenPGP public key: {e}",
+                        config.team.key
+                    ),
                 )
                 .with_help("export it with `gpg --armor --export <fingerprint>`"),
             );
-            None
+            return None;
         }
-        Err(e) => {
+    };
+    if armored.windows(10).any(|w| w == b"PRIVATE KE") {
+        findings.push(src.error(at, format!(
+            "`{}` contains a secret key; the site would publish it. Export only the public key with `gpg --armor --export`",
+            config.team.key
+        )));
+        return None;
+    }
+    if let Some(expected) = &config.team.fingerprint {
+        if *expected != fingerprint {
             findings.push(src.error(
-                config_pos(src, &config.team.key),
-                format!("cannot read the team key `{}`: {e}", config.team.key),
+                config_pos(src, "fingerprint"),
+                format!(
+                    "`team.fingerprint` is {expected}, but `{}` holds the key {fingerprint}",
+                    config.team.key
+                ),
             ));
-            None
+            return None;
         }
     }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "team.asc".into());
+    Some(PublicKey {
+        file_name,
+        armored,
+        fingerprint,
+    })
 }
 
 /// Patch files named by advisories, read once even when shared.

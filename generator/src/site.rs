@@ -76,7 +76,7 @@ impl<'p> Site<'p> {
             &TeamView {
                 name: &cfg.team.name,
                 email: &cfg.team.email,
-                fingerprint: cfg.team.fingerprint.as_deref(),
+                fingerprint: Some(project.public_key.fingerprint.as_str()),
             },
         );
         base.insert("nav", &nav);

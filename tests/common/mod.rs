@@ -24,7 +24,8 @@ channels:
   distros: { address: distros@vs.openwall.org }
 ";
 
-pub const KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a real key, the site only copies it\n-----END PGP PUBLIC KEY BLOCK-----\n";
+/// The example team's public key (its secret half was never kept).
+pub const KEY: &str = include_str!("../../keys/security.asc");
 
 pub const ADVISORY: &str = "---
 kind: advisory
@@ -96,6 +97,8 @@ impl Tree {
             .arg(self.path())
             .args(args)
             .env_remove("RUST_BACKTRACE")
+            .env_remove("HERALD_SIGNING_KEY")
+            .env_remove("HERALD_SIGNING_PASSPHRASE")
             .output()
             .expect("run herald")
     }

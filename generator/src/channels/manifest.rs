@@ -17,6 +17,9 @@ struct Manifest<'a> {
     kind: &'static str,
     slug: &'a str,
     title: &'a str,
+    /// Whether `announcement.txt.asc` exists; publish refuses to send an
+    /// unsigned announcement.
+    signed: bool,
     actions: Vec<Entry>,
 }
 
@@ -30,7 +33,7 @@ struct Entry {
     message_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     recipients: Vec<String>,
-    /// The text that must be signed before the mail may go out.
+    /// The signed copy that must exist before the mail may go out.
     #[serde(skip_serializing_if = "Option::is_none")]
     sign: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +60,13 @@ fn finish(m: &Manifest) -> Vec<u8> {
     s.into_bytes()
 }
 
-pub fn advisory(project: &Project, a: &Advisory, message_id: &str, blog_url: &str) -> Vec<u8> {
+pub fn advisory(
+    project: &Project,
+    a: &Advisory,
+    message_id: &str,
+    blog_url: &str,
+    signed: bool,
+) -> Vec<u8> {
     let cfg = &project.config;
     let ch = &cfg.channels;
     let mut actions = Vec::new();
@@ -87,7 +96,7 @@ pub fn advisory(project: &Project, a: &Advisory, message_id: &str, blog_url: &st
             Channel::Announcement => Entry {
                 message_id: Some(message_id.to_string()),
                 recipients: vec![ch.announcements_address.clone()],
-                sign: Some("announcement.txt".into()),
+                sign: Some("announcement.txt.asc".into()),
                 url: Some(links::announcement_url(cfg, a)),
                 ..entry(&action, "announcement.eml")
             },
@@ -126,6 +135,7 @@ pub fn advisory(project: &Project, a: &Advisory, message_id: &str, blog_url: &st
         kind: "advisory",
         slug: a.slug.as_str(),
         title: &a.title,
+        signed,
         actions,
     })
 }
@@ -136,6 +146,7 @@ pub fn pre_announcement(
     public_at: &Moment,
     message_id: &str,
     blog_url: &str,
+    signed: bool,
 ) -> Vec<u8> {
     let cfg = &project.config;
     let adv = p
@@ -155,7 +166,7 @@ pub fn pre_announcement(
         Entry {
             message_id: Some(message_id.to_string()),
             recipients: vec![cfg.channels.announcements_address.clone()],
-            sign: Some("announcement.txt".into()),
+            sign: Some("announcement.txt.asc".into()),
             url: Some(links::group_link(cfg, message_id)),
             ..at("announcement.eml", "announcement")
         },
@@ -173,6 +184,7 @@ pub fn pre_announcement(
         kind: "pre-announcement",
         slug: p.slug.as_str(),
         title: &p.title,
+        signed,
         actions,
     })
 }

@@ -21,6 +21,7 @@ use crate::links;
 use crate::model::config::Config;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::plaintext;
+use crate::signing::{SignError, SigningKey};
 use crate::site::Output;
 use crate::theme;
 use crate::timeline;
@@ -48,6 +49,8 @@ pub enum ChannelError {
     },
     #[error(transparent)]
     Mail(#[from] mail::MailError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
     #[error("{0}")]
     Address(String),
 }
@@ -87,6 +90,14 @@ pub struct Outbox<'p> {
     project: &'p Project,
     tera: &'p Tera,
     team: Mailbox,
+    signer: Option<&'p SigningKey>,
+}
+
+/// The announcement as mailed: its body, attachments, and the signed copy.
+struct Announcement {
+    body: String,
+    attachments: Vec<(String, &'static str, Vec<u8>)>,
+    signed: Option<Vec<u8>>,
 }
 
 /// The moment as written, and in the team's zone when that differs.
@@ -144,13 +155,41 @@ fn blog_path(config: &Config, url: &str) -> String {
 }
 
 impl<'p> Outbox<'p> {
-    pub fn new(project: &'p Project, tera: &'p Tera) -> Result<Self, ChannelError> {
+    pub fn new(
+        project: &'p Project,
+        tera: &'p Tera,
+        signer: Option<&'p SigningKey>,
+    ) -> Result<Self, ChannelError> {
         let team = &project.config.team;
         let team = mail::mailbox(Some(&team.name), &team.email).map_err(ChannelError::Address)?;
         Ok(Outbox {
             project,
             tera,
             team,
+            signer,
+        })
+    }
+
+    /// With a key, the mail body is the clearsigned text and the same
+    /// signed text is attached, because Google Groups alters the body.
+    /// Without one, the plain text goes out unsigned (and publish refuses).
+    fn announcement(&self, text: &str) -> Result<Announcement, ChannelError> {
+        let Some(key) = self.signer else {
+            return Ok(Announcement {
+                body: text.to_string(),
+                attachments: Vec::new(),
+                signed: None,
+            });
+        };
+        let asc = key.clearsign(text.as_bytes())?;
+        Ok(Announcement {
+            body: String::from_utf8_lossy(&asc).into_owned(),
+            attachments: vec![(
+                "announcement.txt.asc".into(),
+                "text/plain; charset=utf-8",
+                asc.clone(),
+            )],
+            signed: Some(asc),
         })
     }
 
@@ -282,6 +321,8 @@ impl<'p> Outbox<'p> {
             &[("the Google Groups note", &note)],
         )?;
         let message_id = links::message_id(config, &a.slug, &a.embargo);
+        let ann = self.announcement(&text)?;
+        let signed = ann.signed.is_some();
         add(
             "announcement.eml",
             mail::build(mail::Mail {
@@ -290,10 +331,13 @@ impl<'p> Outbox<'p> {
                 subject: a.title.clone(),
                 message_id: message_id.clone(),
                 date: &a.embargo,
-                body: text.clone(),
-                attachments: Vec::new(),
+                body: ann.body,
+                attachments: ann.attachments,
             })?,
         );
+        if let Some(asc) = ann.signed {
+            add("announcement.txt.asc", asc);
+        }
         add("announcement.txt", text.into_bytes());
 
         // 2. and 3. Blog and forum: cross-posts that point at the mail.
@@ -466,7 +510,7 @@ impl<'p> Outbox<'p> {
         }
         add(
             "manifest.json",
-            manifest::advisory(self.project, a, &message_id, &blog_url),
+            manifest::advisory(self.project, a, &message_id, &blog_url, signed),
         );
         Ok(files)
     }
@@ -531,16 +575,21 @@ impl<'p> Outbox<'p> {
         )?;
         let message_id = links::message_id(config, &p.slug, public_at);
         let announcement_url = links::group_link(config, &message_id);
+        let ann = self.announcement(&text)?;
+        let signed = ann.signed.is_some();
         let eml = mail::build(mail::Mail {
             from: &self.team,
             to: vec![self.to(&config.channels.announcements_address)?],
             subject: p.title.clone(),
             message_id: message_id.clone(),
             date: public_at,
-            body: text.clone(),
-            attachments: Vec::new(),
+            body: ann.body,
+            attachments: ann.attachments,
         })?;
         add("announcement.eml", "announcement", eml)?;
+        if let Some(asc) = ann.signed {
+            add("announcement.txt.asc", "announcement", asc)?;
+        }
         add("announcement.txt", "announcement", text.into_bytes())?;
 
         let cross = disclaimer::cross_post(&announcement_url);
@@ -564,7 +613,14 @@ impl<'p> Outbox<'p> {
         }
         files.push(Output {
             path: format!("{slug}/manifest.json"),
-            bytes: manifest::pre_announcement(self.project, p, public_at, &message_id, &blog_url),
+            bytes: manifest::pre_announcement(
+                self.project,
+                p,
+                public_at,
+                &message_id,
+                &blog_url,
+                signed,
+            ),
         });
         Ok(files)
     }

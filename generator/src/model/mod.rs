@@ -48,6 +48,8 @@ pub struct Theme {
 pub struct PublicKey {
     pub file_name: String,
     pub armored: Vec<u8>,
+    /// The primary key's fingerprint, upper-case hex.
+    pub fingerprint: String,
 }
 
 /// A patch listed by an advisory, with its bytes for the private notices.

@@ -1,0 +1,101 @@
+//! `herald build`: the site and the outbox, signed when a key is given.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use super::{load_checked, Exit};
+use crate::build::{self, BuildError};
+use crate::signing::SigningKey;
+
+/// The key from the environment, checked against the team key; `Err` when
+/// one is set but unusable, so that nothing goes out signed by the wrong key.
+pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
+    let key = SigningKey::from_env().map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Failure
+    })?;
+    if let Some(k) = &key {
+        k.expect(expected).map_err(|e| {
+            eprintln!("error: {e}");
+            Exit::Failure
+        })?;
+        if k.is_rsa {
+            eprintln!(
+                "warning: the signing key {} is RSA; Herald's RSA implementation has a known timing side channel \
+                 (RUSTSEC-2023-0071). Prefer an Ed25519 key (see the README).",
+                k.fingerprint
+            );
+        }
+    }
+    Ok(key)
+}
+
+pub fn run(root: &Path, now: Option<Timestamp>, out: &Path, outbox: Option<&Path>) -> Exit {
+    let now = now.unwrap_or_else(Timestamp::now);
+    let (project, _) = match load_checked(root, now, false) {
+        Ok(v) => v,
+        Err(exit) => return exit,
+    };
+    let signer = match outbox {
+        Some(_) => match team_signer(&project.public_key.fingerprint) {
+            Ok(s) => s,
+            Err(exit) => return exit,
+        },
+        None => None,
+    };
+    if outbox.is_some() && signer.is_none() {
+        eprintln!(
+            "warning: {} is not set: the announcements are unsigned, and publish will refuse to send them",
+            crate::signing::KEY_VAR
+        );
+    }
+    let opts = build::Options {
+        now,
+        // `join` keeps an absolute path as it is.
+        out: root.join(out),
+        outbox: outbox.map(|o| root.join(o)),
+        signer,
+    };
+    match build::build(&project, &opts) {
+        Ok(r) => {
+            eprintln!(
+                "herald: built {} files into {} ({} published, {} under embargo, {} pre-announcements public)",
+                r.files,
+                opts.out.display(),
+                r.published,
+                r.embargoed,
+                r.pre_announcements
+            );
+            if let Some(dir) = &opts.outbox {
+                let signed = if opts.signer.is_some() {
+                    "signed"
+                } else {
+                    "UNSIGNED"
+                };
+                eprintln!(
+                    "herald: wrote {} channel files into {} ({signed}; private: never deploy it)",
+                    r.outbox_files,
+                    dir.display()
+                );
+            }
+            Exit::Ok
+        }
+        Err(BuildError::Leaks(leaks)) => {
+            for l in &leaks {
+                eprintln!("error: embargo leak: {l}");
+            }
+            eprintln!("herald: {}", BuildError::Leaks(leaks));
+            Exit::Findings
+        }
+        Err(e @ (BuildError::Render(_) | BuildError::Channel(_) | BuildError::Theme(..))) => {
+            eprintln!("error: {e}");
+            eprintln!("herald: nothing was written");
+            Exit::Findings
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Failure
+        }
+    }
+}
