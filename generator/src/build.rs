@@ -126,5 +126,9 @@ fn build_outbox(
         .try_for_each(|doc| write(outbox.advisory(doc)?))?;
     pres.par_iter()
         .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?))?;
+    staging.write(
+        crate::stamp::FILE,
+        &crate::stamp::render(project, signer.is_some()),
+    )?;
     Ok((staging, count.into_inner()))
 }

@@ -65,6 +65,27 @@ enum Command {
         #[arg(long)]
         site_only: bool,
     },
+    /// Send and post every action whose moment has come, in order, exactly once; record each in ledger/.
+    ///
+    /// Reads the outbox of `herald build` (run it first). Credentials come from the environment:
+    /// HERALD_SMTP_URL, GITHUB_TOKEN, DISCOURSE_API_KEY, DISCOURSE_API_USERNAME.
+    Publish {
+        /// The moment to publish at; default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Timestamp>,
+        /// Print what would be done, with secrets redacted; send nothing, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send again mails left `started` by a run that died mid-send (check the archive first).
+        #[arg(long, conflicts_with = "confirm_sent")]
+        resend_started: bool,
+        /// Record mails left `started` as sent, without sending (the archive shows them delivered).
+        #[arg(long)]
+        confirm_sent: bool,
+        /// The outbox that `herald build` wrote.
+        #[arg(long, default_value = "outbox", value_name = "DIR")]
+        outbox: PathBuf,
+    },
     /// Clearsign FILE with the key in HERALD_SIGNING_KEY (passphrase in HERALD_SIGNING_PASSPHRASE).
     Sign {
         /// The text to sign.
@@ -99,6 +120,13 @@ fn main() -> ExitCode {
             outbox,
             site_only,
         } => commands::build::run(&root, now, &out, (!site_only).then_some(outbox.as_path())),
+        Command::Publish {
+            now,
+            dry_run,
+            resend_started,
+            confirm_sent,
+            outbox,
+        } => commands::publish::run(&root, now, dry_run, resend_started, confirm_sent, &outbox),
         Command::Sign { file, output } => commands::sign::run(&root, &file, output.as_deref()),
         Command::Verify { file, key } => commands::verify::run(&root, &file, key.as_deref()),
     };

@@ -2,7 +2,7 @@
 //! file and where it goes. Publishing reads this and the files beside it,
 //! and never renders anything itself.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::links;
 use crate::model::{Advisory, Moment, PreAnnouncement, Project};
@@ -11,37 +11,44 @@ use crate::timeline::{self, Action, Channel};
 /// Bumped whenever a field changes meaning.
 pub const FORMAT: u32 = 1;
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    format: u32,
-    kind: &'static str,
-    slug: &'a str,
-    title: &'a str,
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Manifest {
+    pub format: u32,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
     /// Whether `announcement.txt.asc` exists; publish refuses to send an
     /// unsigned announcement.
-    signed: bool,
-    actions: Vec<Entry>,
+    pub signed: bool,
+    pub actions: Vec<Entry>,
 }
 
-#[derive(Serialize, Default)]
-struct Entry {
-    channel: String,
-    due: String,
-    rule: String,
-    file: String,
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct Entry {
+    pub channel: String,
+    /// UTC, RFC 3339.
+    pub due: String,
+    pub rule: String,
+    pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    message_id: Option<String>,
+    pub message_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    recipients: Vec<String>,
+    pub recipients: Vec<String>,
     /// The signed copy that must exist before the mail may go out.
     #[serde(skip_serializing_if = "Option::is_none")]
-    sign: Option<String>,
+    pub sign: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
+    pub url: Option<String>,
+    /// Forum posts: the id that lets a rerun find the topic it made.
     #[serde(skip_serializing_if = "Option::is_none")]
-    external_id: Option<String>,
+    pub external_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    repository: Option<String>,
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
 }
 
 fn entry(action: &Action, file: &str) -> Entry {
@@ -106,6 +113,8 @@ pub fn advisory(
             },
             Channel::Forum => Entry {
                 external_id: Some(format!("herald-{}", a.slug)),
+                title: Some(a.title.clone()),
+                category: ch.forum_category,
                 ..entry(&action, "forum.md")
             },
             Channel::Ghsa(id) => Entry {
@@ -132,9 +141,9 @@ pub fn advisory(
     }
     finish(&Manifest {
         format: FORMAT,
-        kind: "advisory",
-        slug: a.slug.as_str(),
-        title: &a.title,
+        kind: "advisory".into(),
+        slug: a.slug.to_string(),
+        title: a.title.clone(),
         signed,
         actions,
     })
@@ -176,14 +185,16 @@ pub fn pre_announcement(
         },
         Entry {
             external_id: Some(format!("herald-{}", p.slug)),
+            title: Some(p.title.clone()),
+            category: cfg.channels.forum_category,
             ..at("forum.md", "forum")
         },
     ];
     finish(&Manifest {
         format: FORMAT,
-        kind: "pre-announcement",
-        slug: p.slug.as_str(),
-        title: &p.title,
+        kind: "pre-announcement".into(),
+        slug: p.slug.to_string(),
+        title: p.title.clone(),
         signed,
         actions,
     })

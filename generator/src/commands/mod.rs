@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod check;
+pub mod publish;
 pub mod schedule;
 pub mod sign;
 pub mod verify;
@@ -56,9 +57,18 @@ pub fn load_checked(
             return Err(Exit::Findings);
         }
     };
-    // The ledger (issue #5) will say which notices went out; until then
-    // every notice counts as not sent.
-    let mut timeline = crate::schedule::check(&project, now, &|_| false);
+    // A notice that the ledger records as done is no longer a problem.
+    let ledgers = std::cell::RefCell::new(std::collections::HashMap::new());
+    let done = |a: &crate::timeline::Action| {
+        let mut cache = ledgers.borrow_mut();
+        let ledger = cache
+            .entry(a.slug.to_string())
+            .or_insert_with(|| crate::ledger::Ledger::load(root, a.slug.as_str()).ok());
+        ledger
+            .as_ref()
+            .is_some_and(|l| l.state(&a.channel.name()) == crate::ledger::State::Done)
+    };
+    let mut timeline = crate::schedule::check(&project, now, &done);
     if !timeline_fatal {
         for f in &mut timeline {
             f.level = Level::Warning;

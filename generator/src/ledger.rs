@@ -1,0 +1,227 @@
+//! The publishing ledger: `ledger/<slug>.yaml`, committed to the
+//! repository, one record per action: pending, started or done, when, and
+//! what came back.
+//!
+//! It is written atomically before and after every external call, so a run
+//! that dies leaves either the old state or the new one, and a rerun knows
+//! what is done, what never began, and what began but may not have finished.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Finding, Pos, Source};
+use crate::fields::Decoder;
+use crate::output::{write_atomic, OutputError};
+use crate::yaml::{self, Offset};
+
+pub const DIR: &str = "ledger";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    /// The external call began; whether it took effect is unknown.
+    Started,
+    Done,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Started => "started",
+            State::Done => "done",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub state: State,
+    /// UTC, RFC 3339: when the state was last set.
+    pub at: String,
+    /// What came back: Message-ID, topic id, GHSA URL…
+    pub details: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ledger {
+    pub slug: String,
+    pub path: PathBuf,
+    pub records: BTreeMap<String, Record>,
+}
+
+/// YAML double-quoted strings are JSON strings.
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+impl Ledger {
+    pub fn path_for(root: &Path, slug: &str) -> PathBuf {
+        root.join(DIR).join(format!("{slug}.yaml"))
+    }
+
+    /// The ledger of `slug`, empty if none was written yet.
+    pub fn load(root: &Path, slug: &str) -> Result<Self, Finding> {
+        let path = Self::path_for(root, slug);
+        let shown = Path::new(DIR).join(format!("{slug}.yaml"));
+        let mut ledger = Ledger {
+            slug: slug.to_string(),
+            path: path.clone(),
+            records: BTreeMap::new(),
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ledger),
+            Err(e) => return Err(crate::diag::file_error(&shown, format!("cannot read: {e}"))),
+        };
+        let text = crate::frontmatter::decode_utf8(&shown, bytes)?;
+        let src = Source::new(shown, text);
+        let root_node = yaml::parse(&src, &src.text, Offset { lines: 0 })?;
+        let mut d = Decoder::new(&src);
+        let Some(top) = d.map(&root_node, &["slug", "actions"], "the ledger") else {
+            return Err(d.findings.remove(0));
+        };
+        if let Some(actions) = d.optional(&top, "actions") {
+            if let yaml::Value::Map(entries) = &actions.value {
+                for (k, v) in entries {
+                    let yaml::Value::Scalar(name) = &k.value else {
+                        continue;
+                    };
+                    let yaml::Value::Map(fields) = &v.value else {
+                        d.error(v.pos, "expected a mapping of state, at and details");
+                        continue;
+                    };
+                    let mut rec = Record {
+                        state: State::Pending,
+                        at: String::new(),
+                        details: BTreeMap::new(),
+                    };
+                    for (fk, fv) in fields {
+                        let (yaml::Value::Scalar(fk), yaml::Value::Scalar(fv)) =
+                            (&fk.value, &fv.value)
+                        else {
+                            d.error(fv.pos, "expected text");
+                            continue;
+                        };
+                        match fk.text.as_str() {
+                            "state" => {
+                                rec.state = match fv.text.as_str() {
+                                    "pending" => State::Pending,
+                                    "started" => State::Started,
+                                    "done" => State::Done,
+                                    other => {
+                                        d.error(Pos::new(k.pos.line, 1, 1), format!("unknown state `{other}`: expected pending, started or done"));
+                                        State::Pending
+                                    }
+                                }
+                            }
+                            "at" => rec.at = fv.text.clone(),
+                            _ => {
+                                rec.details.insert(fk.text.clone(), fv.text.clone());
+                            }
+                        }
+                    }
+                    ledger.records.insert(name.text.clone(), rec);
+                }
+            }
+        }
+        match d.findings.into_iter().next() {
+            Some(f) => Err(f),
+            None => Ok(ledger),
+        }
+    }
+
+    pub fn state(&self, channel: &str) -> State {
+        self.records
+            .get(channel)
+            .map_or(State::Pending, |r| r.state)
+    }
+
+    pub fn get(&self, channel: &str, detail: &str) -> Option<&str> {
+        self.records
+            .get(channel)?
+            .details
+            .get(detail)
+            .map(String::as_str)
+    }
+
+    /// Record `state` for `channel` and write the whole ledger to disk
+    /// atomically before returning.
+    pub fn set(
+        &mut self,
+        channel: &str,
+        state: State,
+        at: &str,
+        details: &[(&str, String)],
+    ) -> Result<(), OutputError> {
+        let rec = self.records.entry(channel.to_string()).or_insert(Record {
+            state,
+            at: at.to_string(),
+            details: BTreeMap::new(),
+        });
+        rec.state = state;
+        rec.at = at.to_string();
+        for (k, v) in details {
+            rec.details.insert((*k).to_string(), v.clone());
+        }
+        self.save()
+    }
+
+    fn save(&self) -> Result<(), OutputError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        write_atomic(&self.path, self.render().as_bytes())
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::from(
+            "# Written by `herald publish`: what went out, when, and what came back.\n",
+        );
+        out.push_str(&format!("slug: {}\nactions:\n", quote(&self.slug)));
+        for (channel, rec) in &self.records {
+            out.push_str(&format!("  {}:\n", quote(channel)));
+            out.push_str(&format!("    state: {}\n", rec.state.as_str()));
+            out.push_str(&format!("    at: {}\n", quote(&rec.at)));
+            for (k, v) in &rec.details {
+                out.push_str(&format!("    {}: {}\n", quote(k), quote(v)));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::load(dir.path(), "cve-2024-1").unwrap();
+        assert_eq!(l.state("announcement"), State::Pending);
+        l.set("announcement", State::Started, "2024-04-09T15:00:00Z", &[])
+            .unwrap();
+        l.set(
+            "announcement",
+            State::Done,
+            "2024-04-09T15:00:01Z",
+            &[("message-id", "<a@b>".into())],
+        )
+        .unwrap();
+        l.set(
+            "ghsa:GHSA-2345-6789-cfgh",
+            State::Started,
+            "2024-04-09T15:00:02Z",
+            &[("note", "quote \" and: colon".into())],
+        )
+        .unwrap();
+        let back = Ledger::load(dir.path(), "cve-2024-1").unwrap();
+        assert_eq!(back, l);
+        assert_eq!(back.get("announcement", "message-id"), Some("<a@b>"));
+        assert_eq!(back.state("ghsa:GHSA-2345-6789-cfgh"), State::Started);
+    }
+}

@@ -1,0 +1,123 @@
+//! GitHub repository security advisories: find, create if missing, publish.
+
+use reqwest::blocking::{Client, RequestBuilder};
+use serde::Deserialize;
+
+use super::http::{self, HttpError};
+
+pub struct GitHub<'a> {
+    pub client: &'a Client,
+    pub api: &'a str,
+    pub token: &'a str,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdvisoryJson {
+    pub ghsa_id: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub cve_id: Option<String>,
+    #[serde(default)]
+    pub summary: String,
+}
+
+fn bad_answer(method: &str, url: &str, e: reqwest::Error) -> HttpError {
+    HttpError::Transport {
+        method: method.into(),
+        url: url.into(),
+        message: format!("unexpected answer: {e}"),
+        timeout: false,
+    }
+}
+
+impl GitHub<'_> {
+    fn with_headers(&self, rb: RequestBuilder) -> RequestBuilder {
+        rb.bearer_auth(self.token)
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2022-11-28")
+    }
+
+    fn base(&self, repo: &str) -> String {
+        format!("{}repos/{}/security-advisories", self.api, repo)
+    }
+
+    pub fn get(
+        &self,
+        repo: &str,
+        id: &str,
+        log: &mut dyn FnMut(String),
+    ) -> Result<Option<AdvisoryJson>, HttpError> {
+        let url = format!("{}/{}", self.base(repo), id);
+        let resp = http::send(
+            "GET",
+            &url,
+            || self.with_headers(self.client.get(&url)),
+            true,
+            log,
+        )?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        resp.json()
+            .map(Some)
+            .map_err(|e| bad_answer("GET", &url, e))
+    }
+
+    /// Advisories of the repository, to find one a crashed run created.
+    pub fn list(
+        &self,
+        repo: &str,
+        log: &mut dyn FnMut(String),
+    ) -> Result<Vec<AdvisoryJson>, HttpError> {
+        let url = self.base(repo);
+        let resp = http::send(
+            "GET",
+            &url,
+            || self.with_headers(self.client.get(&url).query(&[("per_page", "100")])),
+            true,
+            log,
+        )?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(Vec::new());
+        }
+        resp.json().map_err(|e| bad_answer("GET", &url, e))
+    }
+
+    pub fn create(
+        &self,
+        repo: &str,
+        body: &serde_json::Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<AdvisoryJson, HttpError> {
+        let url = self.base(repo);
+        let resp = http::send(
+            "POST",
+            &url,
+            || self.with_headers(self.client.post(&url).json(body)),
+            false,
+            log,
+        )?;
+        resp.json().map_err(|e| bad_answer("POST", &url, e))
+    }
+
+    pub fn publish(
+        &self,
+        repo: &str,
+        id: &str,
+        log: &mut dyn FnMut(String),
+    ) -> Result<AdvisoryJson, HttpError> {
+        let url = format!("{}/{}", self.base(repo), id);
+        let body = serde_json::json!({ "state": "published" });
+        let resp = http::send(
+            "PATCH",
+            &url,
+            || self.with_headers(self.client.patch(&url).json(&body)),
+            true,
+            log,
+        )?;
+        resp.json().map_err(|e| bad_answer("PATCH", &url, e))
+    }
+}
