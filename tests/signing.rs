@@ -82,17 +82,10 @@ impl Gpg {
     }
 }
 
-/// A key made by sequoia itself: Ed25519, no passphrase.
+/// (secret bytes, public, fingerprint), as the tests below use them.
 fn sequoia_key() -> (Vec<u8>, Vec<u8>, String) {
-    use sequoia_openpgp::cert::CertBuilder;
-    use sequoia_openpgp::serialize::SerializeInto;
-    let (cert, _) = CertBuilder::general_purpose(Some("Sequoia Test <sq@example.org>"))
-        .set_cipher_suite(sequoia_openpgp::cert::CipherSuite::Cv25519)
-        .generate()
-        .expect("generate");
-    let secret = cert.as_tsk().armored().to_vec().expect("armor");
-    let public = cert.armored().to_vec().expect("armor");
-    (secret, public, cert.fingerprint().to_hex())
+    let (secret, public, fpr) = common::sequoia_key();
+    (secret.into_bytes(), public, fpr)
 }
 
 fn herald(dir: &Path, args: &[&str], key: Option<&str>, passphrase: Option<&str>) -> Output {

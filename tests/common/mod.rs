@@ -141,3 +141,16 @@ pub fn stderr(o: &Output) -> String {
 pub fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
+
+/// A key made by sequoia: Ed25519, no passphrase. (secret, public, fingerprint)
+pub fn sequoia_key() -> (String, Vec<u8>, String) {
+    use sequoia_openpgp::cert::CertBuilder;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let (cert, _) = CertBuilder::general_purpose(Some("Test Team <security@example.org>"))
+        .set_cipher_suite(sequoia_openpgp::cert::CipherSuite::Cv25519)
+        .generate()
+        .expect("generate");
+    let secret = String::from_utf8(cert.as_tsk().armored().to_vec().expect("armor")).expect("utf8");
+    let public = cert.armored().to_vec().expect("armor");
+    (secret, public, cert.fingerprint().to_hex())
+}

@@ -1,0 +1,511 @@
+//! `herald publish` against a real SMTP server and HTTP servers that answer
+//! as Discourse and GitHub do: order, exactly once, faults and crashes.
+
+mod common;
+#[path = "common/fakes.rs"]
+mod fakes;
+
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use common::{code, stderr, Tree, ADVISORY, CONFIG};
+use fakes::{Discourse, GitHub, Http, Smtp};
+
+const GHSA: &str = "GHSA-2345-6789-cfgh";
+const BEFORE_NOTICE: &str = "2024-04-01T12:00:00Z";
+const DISCLOSURE: &str = "2024-04-09T15:00:00Z";
+
+struct World {
+    tree: Tree,
+    smtp: Smtp,
+    forum: Http,
+    forum_state: Arc<Mutex<Discourse>>,
+    gh: Http,
+    gh_state: Arc<Mutex<GitHub>>,
+    secret: String,
+    public: Vec<u8>,
+}
+
+impl World {
+    fn new() -> Self {
+        let (secret, public, _) = common::sequoia_key();
+        let forum_state = Arc::new(Mutex::new(Discourse::default()));
+        let gh_state = Arc::new(Mutex::new(GitHub::default()));
+        let forum = Http::start(fakes::discourse(forum_state.clone()));
+        let gh = Http::start(fakes::github(gh_state.clone()));
+        let tree = Tree::new();
+        tree.write_bytes("keys/team.asc", &public);
+        let config = CONFIG
+            .replace("https://forum.example.org/", &forum.url())
+            .replace("  oss-security:", &format!("  github: {{ api: \"{}\" }}\n  advance-notice: {{ recipients: [vetted@example.net] }}\n  oss-security:", gh.url()));
+        tree.write("herald.yaml", &config);
+        tree.write(
+            "advisories/2024/cve-2024-1000.md",
+            &ADVISORY.replace(
+                "component: widgets",
+                &format!(
+                    "component: widgets\nghsa:\n  - id: {GHSA}\n    repository: example/widgets"
+                ),
+            ),
+        );
+        let w = World {
+            tree,
+            smtp: Smtp::start(),
+            forum,
+            forum_state,
+            gh,
+            gh_state,
+            secret,
+            public,
+        };
+        let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        w
+    }
+
+    fn herald(&self, args: &[&str], sign: bool, failpoint: Option<&str>) -> Output {
+        let mut cmd = assert_cmd::Command::cargo_bin("herald").expect("bin");
+        cmd.arg("--root")
+            .arg(self.tree.path())
+            .args(args)
+            .env_remove("HERALD_SIGNING_KEY")
+            .env_remove("HERALD_FAILPOINT")
+            .env("HERALD_SMTP_URL", self.smtp.url())
+            .env("GITHUB_TOKEN", "gh-test-token")
+            .env("DISCOURSE_API_KEY", "discourse-test-key")
+            .env("DISCOURSE_API_USERNAME", "security-bot");
+        if sign {
+            cmd.env("HERALD_SIGNING_KEY", &self.secret);
+        }
+        if let Some(f) = failpoint {
+            cmd.env("HERALD_FAILPOINT", f);
+        }
+        cmd.output().expect("run")
+    }
+
+    fn publish(&self, now: &str, extra: &[&str]) -> Output {
+        let mut args = vec!["publish", "--now", now];
+        args.extend_from_slice(extra);
+        self.herald(&args, false, None)
+    }
+
+    fn ledger(&self) -> String {
+        std::fs::read_to_string(self.tree.path().join("ledger/cve-2024-1000.yaml"))
+            .unwrap_or_default()
+    }
+
+    /// Mails by kind, in arrival order.
+    fn subjects(&self) -> Vec<String> {
+        self.smtp
+            .mails()
+            .iter()
+            .map(|m| {
+                let parsed = mailparse::parse_mail(m.data.as_bytes()).expect("mail");
+                mailparse::MailHeaderMap::get_first_value(parsed.headers.as_slice(), "Subject")
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    fn topics(&self) -> usize {
+        self.forum_state.lock().expect("lock").topics.len()
+    }
+
+    fn advisories(&self) -> Vec<(String, String, String, String)> {
+        self.gh_state.lock().expect("lock").advisories.clone()
+    }
+
+    fn assert_all_done_once(&self) {
+        let subjects = self.subjects();
+        let count = |needle: &str| subjects.iter().filter(|s| s.contains(needle)).count();
+        let announcements = subjects
+            .iter()
+            .filter(|s| *s == "Security advisory for widgets (CVE-2024-1000)")
+            .count();
+        assert_eq!(announcements, 1, "{subjects:?}");
+        assert_eq!(count("[embargoed]"), 1, "{subjects:?}");
+        assert_eq!(count("[vs]"), 1, "{subjects:?}");
+        assert_eq!(count("CVE-2024-1000: Widgets overflow"), 1, "{subjects:?}");
+        assert_eq!(self.topics(), 1, "one forum topic");
+        let adv = self.advisories();
+        assert_eq!(adv.len(), 1, "one GHSA");
+        assert_eq!(adv[0].2, "published");
+        let ledger = self.ledger();
+        assert_eq!(ledger.matches("state: done").count(), 7, "{ledger}");
+    }
+}
+
+/// The attachment `announcement.txt.asc` of a received mail, decoded.
+fn attachment(data: &str) -> Vec<u8> {
+    let mail = mailparse::parse_mail(data.as_bytes()).expect("mail");
+    mail.subparts
+        .iter()
+        .find(|p| {
+            p.get_content_disposition()
+                .params
+                .get("filename")
+                .map(String::as_str)
+                == Some("announcement.txt.asc")
+        })
+        .expect("the signed copy is attached")
+        .get_body_raw()
+        .expect("decode")
+}
+
+#[test]
+fn a_full_disclosure_goes_out_in_order_exactly_once() {
+    let w = World::new();
+    // Before any moment has come, nothing is sent.
+    let o = w.publish(BEFORE_NOTICE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        w.smtp.mails().is_empty() && w.forum.requests().is_empty() && w.gh.requests().is_empty()
+    );
+
+    // The advance notice, to the vetted organisations as blind copies.
+    let o = w.publish("2024-04-02T15:00:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mails = w.smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["vetted@example.net"]);
+    assert!(
+        !mails[0].data.contains("vetted@example.net"),
+        "recipients are not in the headers"
+    );
+
+    // One second before the embargo: the distros notice, nothing public.
+    let o = w.publish("2024-04-09T14:59:59Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), 2);
+    assert_eq!(w.smtp.mails()[1].to, ["distros@vs.openwall.org"]);
+    assert!(w.forum.requests().is_empty() && w.gh.requests().is_empty());
+
+    // The embargo lifts.
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mails = w.smtp.mails();
+    assert_eq!(mails.len(), 4);
+    let (ann, oss) = (&mails[2], &mails[3]);
+    assert_eq!(ann.to, ["announce@googlegroups.com"]);
+    assert_eq!(ann.from, "security@example.org");
+    assert!(ann
+        .data
+        .contains("Message-ID: <herald.cve-2024-1000.1712674800@example.org>"));
+    assert_eq!(
+        oss.to,
+        ["oss-security@lists.openwall.com"],
+        "oss-security comes after the announcement"
+    );
+
+    // The attached signed copy verifies with gpg.
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("a.asc"), attachment(&ann.data)).expect("write");
+    std::fs::write(dir.path().join("key.asc"), &w.public).expect("write");
+    let gpg = |args: &[&str]| {
+        std::process::Command::new("gpg")
+            .arg("--homedir")
+            .arg(dir.path())
+            .args(["--batch", "--no-tty"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("gpg")
+    };
+    assert!(gpg(&["--import", "key.asc"]).status.success());
+    let v = gpg(&["--verify", "a.asc"]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+
+    // Discourse: looked up, then created once, with the documented request.
+    let reqs = w.forum.requests();
+    assert_eq!(reqs.len(), 2, "{reqs:#?}");
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("GET", "/t/external_id/herald-cve-2024-1000.json")
+    );
+    let post = &reqs[1];
+    assert_eq!(
+        (post.method.as_str(), post.path.as_str()),
+        ("POST", "/posts.json")
+    );
+    assert_eq!(post.header("Api-Key"), Some("discourse-test-key"));
+    assert_eq!(post.header("Api-Username"), Some("security-bot"));
+    let body = post.json();
+    assert_eq!(
+        body["title"],
+        "Security advisory for widgets (CVE-2024-1000)"
+    );
+    assert_eq!(body["category"], 7);
+    assert_eq!(body["external_id"], "herald-cve-2024-1000");
+    assert!(body["raw"]
+        .as_str()
+        .expect("raw")
+        .starts_with("> This is a cross-post of the official security advisory"));
+
+    // GitHub: looked up, not found, created, then published.
+    let reqs = w.gh.requests();
+    let calls: Vec<(String, String)> = reqs
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (
+                "GET".into(),
+                format!("/repos/example/widgets/security-advisories/{GHSA}")
+            ),
+            (
+                "GET".into(),
+                "/repos/example/widgets/security-advisories?per_page=100".into()
+            ),
+            (
+                "POST".into(),
+                "/repos/example/widgets/security-advisories".into()
+            ),
+            (
+                "PATCH".into(),
+                "/repos/example/widgets/security-advisories/GHSA-9999-8888-7777".into()
+            ),
+        ]
+    );
+    for r in &reqs {
+        assert_eq!(r.header("Authorization"), Some("Bearer gh-test-token"));
+        assert_eq!(r.header("Accept"), Some("application/vnd.github+json"));
+        assert_eq!(r.header("X-GitHub-Api-Version"), Some("2022-11-28"));
+        assert!(r
+            .header("User-Agent")
+            .is_some_and(|u| u.starts_with("herald/")));
+    }
+    let create = reqs[2].json();
+    assert_eq!(create["cve_id"], "CVE-2024-1000");
+    assert_eq!(create["severity"], "high");
+    assert_eq!(
+        create["vulnerabilities"][0]["vulnerable_version_range"],
+        "< 1.2.3"
+    );
+    assert_eq!(reqs[3].json(), serde_json::json!({ "state": "published" }));
+    w.assert_all_done_once();
+    let ledger = w.ledger();
+    assert!(ledger.contains("\"topic-id\": \"100\""), "{ledger}");
+    assert!(
+        ledger
+            .contains("https://github.com/example/widgets/security/advisories/GHSA-9999-8888-7777"),
+        "{ledger}"
+    );
+
+    // A second run, and a later one, send nothing.
+    for now in [DISCLOSURE, "2024-04-10T00:00:00Z"] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    assert_eq!(w.smtp.mails().len(), 4);
+    assert_eq!(w.forum.requests().len(), 2);
+    assert_eq!(w.gh.requests().len(), 4);
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_every_channel_done_once_or_visibly_pending() {
+    // The blog step only records the post that the site deploy carries; it
+    // makes no external call, so there is nothing to crash in the middle of.
+    let steps = [
+        "announcement",
+        "forum",
+        &format!("ghsa:{GHSA}"),
+        "oss-security",
+    ]
+    .map(str::to_string);
+    for when in ["before", "after"] {
+        for step in &steps {
+            let w = World::new();
+            assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0, "notices");
+            let o = w.herald(
+                &["publish", "--now", DISCLOSURE],
+                false,
+                Some(&format!("{when}:cve-2024-1000:{step}")),
+            );
+            assert!(
+                o.status.code().is_none() || code(&o) != 0,
+                "{when} {step}: the process was killed"
+            );
+            assert!(
+                w.ledger().contains("state: started"),
+                "{when} {step}: the ledger shows the step began:\n{}",
+                w.ledger()
+            );
+
+            let o = w.publish(DISCLOSURE, &[]);
+            let is_mail = step == "announcement" || step == "oss-security";
+            if is_mail {
+                // A mail that may have gone out is never resent silently.
+                assert_eq!(code(&o), 1, "{when} {step}: {}", stderr(&o));
+                assert!(
+                    stderr(&o).contains("may already have gone out"),
+                    "{}",
+                    stderr(&o)
+                );
+                assert!(w.ledger().contains("state: started"));
+                let flag = if when == "before" {
+                    "--resend-started"
+                } else {
+                    "--confirm-sent"
+                };
+                let o = w.publish(DISCLOSURE, &[flag]);
+                assert_eq!(code(&o), 0, "{when} {step} {flag}: {}", stderr(&o));
+            } else {
+                assert_eq!(code(&o), 0, "{when} {step}: {}", stderr(&o));
+            }
+            w.assert_all_done_once();
+        }
+    }
+}
+
+#[test]
+fn smtp_refusals_keep_the_step_pending_and_later_steps_waiting() {
+    for code_ in [451u16, 554] {
+        let w = World::new();
+        assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+        w.smtp.refuse(code_, 1);
+        let o = w.publish(DISCLOSURE, &[]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("error: cve-2024-1000: announcement: not sent:")),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("it stays pending"), "{}", stderr(&o));
+        let ledger = w.ledger();
+        assert!(
+            ledger.contains("\"announcement\":\n    state: pending"),
+            "{ledger}"
+        );
+        assert!(
+            w.forum.requests().is_empty() && w.gh.requests().is_empty(),
+            "later steps wait"
+        );
+        assert_eq!(w.smtp.mails().len(), 2, "only the notices");
+        let o = w.publish(DISCLOSURE, &[]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        w.assert_all_done_once();
+    }
+}
+
+#[test]
+fn http_429_honours_retry_after_and_5xx_retries_are_bounded() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    w.forum_state.lock().expect("lock").faults.push_back((
+        429,
+        vec![("Retry-After".into(), "2".into())],
+        "{}".into(),
+    ));
+    // GitHub fails every attempt of the first run.
+    for _ in 0..4 {
+        w.gh_state.lock().expect("lock").faults.push_back((
+            502,
+            vec![],
+            "{\"message\":\"bad gateway\"}".into(),
+        ));
+    }
+    let start = Instant::now();
+    let o = w.publish(DISCLOSURE, &[]);
+    let took = start.elapsed();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("HTTP 429; retrying in 2.0s"), "{err}");
+    assert!(
+        took.as_secs_f64() >= 2.0,
+        "waited for Retry-After: {took:?}"
+    );
+    assert_eq!(w.topics(), 1, "the forum post went through after the wait");
+    assert_eq!(w.gh.requests().len(), 4, "four attempts, then give up");
+    assert!(
+        err.contains(&format!("error: cve-2024-1000: ghsa:{GHSA}: GET")),
+        "{err}"
+    );
+    assert!(err.contains("HTTP 502"), "{err}");
+    assert_eq!(
+        w.subjects()
+            .iter()
+            .filter(|s| s.contains("CVE-2024-1000: Widgets overflow"))
+            .count(),
+        0,
+        "oss-security waits for the GHSA"
+    );
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+}
+
+#[test]
+fn dry_run_shows_the_plan_with_secrets_redacted_and_does_nothing() {
+    let w = World::new();
+    let url = format!("smtp://mailer:s3cret-pass@127.0.0.1:{}", w.smtp.port);
+    let o = assert_cmd::Command::cargo_bin("herald")
+        .expect("bin")
+        .arg("--root")
+        .arg(w.tree.path())
+        .args(["publish", "--dry-run", "--now", DISCLOSURE])
+        .env("HERALD_SMTP_URL", &url)
+        .env("GITHUB_TOKEN", "gh-secret-token")
+        .env("DISCOURSE_API_KEY", "discourse-secret")
+        .env("DISCOURSE_API_USERNAME", "bot")
+        .output()
+        .expect("run");
+    let err = stderr(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    for secret in ["s3cret-pass", "gh-secret-token", "discourse-secret"] {
+        assert!(!err.contains(secret), "{secret} printed:\n{err}");
+    }
+    assert!(
+        err.contains(&format!("smtp://mailer:***@127.0.0.1:{}", w.smtp.port)),
+        "{err}"
+    );
+    assert!(
+        err.contains("would send") && err.contains("announcement.eml to announce@googlegroups.com"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("would publish {GHSA} in example/widgets")),
+        "{err}"
+    );
+    assert!(
+        w.smtp.mails().is_empty() && w.forum.requests().is_empty() && w.gh.requests().is_empty()
+    );
+    assert!(!w.tree.path().join("ledger/cve-2024-1000.yaml").exists());
+}
+
+#[test]
+fn unsigned_or_stale_builds_are_refused() {
+    let w = World::new();
+    // Rebuilt without a key: the announcement is unsigned.
+    assert_eq!(
+        code(&w.herald(&["build", "--now", BEFORE_NOTICE], false, None)),
+        0
+    );
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("the announcement is unsigned"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!w
+        .subjects()
+        .iter()
+        .any(|s| s == "Security advisory for widgets (CVE-2024-1000)"));
+    assert!(w.forum.requests().is_empty());
+
+    // The tree changed after the build: publish refuses the stale outbox.
+    w.tree.write(
+        "content/policy.md",
+        "---\ntitle: Policy\n---\n\nNew text.\n",
+    );
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("run `herald build` again first"),
+        "{}",
+        stderr(&o)
+    );
+}
