@@ -54,6 +54,9 @@ pub struct Finding {
     pub pos: Pos,
     pub message: String,
     pub help: Option<String>,
+    /// The lint's name, for lints; machine-readable output falls back to
+    /// `error` or `warning`.
+    pub code: Option<&'static str>,
     /// The offending source line, kept so the report needs no file access.
     pub line_text: Option<String>,
 }
@@ -61,6 +64,11 @@ pub struct Finding {
 impl Finding {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
         self
     }
 
@@ -72,12 +80,13 @@ impl Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.path.display();
+        let code = self.code.map(|c| format!(" [{c}]")).unwrap_or_default();
         if self.pos.line == 0 {
-            writeln!(f, "{}: {path}: {}", self.level, self.message)?;
+            writeln!(f, "{}: {path}: {}{code}", self.level, self.message)?;
         } else {
             writeln!(
                 f,
-                "{}: {path}:{}:{}: {}",
+                "{}: {path}:{}:{}: {}{code}",
                 self.level, self.pos.line, self.pos.col, self.message
             )?;
         }
@@ -141,6 +150,7 @@ impl Source {
             pos,
             message: message.into(),
             help: None,
+            code: None,
             line_text,
         }
     }
@@ -162,6 +172,7 @@ pub fn file_error(path: &Path, message: impl Into<String>) -> Finding {
         pos: Pos::default(),
         message: message.into(),
         help: None,
+        code: None,
         line_text: None,
     }
 }
@@ -195,6 +206,82 @@ impl Findings {
 
     pub fn iter(&self) -> impl Iterator<Item = &Finding> {
         self.0.iter()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonFinding<'a> {
+    file: String,
+    line: usize,
+    column: usize,
+    severity: String,
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+impl Findings {
+    /// A JSON array, one object per finding.
+    pub fn to_json(&self) -> String {
+        let items: Vec<JsonFinding> = self
+            .0
+            .iter()
+            .map(|f| JsonFinding {
+                file: f.path.display().to_string(),
+                line: f.pos.line,
+                column: f.pos.col,
+                severity: f.level.to_string(),
+                code: f.code.unwrap_or(match f.level {
+                    Level::Error => "error",
+                    Level::Warning => "warning",
+                }),
+                message: &f.message,
+                help: f.help.as_deref(),
+            })
+            .collect();
+        let mut out = String::from("[");
+        for (i, item) in items.iter().enumerate() {
+            out.push_str(if i == 0 { "\n  " } else { ",\n  " });
+            out.push_str(&serde_json::to_string(item).unwrap_or_default());
+        }
+        out.push_str(if items.is_empty() { "]\n" } else { "\n]\n" });
+        out
+    }
+
+    /// GitHub Actions workflow commands, so that a pull request shows each
+    /// finding on its line.
+    pub fn to_github(&self) -> String {
+        // The escapes GitHub's runner defines for command values.
+        fn data(s: &str) -> String {
+            s.replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        }
+        fn prop(s: &str) -> String {
+            data(s).replace(':', "%3A").replace(',', "%2C")
+        }
+        let mut out = String::new();
+        for f in &self.0 {
+            let kind = match f.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+            };
+            let mut props = format!("file={}", prop(&f.path.display().to_string()));
+            if f.pos.line > 0 {
+                props.push_str(&format!(",line={},col={}", f.pos.line, f.pos.col));
+            }
+            props.push_str(&format!(
+                ",title={}",
+                prop(&format!("herald {}", f.code.unwrap_or(kind)))
+            ));
+            let mut message = f.message.clone();
+            if let Some(h) = &f.help {
+                message.push_str(&format!("\n{h}"));
+            }
+            out.push_str(&format!("::{kind} {props}::{}\n", data(&message)));
+        }
+        out
     }
 }
 

@@ -16,6 +16,7 @@ pub mod frontmatter;
 pub mod leakscan;
 pub mod ledger;
 pub mod links;
+pub mod lint;
 pub mod load;
 pub mod markdown;
 pub mod model;

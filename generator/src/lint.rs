@@ -16,14 +16,32 @@ pub const LINTS: &[(&str, &str)] = &[
     ("summary-length", "the summary is at most 125 characters"),
     ("summary-period", "the summary does not end with a period"),
     ("title-cves", "the title names every CVE of the advisory"),
-    ("sections", "the body has a Mitigations and an Affected Versions section"),
-    ("acknowledgments", "the Acknowledgments section credits every reporter listed in `credits`"),
+    (
+        "sections",
+        "the body has a Mitigations and an Affected Versions section",
+    ),
+    (
+        "acknowledgments",
+        "the Acknowledgments section credits every reporter listed in `credits`",
+    ),
     ("https-links", "links use https"),
-    ("bare-handle", "no bare @handle: name people, and link their profile"),
-    ("unresolved-reference", "every reference link has a definition"),
+    (
+        "bare-handle",
+        "no bare @handle: name people, and link their profile",
+    ),
+    (
+        "unresolved-reference",
+        "every reference link has a definition",
+    ),
     ("todo", "no TODO or FIXME is left in the text"),
-    ("unknown-cve", "the body mentions no CVE that the front matter lacks"),
-    ("embargo-soon", "an advisory whose embargo is less than 24 hours away has no lint warnings"),
+    (
+        "unknown-cve",
+        "the body mentions no CVE that the front matter lacks",
+    ),
+    (
+        "embargo-soon",
+        "an advisory whose embargo is less than 24 hours away has no lint warnings",
+    ),
 ];
 
 pub fn names() -> Vec<&'static str> {
@@ -47,7 +65,8 @@ impl Body<'_> {
 
 fn is_cve_at(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    if b.len() < 13 || &b[..4] != b"CVE-" || !b[4..8].iter().all(u8::is_ascii_digit) || b[8] != b'-' {
+    if b.len() < 13 || &b[..4] != b"CVE-" || !b[4..8].iter().all(u8::is_ascii_digit) || b[8] != b'-'
+    {
         return None;
     }
     let digits = b[9..].iter().take_while(|c| c.is_ascii_digit()).count();
@@ -71,15 +90,26 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
         warn("summary-length", a.spans.summary, format!("the summary has {summary_len} characters; keep it to 125, it becomes mail subjects and the GHSA summary"));
     }
     if a.summary.ends_with('.') {
-        warn("summary-period", a.spans.summary, "the summary ends with a period; it is used as a subject line".into());
+        warn(
+            "summary-period",
+            a.spans.summary,
+            "the summary ends with a period; it is used as a subject line".into(),
+        );
     }
     for c in &a.cves {
         if !a.title.contains(c.as_str()) {
-            warn("title-cves", a.spans.title, format!("the title does not name `{c}`"));
+            warn(
+                "title-cves",
+                a.spans.title,
+                format!("the title does not name `{c}`"),
+            );
         }
     }
 
-    let body = Body { text: &doc.body, first_line: doc.body_line };
+    let body = Body {
+        text: &doc.body,
+        first_line: doc.body_line,
+    };
     let mut broken: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let mut on_broken = |link: BrokenLink| {
         if matches!(link.link_type, LinkType::Reference | LinkType::Collapsed) {
@@ -87,7 +117,11 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
         }
         None
     };
-    let parser = Parser::new_with_broken_link_callback(&doc.body, Options::ENABLE_TABLES, Some(&mut on_broken));
+    let parser = Parser::new_with_broken_link_callback(
+        &doc.body,
+        Options::ENABLE_TABLES,
+        Some(&mut on_broken),
+    );
     let mut headings: Vec<(String, usize)> = Vec::new();
     let mut heading: Option<(String, usize)> = None;
     let mut ack: Option<String> = None;
@@ -105,7 +139,11 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
             Event::Start(Tag::CodeBlock(_)) => in_code = true,
             Event::End(TagEnd::CodeBlock) => in_code = false,
             Event::Start(Tag::Link { dest_url, .. }) if dest_url.starts_with("http://") => {
-                warn("https-links", body.pos(range.start, range.len()), format!("link to `{dest_url}` uses http; use https"));
+                warn(
+                    "https-links",
+                    body.pos(range.start, range.len()),
+                    format!("link to `{dest_url}` uses http; use https"),
+                );
             }
             Event::Text(t) => {
                 if let Some((h, _)) = &mut heading {
@@ -117,9 +155,16 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
                 if !in_code {
                     for (i, _) in t.match_indices('@') {
                         let prev = t[..i].chars().next_back();
-                        let handle: String = t[i + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-                        if !handle.is_empty() && prev.is_none_or(|p| p.is_whitespace() || "([{,;:".contains(p)) {
-                            let at = doc.body[range.clone()].find(&format!("@{handle}")).map_or(range.start, |o| range.start + o);
+                        let handle: String = t[i + 1..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                            .collect();
+                        if !handle.is_empty()
+                            && prev.is_none_or(|p| p.is_whitespace() || "([{,;:".contains(p))
+                        {
+                            let at = doc.body[range.clone()]
+                                .find(&format!("@{handle}"))
+                                .map_or(range.start, |o| range.start + o);
                             warn("bare-handle", body.pos(at, handle.len() + 1), format!("bare handle `@{handle}`: write the person's name, and link their profile if they want it"));
                         }
                     }
@@ -129,15 +174,35 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
         }
     }
     for (span, reference) in broken {
-        warn("unresolved-reference", body.pos(span.start, span.len()), format!("reference link `[{reference}]` has no definition"));
+        warn(
+            "unresolved-reference",
+            body.pos(span.start, span.len()),
+            format!("reference link `[{reference}]` has no definition"),
+        );
     }
-    let has = |name: &str| headings.iter().any(|(h, _)| h.trim().eq_ignore_ascii_case(name));
-    let first_heading = Pos::new(doc.body_line, 1, 1);
+    let has = |name: &str| {
+        headings
+            .iter()
+            .any(|(h, _)| h.trim().eq_ignore_ascii_case(name))
+    };
+    // Body-wide findings point at the first heading, or the first text.
+    let first_heading = match headings.first() {
+        Some((h, at)) => body.pos(*at, h.len() + 3),
+        None => body.pos(doc.body.len() - doc.body.trim_start().len(), 1),
+    };
     if !has("Mitigations") {
-        warn("sections", first_heading, "the body has no `## Mitigations` section: say what users should do".into());
+        warn(
+            "sections",
+            first_heading,
+            "the body has no `## Mitigations` section: say what users should do".into(),
+        );
     }
     if !has("Affected Versions") {
-        warn("sections", first_heading, "the body has no `## Affected Versions` section".into());
+        warn(
+            "sections",
+            first_heading,
+            "the body has no `## Affected Versions` section".into(),
+        );
     }
     let ack_pos = headings
         .iter()
@@ -145,22 +210,40 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
         .map_or(first_heading, |(h, at)| body.pos(*at, h.len() + 3));
     let ack_text = {
         // The section runs to the next heading; collect it again by offsets.
-        let start = headings.iter().find(|(h, _)| h.to_ascii_lowercase().starts_with("acknowledg")).map(|(_, at)| *at);
+        let start = headings
+            .iter()
+            .find(|(h, _)| h.to_ascii_lowercase().starts_with("acknowledg"))
+            .map(|(_, at)| *at);
         start.map(|s| {
-            let end = headings.iter().map(|(_, at)| *at).find(|at| *at > s).unwrap_or(doc.body.len());
+            let end = headings
+                .iter()
+                .map(|(_, at)| *at)
+                .find(|at| *at > s)
+                .unwrap_or(doc.body.len());
             doc.body[s..end].to_string()
         })
     };
     for c in a.credits.iter().filter(|c| c.kind == "reporter") {
         if !ack_text.as_deref().is_some_and(|t| t.contains(&c.name)) {
-            warn("acknowledgments", ack_pos, format!("the Acknowledgments section does not credit the reporter {}", c.name));
+            warn(
+                "acknowledgments",
+                ack_pos,
+                format!(
+                    "the Acknowledgments section does not credit the reporter {}",
+                    c.name
+                ),
+            );
         }
     }
 
     for (i, line) in doc.body.lines().enumerate() {
         for word in ["TODO", "FIXME"] {
             if let Some(col) = line.find(word) {
-                let pos = Pos::new(doc.body_line + i, line[..col].chars().count() + 1, word.len());
+                let pos = Pos::new(
+                    doc.body_line + i,
+                    line[..col].chars().count() + 1,
+                    word.len(),
+                );
                 warn("todo", pos, format!("`{word}` left in the text"));
             }
         }
@@ -171,7 +254,11 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
                 let id = &rest[i2..i2 + len];
                 if !a.cves.iter().any(|c| c.as_str() == id) {
                     let col = line[..offset + i2].chars().count() + 1;
-                    warn("unknown-cve", Pos::new(doc.body_line + i, col, len), format!("`{id}` is mentioned but not listed in `cves`"));
+                    warn(
+                        "unknown-cve",
+                        Pos::new(doc.body_line + i, col, len),
+                        format!("`{id}` is mentioned but not listed in `cves`"),
+                    );
                 }
                 rest = &rest[i2 + len..];
                 offset += i2 + len;
@@ -183,7 +270,9 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
     }
 
     let soon = a.embargo.timestamp() > now
-        && now.checked_add(24.hours()).is_ok_and(|limit| a.embargo.timestamp() <= limit);
+        && now
+            .checked_add(24.hours())
+            .is_ok_and(|limit| a.embargo.timestamp() <= limit);
     if soon && !out.is_empty() && !allowed("embargo-soon") {
         let hours = (a.embargo.timestamp().as_second() - now.as_second()) / 3600;
         let n = out.len();

@@ -112,6 +112,21 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
     ))
 }
 
+/// Only `herald.yaml`, validated: for commands that need the settings but
+/// not the content (which may not exist yet).
+pub fn load_config_only(root: &Path) -> Result<Config, String> {
+    let mut findings = Findings::default();
+    match load_config(root, &mut findings) {
+        Some((config, _)) => Ok(config),
+        None => Err(findings
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<String>()
+            .trim_end()
+            .to_string()),
+    }
+}
+
 /// Read a file as UTF-8 text, with its path shown relative to the root.
 fn read_source(root: &Path, path: &Path) -> Result<Source, Finding> {
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();

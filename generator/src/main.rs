@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 
-use herald::commands::{self, Exit};
+use herald::commands::{self, Exit, Format};
 use herald::model::Moment;
 
 #[derive(Parser)]
@@ -38,6 +38,9 @@ enum Command {
         /// The moment to check the timeline at (see `build --now`); default: now.
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<Timestamp>,
+        /// How to print the findings.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
     },
     /// Print every upcoming action (notices, pre-announcements, disclosures) with the rule behind it.
     Schedule {
@@ -86,6 +89,11 @@ enum Command {
         #[arg(long, default_value = "outbox", value_name = "DIR")]
         outbox: PathBuf,
     },
+    /// Scaffold an advisory or a pre-announcement that passes `herald check` as written.
+    New {
+        #[command(subcommand)]
+        what: New,
+    },
     /// Clearsign FILE with the key in HERALD_SIGNING_KEY (passphrase in HERALD_SIGNING_PASSPHRASE).
     Sign {
         /// The text to sign.
@@ -104,6 +112,39 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum New {
+    /// Write advisories/<year>/<cve>.md with every field, commented, and the usual sections.
+    ///
+    /// Asks for what is missing when run at a terminal.
+    Advisory {
+        /// The CVE id, e.g. CVE-2025-31001 (also the slug and file name).
+        #[arg(long)]
+        cve: Option<String>,
+        /// The title; the CVE is appended when it does not name it.
+        #[arg(long)]
+        title: Option<String>,
+        /// The affected part of the project.
+        #[arg(long)]
+        component: Option<String>,
+        /// low, medium, high or critical.
+        #[arg(long)]
+        severity: Option<String>,
+        /// One line for subjects; default: "Vulnerability in <component>".
+        #[arg(long)]
+        summary: Option<String>,
+        /// The embargo; default: the first Tuesday at least 14 days away, 15:00 UTC.
+        #[arg(long)]
+        embargo: Option<String>,
+    },
+    /// Write the pre-announcement of an advisory: release moment, severity and component only.
+    PreAnnouncement {
+        /// The slug of the advisory it announces.
+        #[arg(long = "for", value_name = "SLUG")]
+        for_slug: String,
+    },
+}
+
 fn parse_now(s: &str) -> Result<Timestamp, String> {
     Moment::parse(s).map(|m| m.timestamp())
 }
@@ -112,7 +153,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root;
     let exit: Exit = match cli.command {
-        Command::Check { strict, now } => commands::check::run(&root, now, strict),
+        Command::Check {
+            strict,
+            now,
+            format,
+        } => commands::check::run(&root, now, strict, format),
         Command::Schedule { now, ics } => commands::schedule::run(&root, now, ics.as_deref()),
         Command::Build {
             now,
@@ -127,6 +172,27 @@ fn main() -> ExitCode {
             confirm_sent,
             outbox,
         } => commands::publish::run(&root, now, dry_run, resend_started, confirm_sent, &outbox),
+        Command::New { what } => match what {
+            New::Advisory {
+                cve,
+                title,
+                component,
+                severity,
+                summary,
+                embargo,
+            } => commands::new::advisory(
+                &root,
+                commands::new::AdvisoryArgs {
+                    cve,
+                    title,
+                    component,
+                    severity,
+                    summary,
+                    embargo,
+                },
+            ),
+            New::PreAnnouncement { for_slug } => commands::new::pre_announcement(&root, &for_slug),
+        },
         Command::Sign { file, output } => commands::sign::run(&root, &file, output.as_deref()),
         Command::Verify { file, key } => commands::verify::run(&root, &file, key.as_deref()),
     };

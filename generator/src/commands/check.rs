@@ -4,13 +4,14 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{load_checked, summary, Exit};
+use super::{load_and_lint, summary, Exit, Format};
 
-pub fn run(root: &Path, now: Option<Timestamp>, strict: bool) -> Exit {
-    let (project, warnings) = match load_checked(root, now.unwrap_or_else(Timestamp::now), true) {
-        Ok(v) => v,
-        Err(exit) => return exit,
-    };
+pub fn run(root: &Path, now: Option<Timestamp>, strict: bool, format: Format) -> Exit {
+    let (project, warnings) =
+        match load_and_lint(root, now.unwrap_or_else(Timestamp::now), true, true, format) {
+            Ok(v) => v,
+            Err(exit) => return exit,
+        };
     if strict && !warnings.0.is_empty() {
         eprintln!("herald: {} (--strict)", summary(&warnings));
         return Exit::Findings;

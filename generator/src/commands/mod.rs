@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod check;
+pub mod new;
 pub mod publish;
 pub mod schedule;
 pub mod sign;
@@ -26,9 +27,30 @@ pub enum Exit {
     Failure = 2,
 }
 
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `path:line:col: message`, with the source line, on stderr.
+    Human,
+    /// A JSON array on stdout: file, line, column, severity, code, message.
+    Json,
+    /// GitHub Actions annotations on stdout (`::error file=…,line=…,col=…::…`).
+    Github,
+}
+
 pub fn report(findings: &Findings) {
-    for f in findings.iter() {
-        eprint!("{f}");
+    report_as(findings, Format::Human);
+}
+
+pub fn report_as(findings: &Findings, format: Format) {
+    match format {
+        Format::Human => {
+            for f in findings.iter() {
+                eprint!("{f}");
+            }
+        }
+        Format::Json => print!("{}", findings.to_json()),
+        Format::Github => print!("{}", findings.to_github()),
     }
 }
 
@@ -45,6 +67,18 @@ pub fn load_checked(
     now: Timestamp,
     timeline_fatal: bool,
 ) -> Result<(Project, Findings), Exit> {
+    load_and_lint(root, now, timeline_fatal, false, Format::Human)
+}
+
+/// As `load_checked`; with `lint`, also the style lints of every advisory,
+/// and findings printed in `format`.
+pub fn load_and_lint(
+    root: &Path,
+    now: Timestamp,
+    timeline_fatal: bool,
+    lint: bool,
+    format: Format,
+) -> Result<(Project, Findings), Exit> {
     if !root.is_dir() {
         eprintln!("error: `{}` is not a folder", root.display());
         return Err(Exit::Failure);
@@ -52,7 +86,7 @@ pub fn load_checked(
     let (project, mut findings) = match load::load(root) {
         Ok(v) => v,
         Err(findings) => {
-            report(&findings);
+            report_as(&findings, format);
             eprintln!("herald: {}; nothing was written", summary(&findings));
             return Err(Exit::Findings);
         }
@@ -75,12 +109,16 @@ pub fn load_checked(
         }
     }
     findings.extend(timeline);
+    if lint {
+        for doc in &project.advisories {
+            findings.extend(crate::lint::advisory(doc, now));
+        }
+    }
     findings.sort();
+    report_as(&findings, format);
     if findings.has_errors() {
-        report(&findings);
         eprintln!("herald: {}; nothing was written", summary(&findings));
         return Err(Exit::Findings);
     }
-    report(&findings);
     Ok((project, findings))
 }

@@ -31,6 +31,7 @@ pub const FIELDS: &[&str] = &[
     "announcement-url",
     "updated",
     "withdrawn",
+    "allow",
 ];
 
 /// GitHub's credit types for security advisories.
@@ -74,6 +75,8 @@ pub struct Advisory {
     pub announcement_url: Option<String>,
     pub updated: Option<Moment>,
     pub withdrawn: Option<Withdrawal>,
+    /// Lints this file opts out of.
+    pub allow: Vec<String>,
     /// Where the cross-file checks point.
     pub spans: Spans,
 }
@@ -81,6 +84,8 @@ pub struct Advisory {
 #[derive(Debug, Clone, Default)]
 pub struct Spans {
     pub slug: Pos,
+    pub title: Pos,
+    pub summary: Pos,
     pub embargo: Pos,
     pub cves: Vec<Pos>,
     pub ghsa: Vec<Pos>,
@@ -122,8 +127,10 @@ pub struct Withdrawal {
 /// gives when the front matter names none.
 pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Advisory> {
     let (slug, slug_pos) = decode_slug(d, f, stem_slug);
-    let title = d.required(f, "title").and_then(|n| d.string(n));
-    let summary = d.required(f, "summary").and_then(|n| d.string(n));
+    let title_node = d.required(f, "title");
+    let title = title_node.and_then(|n| d.string(n));
+    let summary_node = d.required(f, "summary");
+    let summary = summary_node.and_then(|n| d.string(n));
     if let (Some(s), Some(n)) = (&summary, d.optional(f, "summary")) {
         if s.contains('\n') {
             d.error(
@@ -134,6 +141,8 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
     }
     let mut spans = Spans {
         slug: slug_pos,
+        title: title_node.map_or_else(Pos::default, |n| n.pos),
+        summary: summary_node.map_or_else(Pos::default, |n| n.pos),
         ..Spans::default()
     };
     let cves = d.required(f, "cves").and_then(|n| {
@@ -224,6 +233,27 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         }
         Some(m)
     });
+    let allow = d
+        .optional(f, "allow")
+        .and_then(|n| {
+            d.each(n, |d, i| {
+                d.parse(i, |s| {
+                    let names = crate::lint::names();
+                    if names.contains(&s) {
+                        Ok(s.to_string())
+                    } else {
+                        let near = crate::diag::suggest(s, &names)
+                            .map(|c| format!(" (did you mean `{c}`?)"))
+                            .unwrap_or_default();
+                        Err(format!(
+                            "unknown lint `{s}`{near}: lints are {}",
+                            names.join(", ")
+                        ))
+                    }
+                })
+            })
+        })
+        .unwrap_or_default();
     let withdrawn = d
         .optional(f, "withdrawn")
         .and_then(|n| decode_withdrawal(d, n));
@@ -248,6 +278,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         announcement_url,
         updated,
         withdrawn,
+        allow,
         spans,
     })
 }

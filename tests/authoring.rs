@@ -1,0 +1,258 @@
+//! Writing advisories: scaffolds, lints, and findings for editors and CI.
+
+mod common;
+
+use common::{code, stderr, Tree, ADVISORY};
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
+    let t = Tree::new();
+    std::fs::remove_file(t.path().join("advisories/2024/cve-2024-1000.md")).expect("rm");
+    t.write(
+        "herald.yaml",
+        &format!(
+            "{}  advance-notice: {{ recipients: [vetted@example.net] }}\n",
+            common::CONFIG
+        ),
+    );
+    let o = t.herald(&[
+        "new",
+        "advisory",
+        "--cve",
+        "CVE-2030-12345",
+        "--title",
+        "Security advisory for gadgets",
+        "--component",
+        "gadgets",
+        "--severity",
+        "high",
+        "--embargo",
+        "2030-06-04T15:00:00Z",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "advisories/2030/cve-2030-12345.md");
+    let text = t.read("advisories/2030/cve-2030-12345.md");
+    assert!(text.contains("title: \"Security advisory for gadgets (CVE-2030-12345)\""));
+    for section in [
+        "## Overview",
+        "## Mitigations",
+        "## Affected Versions",
+        "## Acknowledgments",
+        "[policy]: https://security.example.org/policy/",
+    ] {
+        assert!(text.contains(section), "{section}");
+    }
+    for field in herald::model::advisory::FIELDS {
+        assert!(
+            text.contains(&format!("\n{field}:")),
+            "the scaffold has every field: {field}"
+        );
+    }
+    let o = t.herald(&["new", "pre-announcement", "--for", "cve-2030-12345"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "advisories/2030/pre-gadgets-2030-06-04.md"
+    );
+    let pre = t.read("advisories/2030/pre-gadgets-2030-06-04.md");
+    assert!(
+        pre.contains("release: 2030-06-04T15:00:00+00:00[UTC]") && pre.contains("severity: high")
+    );
+    assert!(
+        !pre.contains("CVE-2030-12345") && !pre.contains("Security advisory for gadgets"),
+        "reveals nothing more"
+    );
+
+    let o = t.herald(&["check", "--strict", "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "scaffolds are lint-clean: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("0 error(s), 0 warning(s)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(code(&t.build("2030-01-01T00:00:00Z")), 0);
+
+    let before = t.read("advisories/2030/cve-2030-12345.md");
+    let o = t.herald(&[
+        "new",
+        "advisory",
+        "--cve",
+        "CVE-2030-12345",
+        "--title",
+        "x",
+        "--component",
+        "y",
+        "--severity",
+        "low",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("already exists; Herald never overwrites a file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(t.read("advisories/2030/cve-2030-12345.md"), before);
+    let o = t.herald(&["new", "pre-announcement", "--for", "cve-2030-12345"]);
+    assert_eq!(code(&o), 2);
+
+    // Without a terminal, what is missing is an error, not a prompt.
+    let o = t.herald(&["new", "advisory", "--cve", "CVE-2030-22222"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("missing --component"), "{}", stderr(&o));
+}
+
+/// (lint, how to break the valid advisory, expected `path:line:col: message [lint]`)
+const LINT_CASES: &[(&str, &str, &str, &str)] = &[
+    ("summary-length", "summary: Widgets overflow", "summary: Widgets overflow when the input is longer than the buffer that the parser allocated for it, which happens with large files and long lines", "advisories/2024/cve-2024-1000.md:4:10: the summary has 137 characters"),
+    ("summary-period", "summary: Widgets overflow", "summary: Widgets overflow.", "advisories/2024/cve-2024-1000.md:4:10: the summary ends with a period"),
+    ("title-cves", "title: Security advisory for widgets (CVE-2024-1000)", "title: Security advisory for widgets", "advisories/2024/cve-2024-1000.md:3:8: the title does not name `CVE-2024-1000`"),
+    ("sections", "## Overview", "## Overview\n\n## Mitigations\n\nUpgrade.", "advisories/2024/cve-2024-1000.md:17:1: the body has no `## Affected Versions` section"),
+    ("https-links", "Details.", "Details, see [the fix](http://example.org/fix).", "advisories/2024/cve-2024-1000.md:21:14: link to `http://example.org/fix` uses http"),
+    ("bare-handle", "Details.", "Found by @jdoe.", "advisories/2024/cve-2024-1000.md:21:10: bare handle `@jdoe`"),
+    ("unresolved-reference", "Details.", "See [the report][report].", "advisories/2024/cve-2024-1000.md:21:5: reference link `[report]` has no definition"),
+    ("todo", "Details.", "Details. TODO: add the timeline.", "advisories/2024/cve-2024-1000.md:21:10: `TODO` left in the text"),
+    ("unknown-cve", "Details.", "Related to CVE-2023-99999.", "advisories/2024/cve-2024-1000.md:21:12: `CVE-2023-99999` is mentioned but not listed in `cves`"),
+];
+
+/// A lint-clean version of the test advisory, with a reporter credited.
+fn clean() -> String {
+    ADVISORY
+        .replace("component: widgets", "component: widgets\ncredits:\n  - { name: Jane Doe, type: reporter }")
+        .replace("## Overview\n\nDetails.\n", "## Overview\n\nDetails.\n\n## Mitigations\n\nUpgrade.\n\n## Affected Versions\n\nAll.\n\n## Acknowledgments\n\nThanks to Jane Doe.\n")
+}
+
+#[test]
+fn each_lint_fires_on_its_fixture_and_can_be_allowed() {
+    let t = Tree::new();
+    t.write("advisories/2024/cve-2024-1000.md", &clean());
+    let o = t.herald(&["check", "--strict", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "the clean fixture is clean: {}", stderr(&o));
+    for (lint, from, to, want) in LINT_CASES {
+        let mut text = clean();
+        if *lint == "sections" {
+            text = ADVISORY.to_string();
+        }
+        assert!(text.contains(from), "{lint}: `{from}` not in the fixture");
+        let text = text.replacen(from, to, 1);
+        t.write("advisories/2024/cve-2024-1000.md", &text);
+        let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+        assert_eq!(code(&o), 0, "{lint}: lints are warnings: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("warning: {want}")),
+            "{lint}: missing `{want}` in:\n{err}"
+        );
+        assert!(err.contains(&format!("[{lint}]")), "{lint}: {err}");
+        let o = t.herald(&["check", "--strict", "--now", "2025-01-01T00:00:00Z"]);
+        assert_eq!(code(&o), 1, "{lint}: --strict makes it an error");
+        // Allowed per file, it goes quiet.
+        let allowed = text.replacen(
+            "kind: advisory",
+            &format!("kind: advisory\nallow: [{lint}, sections]"),
+            1,
+        );
+        t.write("advisories/2024/cve-2024-1000.md", &allowed);
+        let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+        assert!(
+            !stderr(&o).contains(&format!("[{lint}]")),
+            "{lint} allowed: {}",
+            stderr(&o)
+        );
+    }
+    // The acknowledgments lint: a reporter missing from the section.
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &clean().replace("Thanks to Jane Doe.", "Thanks to everyone."),
+    );
+    let err = stderr(&t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]));
+    assert!(err.contains("warning: advisories/2024/cve-2024-1000.md:31:1: the Acknowledgments section does not credit the reporter Jane Doe [acknowledgments]"), "{err}");
+    // An unknown lint name in `allow` is an error.
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &clean().replace("kind: advisory", "kind: advisory\nallow: [todos]"),
+    );
+    let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("unknown lint `todos` (did you mean `todo`?)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_embargo_within_a_day_with_warnings_is_called_out() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &clean().replace("Details.", "Details. FIXME"),
+    );
+    let o = t.herald(&["check", "--now", "2024-04-09T00:00:00Z"]);
+    let err = stderr(&o);
+    assert!(err.contains("warning: advisories/2024/cve-2024-1000.md:6:10: the embargo lifts in 15 hour(s) and this advisory still has 1 lint warning(s) [embargo-soon]"), "{err}");
+    let o = t.herald(&["check", "--now", "2024-04-01T00:00:00Z"]);
+    assert!(!stderr(&o).contains("embargo-soon"));
+}
+
+#[test]
+fn the_examples_are_lint_clean() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = assert_cmd::Command::cargo_bin("herald")
+        .expect("bin")
+        .arg("--root")
+        .arg(root)
+        .args(["check", "--strict", "--now", "2026-11-21T12:00:00Z"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn json_and_github_formats_are_pinned() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &clean().replace(
+            "Details.",
+            "Details, see [the fix](http://example.org/fix), TODO.",
+        ),
+    );
+    // A day before the embargo, the distros notice is overdue: an error.
+    let now = "2024-04-08T00:00:00Z";
+    let o = t.herald(&["check", "--format", "json", "--now", now]);
+    assert_eq!(code(&o), 1);
+    let json = stdout(&o);
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let items = parsed.as_array().expect("array");
+    assert_eq!(items.len(), 5, "{json}");
+    assert!(items
+        .iter()
+        .any(|f| f["severity"] == "error" && f["code"] == "error"));
+    assert!(items
+        .iter()
+        .any(|f| f["code"] == "https-links" && f["line"] == 21 && f["column"] == 14));
+    insta::assert_snapshot!("check_json", json);
+    let o = t.herald(&["check", "--format", "github", "--now", now]);
+    assert_eq!(code(&o), 1);
+    let gh = stdout(&o);
+    assert!(gh.contains("::warning file=advisories/2024/cve-2024-1000.md,line=21,col=14,title=herald https-links::link to `http%3A//example.org/fix` uses http") || gh.contains("::warning file=advisories/2024/cve-2024-1000.md,line=21,col=14,title=herald https-links::link to `http://example.org/fix` uses http"), "{gh}");
+    insta::assert_snapshot!("check_github", gh);
+
+    // A broken file still reports as JSON.
+    t.write(
+        "advisories/2024/bad.md",
+        &ADVISORY
+            .replace("CVE-2024-1000", "CVE-2024-1001")
+            .replace("severity: high", "severity: severe"),
+    );
+    let o = t.herald(&["check", "--format", "json", "--now", now]);
+    let parsed: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(
+        parsed[0]["message"],
+        "unknown severity `severe`: expected one of low, medium, high, critical"
+    );
+}
