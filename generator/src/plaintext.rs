@@ -143,7 +143,10 @@ impl Writer {
             .initial_indent(&first)
             .subsequent_indent(&rest)
             .break_words(false)
-            .word_separator(textwrap::WordSeparator::AsciiSpace);
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            // Greedy filling, as mail clients do; the optimal-fit default
+            // was a tenth of the whole build's time.
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
         let mut lines = String::new();
         // Hard breaks inside a paragraph stay line breaks.
         for (i, part) in text.split('\n').enumerate() {

@@ -6,7 +6,12 @@
 use crate::plaintext::WIDTH;
 
 fn wrap(text: &str) -> String {
-    textwrap::fill(text, textwrap::Options::new(WIDTH).break_words(false))
+    textwrap::fill(
+        text,
+        textwrap::Options::new(WIDTH)
+            .break_words(false)
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit),
+    )
 }
 
 /// Opens the announcement mail. Google Groups rewrites messages, which
