@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Herald's build benchmark: wall time, CPU time and peak RSS.
+"""Herald's benchmark, side by side with Hugo: wall time, CPU time, peak RSS.
 
-Generates the shared synthetic corpus (30% under embargo until 2099), adds a
-herald.yaml and a key, and times `herald build` (release binary) on it.
+Generates the shared synthetic corpus (30% under embargo until 2099) in
+Herald's format and in Hugo's, then runs, alternating in the same loop:
+- `herald build` (site and every outbox text),
+- `herald build --site-only`,
+- `herald check`,
+- `hugo` on ../shared/bench/hugo-site (when hugo is installed),
+and prints the median and min-max of each, with the Herald/Hugo ratios.
 
-    python3 bench/bench.py                 # N=1000 and N=10000, 5 runs each
-    python3 bench/bench.py --counts 10000 --runs 3 --command check
+    python3 bench/bench.py                      # N=1000 and N=10000, 5 runs each
+    python3 bench/bench.py --counts 10000 --runs 3
 
 Figures come from wait4(2): wall clock around the child, user+system CPU
-time, and the child's peak resident set size.
+time, and the child's peak resident set size. Outputs go to target/bench.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 GEN = os.path.join(HERE, "gen_shim.py")
+HUGO_SITE = os.path.join(REPO, "..", "shared", "bench", "hugo-site")
 WORK = os.path.join(REPO, "target", "bench")
 
 CONFIG = """site:
@@ -37,25 +43,38 @@ channels:
   forum: { base-url: https://forum.example.org/, category: 7 }
   oss-security: { address: oss-security@lists.openwall.com }
   distros: { address: distros@vs.openwall.org }
+  advance-notice: { recipients: [vetted@example.net] }
 """
 
 
-def corpus(n):
-    d = os.path.join(WORK, f"corpus-{n}")
-    if not os.path.isdir(os.path.join(d, "advisories")):
-        os.makedirs(d, exist_ok=True)
-        subprocess.run([sys.executable, GEN, "--count", str(n), "--out", d,
-                        "--format", "herald", "--future", "0.3"], check=True)
-    with open(os.path.join(d, "herald.yaml"), "w") as f:
-        f.write(CONFIG)
-    os.makedirs(os.path.join(d, "keys"), exist_ok=True)
-    shutil.copy(os.path.join(REPO, "keys", "security.asc"), os.path.join(d, "keys"))
+def generate(n, fmt):
+    d = os.path.join(WORK, f"{fmt}-{n}")
+    marker = os.path.join(d, ".complete")
+    if not os.path.exists(marker):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        args = [sys.executable, GEN, "--count", str(n), "--out", d, "--format", fmt]
+        if fmt == "herald":
+            args += ["--future", "0.3"]
+        subprocess.run(args, check=True)
+        open(marker, "w").close()
+    if fmt == "herald":
+        with open(os.path.join(d, "herald.yaml"), "w") as f:
+            f.write(CONFIG)
+        os.makedirs(os.path.join(d, "keys"), exist_ok=True)
+        shutil.copy(os.path.join(REPO, "keys", "security.asc"), os.path.join(d, "keys"))
+    else:
+        site = os.path.join(WORK, f"hugo-site-{n}")
+        if not os.path.isdir(site):
+            shutil.copytree(HUGO_SITE, site)
+            os.symlink(os.path.join(d, "content"), os.path.join(site, "content"))
+        d = site
     return d
 
 
-def measure(argv):
+def measure(argv, cwd=None):
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode()
@@ -65,36 +84,56 @@ def measure(argv):
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
 
 
-def summary(name, xs, unit):
-    return (f"{name} median {statistics.median(xs):.3f}{unit} "
-            f"(min {min(xs):.3f}, max {max(xs):.3f})")
+def line(name, runs):
+    walls, cpus, rss = zip(*runs)
+    return (f"  {name:<18} wall median {statistics.median(walls):6.2f}s "
+            f"(min {min(walls):.2f}, max {max(walls):.2f})  cpu median {statistics.median(cpus):6.2f}s  "
+            f"peak RSS {max(rss):5.0f} MB")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--counts", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--command", choices=["build", "check"], default="build")
     args = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=REPO, check=True)
     herald = os.path.join(REPO, "target", "release", "herald")
-    results = {}
+    hugo = shutil.which("hugo")
+    medians = {}
     for n in args.counts:
-        root = corpus(n)
-        argv = [herald, "--root", root, args.command]
-        if args.command == "build":
-            argv += ["--now", "2026-01-01T00:00:00Z"]
-        measure(argv)  # warm the page cache
-        runs = [measure(argv) for _ in range(args.runs)]
-        walls, cpus, rss = zip(*runs)
-        results[n] = statistics.median(walls)
-        print(f"herald {args.command} N={n} ({args.runs} runs, {os.cpu_count()} cores): "
-              f"{summary('wall', walls, 's')}; {summary('cpu', cpus, 's')}; "
-              f"peak RSS {max(rss):.0f} MB")
-    if len(results) >= 2:
-        lo, hi = min(results), max(results)
-        print(f"scaling: N={hi} takes {results[hi] / results[lo]:.1f}x the wall time of N={lo}")
+        root = generate(n, "herald")
+        out = os.path.join(WORK, f"out-{n}")
+        jobs = {
+            "herald build": [herald, "--root", root, "build", "--now", "2026-01-01T00:00:00Z",
+                             "--out", os.path.join(out, "public"), "--outbox", os.path.join(out, "outbox")],
+            "herald site-only": [herald, "--root", root, "build", "--site-only", "--now",
+                                 "2026-01-01T00:00:00Z", "--out", os.path.join(out, "public-site")],
+            "herald check": [herald, "--root", root, "check", "--now", "2026-01-01T00:00:00Z"],
+        }
+        cwd = {}
+        if hugo:
+            site = generate(n, "hugo")
+            jobs["hugo"] = [hugo, "--quiet", "-d", os.path.join(out, "hugo-public")]
+            cwd["hugo"] = site
+        results = {k: [] for k in jobs}
+        for k, argv in jobs.items():  # warm the page cache
+            measure(argv, cwd.get(k))
+        for _ in range(args.runs):
+            for k, argv in jobs.items():  # alternate, so drift hits all alike
+                results[k].append(measure(argv, cwd.get(k)))
+        print(f"N={n} ({args.runs} runs each, alternating, {os.cpu_count()} cores)")
+        for k, runs in results.items():
+            print(line(k, runs))
+        med = {k: statistics.median([r[0] for r in v]) for k, v in results.items()}
+        medians[n] = med
+        if "hugo" in med:
+            for k in ("herald build", "herald site-only", "herald check"):
+                print(f"  {k} / hugo: {med[k] / med['hugo']:.2f}")
+    if len(medians) >= 2:
+        lo, hi = min(medians), max(medians)
+        r = medians[hi]["herald build"] / medians[lo]["herald build"]
+        print(f"scaling: herald build at N={hi} takes {r:.1f}x its time at N={lo}")
 
 
 if __name__ == "__main__":
