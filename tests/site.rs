@@ -273,3 +273,104 @@ fn build_refuses_to_replace_a_folder_it_did_not_make() {
     assert!(stderr(&o).contains("refusing to replace"), "{}", stderr(&o));
     assert_eq!(t.read("mine/notes.txt"), "precious");
 }
+
+#[test]
+fn exports_archive_and_crawler_files_agree_with_the_pages() {
+    let out = tempfile::tempdir().expect("tmp");
+    let public = out.path().join("public");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = assert_cmd::Command::cargo_bin("herald")
+        .expect("bin")
+        .arg("--root")
+        .arg(root)
+        .args([
+            "build",
+            "--site-only",
+            "--now",
+            "2026-11-21T12:00:00Z",
+            "--out",
+        ])
+        .arg(&public)
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let read =
+        |f: &str| std::fs::read_to_string(public.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+
+    // OSV: every record parses as the OSV schema, one per published advisory.
+    let all: Vec<osv::schema::Vulnerability> =
+        serde_json::from_str(&read("osv.json")).expect("osv.json is OSV");
+    let slugs = ["cve-2026-20114", "cargo-2025-06", "cve-2025-31001"];
+    assert_eq!(all.len(), slugs.len());
+    for (rec, slug) in all.iter().zip(slugs) {
+        let one: osv::schema::Vulnerability =
+            serde_json::from_str(&read(&format!("advisories/{slug}/osv.json"))).expect("OSV");
+        assert_eq!(one.id, rec.id);
+        assert_eq!(one.id, format!("FERRITE-{}", slug.to_uppercase()));
+        let page = read(&format!("advisories/{slug}/index.html"));
+        for alias in one.aliases.clone().unwrap_or_default() {
+            assert!(page.contains(&alias), "{slug}: the page shows {alias}");
+        }
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&read("advisories/cargo-2025-06/osv.json")).expect("json");
+    assert_eq!(v["schema_version"], "1.6.0");
+    assert_eq!(v["severity"][0]["type"], "CVSS_V3");
+    assert_eq!(
+        v["affected"][0]["ranges"][0]["events"],
+        serde_json::json!([{ "introduced": "0" }, { "fixed": "0.88.1" }])
+    );
+    let v4: serde_json::Value =
+        serde_json::from_str(&read("advisories/cve-2026-20114/osv.json")).expect("json");
+    assert_eq!(v4["severity"][0]["type"], "CVSS_V4");
+    assert_eq!(
+        v4["affected"][0]["ranges"][0]["events"],
+        serde_json::json!([{ "introduced": "1.80.0" }, { "fixed": "1.92.0" }])
+    );
+    assert_eq!(v4["modified"], "2026-02-20T09:00:00Z", "updated");
+
+    // The feed lists the same advisories as the OSV export.
+    let feed: atom_syndication::Feed = read("feed.xml").parse().expect("atom");
+    for slug in slugs {
+        assert!(
+            feed.entries()
+                .iter()
+                .any(|e| e.id().ends_with(&format!("/advisories/{slug}/"))),
+            "{slug} in the feed"
+        );
+    }
+
+    let sitemap = read("sitemap.xml");
+    assert!(sitemap.contains("<loc>https://security.ferrite-lang.org/advisories/cve-2025-31001/</loc><lastmod>2025-04-08</lastmod>"));
+    assert!(!sitemap.contains("cve-2026-40001"));
+    assert_eq!(
+        read("robots.txt"),
+        "User-agent: *\nAllow: /\nSitemap: https://security.ferrite-lang.org/sitemap.xml\n"
+    );
+    assert!(read("404.html").contains("<a href=\"/\">All security advisories</a>"));
+    let archive = read("archive/index.html");
+    for link in [
+        "2026/",
+        "2025/",
+        "severity/critical/",
+        "component/standard-library/",
+        "component/cargo/",
+    ] {
+        assert!(
+            archive.contains(&format!("href=\"../archive/{link}\"")),
+            "archive links {link}"
+        );
+    }
+    let critical = read("archive/severity/critical/index.html");
+    assert!(critical.contains("cve-2025-31001") && !critical.contains("cargo-2025-06"));
+    assert!(
+        critical.contains("href=\"../../../style.css\""),
+        "relative links from depth 3"
+    );
+    let year = read("archive/2025/index.html");
+    assert!(
+        year.contains("cve-2025-31001")
+            && year.contains("cargo-2025-06")
+            && !year.contains("cve-2026-20114")
+    );
+}

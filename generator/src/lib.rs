@@ -20,6 +20,7 @@ pub mod lint;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod osv;
 pub mod output;
 pub mod plaintext;
 pub mod publish;

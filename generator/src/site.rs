@@ -30,6 +30,13 @@ pub enum RenderError {
 #[derive(Debug, Clone, Copy)]
 pub enum Job {
     Index,
+    Osv(usize),
+    OsvAll,
+    Sitemap,
+    Robots,
+    NotFound,
+    ArchiveIndex,
+    Archive(usize),
     Advisory(usize),
     PreAnnouncement(usize),
     Page(usize),
@@ -43,6 +50,64 @@ pub struct Site<'p> {
     vis: &'p Visibility<'p>,
     tera: &'p Tera,
     base: Context,
+    /// Archive pages: by year, severity and component.
+    groups: Vec<Group>,
+}
+
+/// One archive page: the advisories (indexes into `vis.advisories`) of a
+/// year, a severity or a component.
+#[derive(Debug, serde::Serialize)]
+struct Group {
+    kind: &'static str,
+    /// Relative to `archive/`.
+    path: String,
+    label: String,
+    count: usize,
+    #[serde(skip)]
+    members: Vec<usize>,
+}
+
+fn groups(vis: &Visibility) -> Vec<Group> {
+    use std::collections::BTreeMap;
+    let mut by: BTreeMap<(u8, String), (String, Vec<usize>)> = BTreeMap::new();
+    for (i, d) in vis.advisories.iter().enumerate() {
+        let a = &d.meta;
+        let year = a.embargo.year().to_string();
+        // Newest years first: sort key is the complement.
+        by.entry((0, format!("{:05}", 99999 - i64::from(a.embargo.year()))))
+            .or_insert_with(|| (year.clone(), Vec::new()))
+            .1
+            .push(i);
+        by.entry((1, format!("{}", 9 - a.severity as u8)))
+            .or_insert_with(|| (a.severity.label().to_string(), Vec::new()))
+            .1
+            .push(i);
+        let comp = crate::model::Slug::from_file_stem(&a.component)
+            .map_or_else(|_| "other".to_string(), |s| s.to_string());
+        by.entry((2, comp))
+            .or_insert_with(|| (a.component.clone(), Vec::new()))
+            .1
+            .push(i);
+    }
+    by.into_iter()
+        .map(|((kind, key), (label, members))| {
+            let (kind, path) = match kind {
+                0 => ("year", label.clone()),
+                1 => (
+                    "severity",
+                    format!("severity/{}", label.to_ascii_lowercase()),
+                ),
+                _ => ("component", format!("component/{key}")),
+            };
+            Group {
+                kind,
+                path,
+                label,
+                count: members.len(),
+                members,
+            }
+        })
+        .collect()
 }
 
 impl<'p> Site<'p> {
@@ -86,11 +151,23 @@ impl<'p> Site<'p> {
             vis,
             tera,
             base,
+            groups: groups(vis),
         }
     }
 
     pub fn jobs(&self) -> Vec<Job> {
-        let mut jobs = vec![Job::Index, Job::Feed, Job::Key];
+        let mut jobs = vec![
+            Job::Index,
+            Job::Feed,
+            Job::Key,
+            Job::OsvAll,
+            Job::Sitemap,
+            Job::Robots,
+            Job::NotFound,
+            Job::ArchiveIndex,
+        ];
+        jobs.extend((0..self.vis.advisories.len()).map(Job::Osv));
+        jobs.extend((0..self.groups.len()).map(Job::Archive));
         jobs.extend((0..self.vis.advisories.len()).map(Job::Advisory));
         jobs.extend((0..self.vis.pre_announcements.len()).map(Job::PreAnnouncement));
         jobs.extend(
@@ -127,6 +204,50 @@ impl<'p> Site<'p> {
             path,
             bytes: html.into_bytes(),
         })
+    }
+
+    /// Every public page, for search engines.
+    fn sitemap(&self) -> String {
+        let base = &self.project.config.site.base_url;
+        let mut urls: Vec<(String, Option<String>)> =
+            vec![(base.clone(), None), (format!("{base}archive/"), None)];
+        for d in &self.vis.advisories {
+            let a = &d.meta;
+            let last = a.updated.as_ref().unwrap_or(&a.embargo).date();
+            urls.push((
+                crate::links::advisory_page(&self.project.config, &a.slug),
+                Some(last),
+            ));
+        }
+        for (d, _) in &self.vis.pre_announcements {
+            urls.push((
+                crate::links::pre_announcement_page(&self.project.config, &d.meta.slug),
+                None,
+            ));
+        }
+        for p in self
+            .project
+            .pages
+            .iter()
+            .filter(|p| p.meta.slug.as_str() != "index")
+        {
+            urls.push((format!("{base}{}/", p.meta.slug), None));
+        }
+        for g in &self.groups {
+            urls.push((format!("{base}archive/{}/", g.path), None));
+        }
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for (loc, last) in urls {
+            let loc = loc.replace('&', "&amp;");
+            match last {
+                Some(l) => out.push_str(&format!(
+                    "  <url><loc>{loc}</loc><lastmod>{l}</lastmod></url>\n"
+                )),
+                None => out.push_str(&format!("  <url><loc>{loc}</loc></url>\n")),
+            }
+        }
+        out.push_str("</urlset>\n");
+        out
     }
 
     pub fn render(&self, job: Job) -> Result<Output, RenderError> {
@@ -188,6 +309,81 @@ impl<'p> Site<'p> {
                     format!("{}/index.html", doc.meta.slug),
                     "../",
                     |ctx| ctx.insert("page", &p),
+                )
+            }
+            Job::Osv(i) => {
+                let doc = self.vis.advisories[i];
+                Ok(Output {
+                    path: format!("advisories/{}/osv.json", doc.meta.slug),
+                    bytes: crate::osv::to_bytes(&crate::osv::record(cfg, doc)),
+                })
+            }
+            Job::OsvAll => {
+                let all: Vec<_> = self
+                    .vis
+                    .advisories
+                    .iter()
+                    .map(|d| crate::osv::record(cfg, d))
+                    .collect();
+                Ok(Output {
+                    path: "osv.json".into(),
+                    bytes: crate::osv::to_bytes(&serde_json::json!(all)),
+                })
+            }
+            Job::Sitemap => Ok(Output {
+                path: "sitemap.xml".into(),
+                bytes: self.sitemap().into_bytes(),
+            }),
+            Job::Robots => Ok(Output {
+                path: "robots.txt".into(),
+                bytes: format!(
+                    "User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n",
+                    cfg.site.base_url
+                )
+                .into_bytes(),
+            }),
+            Job::NotFound => {
+                // Served at any depth, so its links start from the site's root path.
+                let root = url::Url::parse(&cfg.site.base_url)
+                    .map_or_else(|_| "/".to_string(), |u| u.path().to_string());
+                self.page("404.html", "404.html".into(), &root, |_| {})
+            }
+            Job::ArchiveIndex => {
+                let pick = |k: &str| {
+                    self.groups
+                        .iter()
+                        .filter(|g| g.kind == k)
+                        .collect::<Vec<_>>()
+                };
+                let (years, sev, comp) = (pick("year"), pick("severity"), pick("component"));
+                self.page("archive.html", "archive/index.html".into(), "../", |ctx| {
+                    ctx.insert("years", &years);
+                    ctx.insert("severities", &sev);
+                    ctx.insert("components", &comp);
+                })
+            }
+            Job::Archive(i) => {
+                let g = &self.groups[i];
+                let list: Vec<_> = g
+                    .members
+                    .iter()
+                    .map(|&m| view::advisory(cfg, self.vis.advisories[m], false))
+                    .collect();
+                let depth = g.path.matches('/').count() + 2;
+                let root = "../".repeat(depth);
+                let heading = match g.kind {
+                    "year" => format!("Advisories of {}", g.label),
+                    "severity" => format!("{} severity advisories", g.label),
+                    _ => format!("Advisories for {}", g.label),
+                };
+                self.page(
+                    "list.html",
+                    format!("archive/{}/index.html", g.path),
+                    &root,
+                    |ctx| {
+                        ctx.insert("advisories", &list);
+                        ctx.insert("heading", &heading);
+                    },
                 )
             }
             Job::Feed => Ok(Output {

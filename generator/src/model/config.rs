@@ -25,6 +25,8 @@ pub struct SiteConfig {
     pub description: Option<String>,
     pub theme: String,
     pub feed_entries: usize,
+    /// The prefix of OSV ids: `<prefix>-<SLUG>`.
+    pub osv_prefix: String,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +168,7 @@ fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
             "description",
             "theme",
             "feed-entries",
+            "osv-prefix",
         ],
         "`site`",
     )?;
@@ -202,6 +205,21 @@ fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
         None => Some("default".to_string()),
     };
     let feed_entries = number(d, &f, "feed-entries", 50);
+    let osv_prefix = match d.optional(&f, "osv-prefix") {
+        Some(n) => d.parse(n, |s| {
+            if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            {
+                Ok(s.to_string())
+            } else {
+                Err(format!(
+                    "invalid OSV prefix `{s}`: upper-case letters and digits, such as `RUSTSEC`"
+                ))
+            }
+        }),
+        None => Some("SEC".to_string()),
+    };
     Some(SiteConfig {
         title: title?,
         base_url: base_url?,
@@ -209,6 +227,7 @@ fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
         description,
         theme: theme?,
         feed_entries: feed_entries? as usize,
+        osv_prefix: osv_prefix?,
     })
 }
 
