@@ -22,6 +22,9 @@ pub struct Options {
     pub outbox: Option<PathBuf>,
     /// Clearsigns the announcements when given.
     pub signer: Option<SigningKey>,
+    /// Show embargoed content under a banner, for `herald serve --embargoed`.
+    /// The embargo wall is off, so `out` must never be the deployed folder.
+    pub preview_embargoed: bool,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -50,7 +53,11 @@ pub enum BuildError {
 pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
     let tera =
         theme::compile(&project.theme).map_err(|(name, msg)| BuildError::Theme(name, msg))?;
-    let vis = Visibility::at(project, opts.now);
+    let vis = if opts.preview_embargoed {
+        Visibility::preview(project, opts.now)
+    } else {
+        Visibility::at(project, opts.now)
+    };
     // Render the outbox first: it is private, and if a channel template
     // fails, nothing at all is written.
     let outbox = match &opts.outbox {
@@ -61,7 +68,11 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
         None => None,
     };
     let site = Site::new(project, &vis, &tera);
-    let wall = Wall::new(&vis);
+    let wall = if opts.preview_embargoed {
+        Wall::none()
+    } else {
+        Wall::new(&vis)
+    };
     let staging = Staging::new(&opts.out)?;
     let leaks = Mutex::new(Vec::new());
     let jobs = site.jobs();

@@ -13,6 +13,8 @@ use crate::timeline;
 /// The project split at one moment into what may be shown and what not.
 pub struct Visibility<'p> {
     pub now: Timestamp,
+    /// A preview that shows embargoed content: never deployed.
+    pub preview: bool,
     /// Newest first; ties broken by slug so the order never wobbles.
     pub advisories: Vec<&'p Document<Advisory>>,
     pub embargoed: Vec<&'p Document<Advisory>>,
@@ -22,6 +24,24 @@ pub struct Visibility<'p> {
 }
 
 impl<'p> Visibility<'p> {
+    /// Everything shown, as a preview for the team; never for `public/`.
+    /// What is still under embargo at `now` stays listed in `embargoed` and
+    /// `hidden_pre_announcements` too, so pages can carry a banner.
+    pub fn preview(project: &'p Project, now: Timestamp) -> Self {
+        let mut v = Self::at(project, now);
+        v.advisories.extend(v.embargoed.iter().copied());
+        v.advisories.sort_by(|a, b| {
+            b.meta
+                .embargo
+                .cmp(&a.meta.embargo)
+                .then_with(|| a.meta.slug.cmp(&b.meta.slug))
+        });
+        v.pre_announcements
+            .extend(v.hidden_pre_announcements.iter().cloned());
+        v.preview = true;
+        v
+    }
+
     pub fn at(project: &'p Project, now: Timestamp) -> Self {
         let (mut advisories, embargoed): (Vec<_>, Vec<_>) = project
             .advisories
@@ -56,6 +76,7 @@ impl<'p> Visibility<'p> {
         });
         Visibility {
             now,
+            preview: false,
             advisories,
             embargoed,
             pre_announcements,
@@ -124,6 +145,14 @@ pub struct Wall {
 }
 
 impl Wall {
+    /// A wall that stops nothing: only for the embargoed preview.
+    pub fn none() -> Self {
+        Wall {
+            scanner: Scanner::new(),
+            labels: Vec::new(),
+        }
+    }
+
     pub fn new(vis: &Visibility) -> Self {
         let mut scanner = Scanner::new();
         let mut labels: Vec<String> = Vec::new();

@@ -25,6 +25,7 @@ pub mod output;
 pub mod plaintext;
 pub mod publish;
 pub mod schedule;
+pub mod serve;
 pub mod signing;
 pub mod site;
 pub mod stamp;

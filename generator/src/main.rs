@@ -94,6 +94,19 @@ enum Command {
         #[command(subcommand)]
         what: New,
     },
+    /// Build the site, serve it on 127.0.0.1, and rebuild whenever a source changes.
+    Serve {
+        /// The port; 0 picks a free one (the URL is printed).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Build for this moment instead of the clock.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Timestamp>,
+        /// Also show embargoed advisories, under a banner on every page, from
+        /// .herald-preview/ (never public/).
+        #[arg(long)]
+        embargoed: bool,
+    },
     /// Clearsign FILE with the key in HERALD_SIGNING_KEY (passphrase in HERALD_SIGNING_PASSPHRASE).
     Sign {
         /// The text to sign.
@@ -193,6 +206,11 @@ fn main() -> ExitCode {
             ),
             New::PreAnnouncement { for_slug } => commands::new::pre_announcement(&root, &for_slug),
         },
+        Command::Serve {
+            port,
+            now,
+            embargoed,
+        } => commands::serve::run(&root, port, now, embargoed),
         Command::Sign { file, output } => commands::sign::run(&root, &file, output.as_deref()),
         Command::Verify { file, key } => commands::verify::run(&root, &file, key.as_deref()),
     };

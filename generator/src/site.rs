@@ -146,6 +146,7 @@ impl<'p> Site<'p> {
         );
         base.insert("nav", &nav);
         base.insert("key_file", &project.public_key.file_name);
+        base.insert("preview", &vis.preview);
         Site {
             project,
             vis,

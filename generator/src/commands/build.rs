@@ -56,6 +56,7 @@ pub fn run(root: &Path, now: Option<Timestamp>, out: &Path, outbox: Option<&Path
         out: root.join(out),
         outbox: outbox.map(|o| root.join(o)),
         signer,
+        preview_embargoed: false,
     };
     match build::build(&project, &opts) {
         Ok(r) => {

@@ -6,6 +6,7 @@ pub mod check;
 pub mod new;
 pub mod publish;
 pub mod schedule;
+pub mod serve;
 pub mod sign;
 pub mod verify;
 
