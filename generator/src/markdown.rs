@@ -46,11 +46,22 @@ pub fn to_html(markdown: &str) -> String {
     add_heading_anchors(&mut events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    if has_raw_html {
+    let html = if has_raw_html {
         sanitizer().clean(&html).to_string()
     } else {
         html
+    };
+    keyboard_scrollable(html)
+}
+
+/// Code blocks and tables may scroll sideways on narrow screens; keyboard
+/// users must be able to focus them to scroll (WCAG 2.1.1).
+fn keyboard_scrollable(html: String) -> String {
+    if !html.contains("<pre") && !html.contains("<table") {
+        return html;
     }
+    html.replace("<pre>", "<pre tabindex=\"0\">")
+        .replace("<table>", "<table tabindex=\"0\">")
 }
 
 fn add_heading_anchors(events: &mut Vec<Event>) {
@@ -102,6 +113,8 @@ fn sanitizer() -> ammonia::Builder<'static> {
     b.add_tag_attributes("a", &["class", "aria-label"]);
     b.add_tag_attributes("code", &["class"]);
     b.add_tag_attributes("th", &["style"]);
+    b.add_tag_attributes("pre", &["tabindex"]);
+    b.add_tag_attributes("table", &["tabindex"]);
     b.add_tag_attributes("td", &["style"]);
     b.link_rel(None);
     b
