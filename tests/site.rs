@@ -374,3 +374,95 @@ fn exports_archive_and_crawler_files_agree_with_the_pages() {
             && !year.contains("cve-2026-20114")
     );
 }
+
+/// Parse errors html5ever reports for `html` (an empty list for valid HTML).
+fn html_errors(html: &str) -> Vec<String> {
+    use html5ever::tendril::TendrilSink;
+    let opts = html5ever::ParseOpts {
+        tree_builder: html5ever::tree_builder::TreeBuilderOpts {
+            exact_errors: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let dom = html5ever::parse_document(markup5ever_rcdom::RcDom::default(), opts).one(html);
+    let errors: Vec<String> = dom.errors.borrow().iter().map(|e| e.to_string()).collect();
+    errors
+}
+
+#[test]
+fn every_page_parses_without_errors_and_stays_small() {
+    // The checker itself reports broken markup.
+    assert!(!html_errors("<!DOCTYPE html><title>x</title><p><b>x</p></i>").is_empty());
+    let out = tempfile::tempdir().expect("tmp");
+    let public = out.path().join("public");
+    let t = Tree::new();
+    // A withdrawn advisory, with a table and a code block in its body.
+    t.write(
+        "advisories/2024/withdrawn.md",
+        &advisory(7, "2024-04-09T15:00:00Z")
+            .replace("component: widgets", "component: widgets\nwithdrawn: { at: 2024-05-01T00:00:00Z, reason: Not exploitable after all. }")
+            .replace("Details.", "Details.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n\n<details><summary>More</summary>Raw HTML.</details>"),
+    );
+    let o = t.herald(&[
+        "build",
+        "--site-only",
+        "--now",
+        "2025-01-01T00:00:00Z",
+        "--out",
+        public.to_str().expect("utf8"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = assert_cmd::Command::cargo_bin("herald")
+        .expect("bin")
+        .arg("--root")
+        .arg(root)
+        .args([
+            "build",
+            "--site-only",
+            "--now",
+            "2026-11-21T12:00:00Z",
+            "--out",
+        ])
+        .arg(out.path().join("examples"))
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut pages = 0;
+    for entry in walkdir::WalkDir::new(out.path())
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.path().extension().is_some_and(|x| x == "html") {
+            let html = std::fs::read_to_string(entry.path()).expect("read");
+            let errors = html_errors(&html);
+            assert!(errors.is_empty(), "{}: {errors:?}", entry.path().display());
+            if entry.path().to_string_lossy().contains("/advisories/") {
+                assert!(
+                    html.len() < 50_000,
+                    "{} is {} bytes",
+                    entry.path().display(),
+                    html.len()
+                );
+            }
+            pages += 1;
+        }
+    }
+    assert!(pages > 15, "{pages} pages checked");
+    let page =
+        std::fs::read_to_string(public.join("advisories/withdrawn/index.html")).expect("page");
+    assert!(page.contains("<p class=\"withdrawn\" role=\"note\"><strong>Withdrawn</strong> on <time datetime=\"2024-05-01T00:00:00Z\">2024-05-01</time>: Not exploitable after all.</p>"), "withdrawn state");
+    assert!(page.contains("<pre tabindex=\"0\">") && page.contains("<table tabindex=\"0\">"));
+    assert!(
+        page.contains("<details><summary>More</summary>Raw HTML.</details>"),
+        "harmless raw HTML kept"
+    );
+    let osv: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(public.join("advisories/withdrawn/osv.json")).expect("osv"),
+    )
+    .expect("json");
+    assert_eq!(osv["withdrawn"], "2024-05-01T00:00:00Z");
+    let index = std::fs::read_to_string(public.join("index.html")).expect("index");
+    assert!(index.contains("<strong>withdrawn</strong>"));
+}
