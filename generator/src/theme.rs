@@ -25,6 +25,7 @@ pub const TEMPLATES: &[&str] = &[
     "list.html",
     "archive.html",
     "404.html",
+    "macros.html",
     "channels/announcement.txt",
     "channels/blog.md",
     "channels/forum.md",
@@ -40,7 +41,7 @@ pub const TEMPLATES: &[&str] = &[
 pub fn builtin() -> Theme {
     let templates = builtin_files!("templates":
         "base.html", "index.html", "advisory.html", "pre-announcement.html", "page.html",
-        "list.html", "archive.html", "404.html",
+        "list.html", "archive.html", "404.html", "macros.html",
         "channels/announcement.txt", "channels/blog.md", "channels/forum.md", "channels/ghsa.md",
         "channels/oss-security.txt", "channels/distros.txt", "channels/advance-notice.txt",
         "channels/pre-announcement.txt", "channels/pre-announcement-blog.md",

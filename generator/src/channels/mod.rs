@@ -170,6 +170,34 @@ impl<'p> Outbox<'p> {
         })
     }
 
+    /// The announcement's files: the mail, the signed copy when there is a
+    /// key, and the text itself; and whether it is signed.
+    fn announcement_files(
+        &self,
+        text: String,
+        subject: String,
+        message_id: String,
+        date: &Moment,
+    ) -> Result<(Vec<(&'static str, Vec<u8>)>, bool), ChannelError> {
+        let ann = self.announcement(&text)?;
+        let signed = ann.signed.is_some();
+        let eml = mail::build(mail::Mail {
+            from: &self.team,
+            to: vec![self.to(&self.config().channels.announcements_address)?],
+            subject,
+            message_id,
+            date,
+            body: ann.body,
+            attachments: ann.attachments,
+        })?;
+        let mut files = vec![("announcement.eml", eml)];
+        if let Some(asc) = ann.signed {
+            files.push(("announcement.txt.asc", asc));
+        }
+        files.push(("announcement.txt", text.into_bytes()));
+        Ok((files, signed))
+    }
+
     /// With a key, the mail body is the clearsigned text and the same
     /// signed text is attached, because Google Groups alters the body.
     /// Without one, the plain text goes out unsigned (and publish refuses).
@@ -321,24 +349,11 @@ impl<'p> Outbox<'p> {
             &[("the Google Groups note", &note)],
         )?;
         let message_id = links::message_id(config, &a.slug, &a.embargo);
-        let ann = self.announcement(&text)?;
-        let signed = ann.signed.is_some();
-        add(
-            "announcement.eml",
-            mail::build(mail::Mail {
-                from: &self.team,
-                to: vec![self.to(&config.channels.announcements_address)?],
-                subject: a.title.clone(),
-                message_id: message_id.clone(),
-                date: &a.embargo,
-                body: ann.body,
-                attachments: ann.attachments,
-            })?,
-        );
-        if let Some(asc) = ann.signed {
-            add("announcement.txt.asc", asc);
+        let (files_, signed) =
+            self.announcement_files(text, a.title.clone(), message_id.clone(), &a.embargo)?;
+        for (name, bytes) in files_ {
+            add(name, bytes);
         }
-        add("announcement.txt", text.into_bytes());
 
         // 2. and 3. Blog and forum: cross-posts that point at the mail.
         let cross = disclaimer::cross_post(&announcement_url);
@@ -575,22 +590,11 @@ impl<'p> Outbox<'p> {
         )?;
         let message_id = links::message_id(config, &p.slug, public_at);
         let announcement_url = links::group_link(config, &message_id);
-        let ann = self.announcement(&text)?;
-        let signed = ann.signed.is_some();
-        let eml = mail::build(mail::Mail {
-            from: &self.team,
-            to: vec![self.to(&config.channels.announcements_address)?],
-            subject: p.title.clone(),
-            message_id: message_id.clone(),
-            date: public_at,
-            body: ann.body,
-            attachments: ann.attachments,
-        })?;
-        add("announcement.eml", "announcement", eml)?;
-        if let Some(asc) = ann.signed {
-            add("announcement.txt.asc", "announcement", asc)?;
+        let (files_, signed) =
+            self.announcement_files(text, p.title.clone(), message_id.clone(), public_at)?;
+        for (name, bytes) in files_ {
+            add(name, "announcement", bytes)?;
         }
-        add("announcement.txt", "announcement", text.into_bytes())?;
 
         let cross = disclaimer::cross_post(&announcement_url);
         let mut ctx = self.base(&cross);
