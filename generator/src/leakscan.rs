@@ -6,8 +6,10 @@
 //! - ids have fixed shapes, so it finds every `CVE-`/`GHSA-` token with
 //!   memchr's substring search (either case), reads the whole id and looks
 //!   it up; `CVE-2024-10001` therefore never matches `CVE-2024-1000`;
-//! - titles are long, so a rolling hash of their first `KEY` bytes, checked
-//!   against a bitmap, picks the few places worth comparing in full.
+//! - titles are long, so a rolling hash of their last `KEY` bytes, checked
+//!   against a bitmap, picks the few places worth comparing in full. The
+//!   end of a title, not its start: titles often share a start ("Security
+//!   advisory for …"), and every shared start would be compared in full.
 
 use std::collections::HashMap;
 
@@ -27,7 +29,7 @@ pub type Hit = (usize, String);
 pub struct Scanner {
     /// Upper-cased id → label.
     ids: HashMap<String, usize>,
-    /// Title bytes and label, grouped by the hash of their first `KEY` bytes.
+    /// Title bytes and label, grouped by the hash of their last `KEY` bytes.
     titles: HashMap<u64, Vec<(Vec<u8>, usize)>>,
     bitmap: Vec<u64>,
     base_pow: u64,
@@ -62,7 +64,7 @@ impl Scanner {
         if bytes.len() < KEY {
             return;
         }
-        let h = key_hash(&bytes[..KEY]);
+        let h = key_hash(&bytes[bytes.len() - KEY..]);
         let (word, mask) = bit(h);
         self.bitmap[word] |= mask;
         self.titles
@@ -121,8 +123,9 @@ impl Scanner {
             let (word, mask) = bit(h);
             if self.bitmap[word] & mask != 0 {
                 if let Some(list) = self.titles.get(&h) {
+                    let end = start + KEY;
                     for (title, label) in list {
-                        if hay[start..].starts_with(title) {
+                        if end >= title.len() && hay[..end].ends_with(title) {
                             return Some((*label, String::from_utf8_lossy(title).into_owned()));
                         }
                     }

@@ -320,15 +320,19 @@ impl<'p> Site<'p> {
                 })
             }
             Job::OsvAll => {
-                let all: Vec<_> = self
-                    .vis
-                    .advisories
-                    .iter()
-                    .map(|d| crate::osv::record(cfg, d))
-                    .collect();
+                // One record at a time: a JSON tree of every advisory at
+                // once was the build's largest allocation.
+                let mut out = String::from("[");
+                for (i, d) in self.vis.advisories.iter().enumerate() {
+                    out.push_str(if i == 0 { "\n" } else { ",\n" });
+                    out.push_str(
+                        &serde_json::to_string(&crate::osv::record(cfg, d)).unwrap_or_default(),
+                    );
+                }
+                out.push_str("\n]\n");
                 Ok(Output {
                     path: "osv.json".into(),
-                    bytes: crate::osv::to_bytes(&serde_json::json!(all)),
+                    bytes: out.into_bytes(),
                 })
             }
             Job::Sitemap => Ok(Output {
