@@ -466,3 +466,41 @@ fn every_page_parses_without_errors_and_stays_small() {
     let index = std::fs::read_to_string(public.join("index.html")).expect("index");
     assert!(index.contains("<strong>withdrawn</strong>"));
 }
+
+#[test]
+fn a_parallel_build_writes_the_same_bytes_as_a_one_thread_build() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().expect("tmp");
+    let build = |threads: &str, name: &str| {
+        let o = assert_cmd::Command::cargo_bin("herald")
+            .expect("bin")
+            .env("RAYON_NUM_THREADS", threads)
+            .env_remove("HERALD_SIGNING_KEY")
+            .arg("--root")
+            .arg(root)
+            .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])
+            .arg(out.path().join(name).join("public"))
+            .arg("--outbox")
+            .arg(out.path().join(name).join("outbox"))
+            .output()
+            .expect("run");
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let base = out.path().join(name);
+        walkdir::WalkDir::new(&base)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                (
+                    e.path().strip_prefix(&base).expect("prefix").to_path_buf(),
+                    std::fs::read(e.path()).expect("read"),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = build("1", "one");
+    let many = build("4", "many");
+    assert!(one.len() > 70, "{} files", one.len());
+    assert_eq!(one, many);
+}
