@@ -198,6 +198,43 @@ impl<'p> Outbox<'p> {
         Ok((files, signed))
     }
 
+    /// The blog and forum cross-posts, rendered from `templates` with the
+    /// document under `view.0`. Each must carry the cross-post disclaimer,
+    /// and with it the link to the announcement mail.
+    fn cross_posts<V: Serialize>(
+        &self,
+        slug: &str,
+        view: (&str, &V),
+        facts: &[(&str, String)],
+        announcement_url: &str,
+        templates: [&'static str; 2],
+    ) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, ChannelError> {
+        let cross = disclaimer::cross_post(announcement_url);
+        let mut ctx = self.base(&cross);
+        ctx.insert(view.0, view.1);
+        ctx.insert("facts_markdown", &facts_markdown(facts));
+        ctx.insert("category", &self.config().channels.forum_category);
+        let mut out = Vec::new();
+        for (template, (name, channel)) in templates
+            .into_iter()
+            .zip([("blog.md", "blog"), ("forum.md", "forum")])
+        {
+            let text = self.render(template, slug, &ctx)?;
+            require(
+                template,
+                slug,
+                channel,
+                &text,
+                &[
+                    ("the cross-post disclaimer", &cross),
+                    ("the link to the announcement", announcement_url),
+                ],
+            )?;
+            out.push((name, channel, text.into_bytes()));
+        }
+        Ok(out)
+    }
+
     /// With a key, the mail body is the clearsigned text and the same
     /// signed text is attached, because Google Groups alters the body.
     /// Without one, the plain text goes out unsigned (and publish refuses).
@@ -356,27 +393,15 @@ impl<'p> Outbox<'p> {
         }
 
         // 2. and 3. Blog and forum: cross-posts that point at the mail.
-        let cross = disclaimer::cross_post(&announcement_url);
-        let mut ctx = self.base(&cross);
-        ctx.insert("a", &view);
-        ctx.insert("facts_markdown", &facts_markdown(&facts));
-        ctx.insert("category", &config.channels.forum_category);
-        for (template, name, channel) in [
-            ("channels/blog.md", "blog.md", "blog"),
-            ("channels/forum.md", "forum.md", "forum"),
-        ] {
-            let text = self.render(template, slug, &ctx)?;
-            require(
-                template,
-                slug,
-                channel,
-                &text,
-                &[
-                    ("the cross-post disclaimer", &cross),
-                    ("the link to the announcement", &announcement_url),
-                ],
-            )?;
-            add(name, text.into_bytes());
+        let posts = self.cross_posts(
+            slug,
+            ("a", &view),
+            &facts,
+            &announcement_url,
+            ["channels/blog.md", "channels/forum.md"],
+        )?;
+        for (name, _, bytes) in posts {
+            add(name, bytes);
         }
 
         // 4. One GHSA text and request body per GHSA id.
@@ -596,24 +621,18 @@ impl<'p> Outbox<'p> {
             add(name, "announcement", bytes)?;
         }
 
-        let cross = disclaimer::cross_post(&announcement_url);
-        let mut ctx = self.base(&cross);
-        ctx.insert("p", &view);
-        ctx.insert("facts_markdown", &facts_markdown(&facts));
-        ctx.insert("category", &config.channels.forum_category);
-        for (template, name, channel) in [
-            ("channels/pre-announcement-blog.md", "blog.md", "blog"),
-            ("channels/pre-announcement-forum.md", "forum.md", "forum"),
-        ] {
-            let text = self.render(template, slug, &ctx)?;
-            require(
-                template,
-                slug,
-                channel,
-                &text,
-                &[("the cross-post disclaimer", &cross)],
-            )?;
-            add(name, channel, text.into_bytes())?;
+        let posts = self.cross_posts(
+            slug,
+            ("p", &view),
+            &facts,
+            &announcement_url,
+            [
+                "channels/pre-announcement-blog.md",
+                "channels/pre-announcement-forum.md",
+            ],
+        )?;
+        for (name, channel, bytes) in posts {
+            add(name, channel, bytes)?;
         }
         files.push(Output {
             path: format!("{slug}/manifest.json"),
