@@ -68,7 +68,6 @@ impl Forum<'_> {
             method: "GET".into(),
             url: url.clone(),
             message: format!("unexpected answer: {e}"),
-            timeout: false,
         })?;
         Ok(Some(Topic {
             id: t.id,
@@ -108,7 +107,6 @@ impl Forum<'_> {
             method: "POST".into(),
             url: url.clone(),
             message: format!("unexpected answer: {e}"),
-            timeout: false,
         })?;
         Ok(Topic {
             id: p.topic_id,

@@ -29,7 +29,6 @@ fn bad_answer(method: &str, url: &str, e: reqwest::Error) -> HttpError {
         method: method.into(),
         url: url.into(),
         message: format!("unexpected answer: {e}"),
-        timeout: false,
     }
 }
 

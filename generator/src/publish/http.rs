@@ -28,8 +28,6 @@ pub enum HttpError {
         method: String,
         url: String,
         message: String,
-        /// The request may have reached the server.
-        timeout: bool,
     },
 }
 
@@ -100,13 +98,11 @@ pub fn send(
                 wait
             }
             Err(e) => {
-                let timeout = e.is_timeout() || !e.is_connect();
                 if !retry_transport || attempt >= ATTEMPTS {
                     return Err(HttpError::Transport {
                         method: method.into(),
                         url: url.into(),
                         message: e.to_string(),
-                        timeout,
                     });
                 }
                 let wait = BACKOFF * 2u32.pow(attempt - 1);

@@ -433,11 +433,16 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// One HTTP client for the whole run (a clone shares its pool).
     fn client(&mut self) -> Result<reqwest::blocking::Client, String> {
-        if self.client.is_none() {
-            self.client = Some(http::client()?);
+        match &self.client {
+            Some(c) => Ok(c.clone()),
+            None => {
+                let c = http::client()?;
+                self.client = Some(c.clone());
+                Ok(c)
+            }
         }
-        Ok(self.client.clone().unwrap_or_default())
     }
 
     fn forum(
