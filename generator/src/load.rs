@@ -94,13 +94,16 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
     if findings.has_errors() {
         return Err(findings);
     }
-    let (Some((config, _)), Some(theme), Some(public_key)) = (config, theme, public_key) else {
+    let (Some((config, config_source)), Some(theme), Some(public_key)) =
+        (config, theme, public_key)
+    else {
         return Err(findings);
     };
     Ok((
         Project {
             root: root.to_path_buf(),
             config,
+            config_source,
             advisories,
             pre_announcements: pres,
             pages: page_docs,

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use walkdir::WalkDir;
 
 use crate::model::Project;
 
@@ -21,45 +20,59 @@ pub struct Stamp {
     pub signed: bool,
 }
 
-/// A digest of everything the build reads: herald.yaml, advisories,
-/// content, the theme, the key and patches. The ledger is not part of it.
+/// A digest of everything the build read, taken from what `load` holds in
+/// memory: herald.yaml, advisories, pages, the theme (built-in templates
+/// included), the key and patches. The ledger is not part of it.
 pub fn tree_digest(project: &Project) -> String {
-    let root = &project.root;
-    let mut files: Vec<std::path::PathBuf> = vec![
-        root.join(crate::load::CONFIG_FILE),
-        root.join(&project.config.team.key),
+    let mut parts: Vec<(String, &[u8])> = vec![
+        (
+            crate::load::CONFIG_FILE.to_string(),
+            project.config_source.text.as_bytes(),
+        ),
+        (
+            format!("keys/{}", project.public_key.file_name),
+            &project.public_key.armored,
+        ),
     ];
-    for dir in [
-        "advisories",
-        "content",
-        &format!("themes/{}", project.config.site.theme),
-    ] {
-        let base = root.join(dir);
-        if base.is_dir() {
-            files.extend(
-                WalkDir::new(&base)
-                    .into_iter()
-                    .filter_map(Result::ok)
-                    .filter(|e| e.file_type().is_file())
-                    .map(|e| e.into_path()),
-            );
-        }
-    }
-    files.extend(project.patches.iter().map(|p| root.join(&p.path)));
-    files.sort();
-    files.dedup();
+    let docs = project
+        .advisories
+        .iter()
+        .map(|d| &d.source)
+        .chain(project.pre_announcements.iter().map(|d| &d.source))
+        .chain(project.pages.iter().map(|d| &d.source));
+    parts.extend(docs.map(|s| {
+        (
+            s.path.to_string_lossy().replace('\\', "/"),
+            s.text.as_bytes(),
+        )
+    }));
+    parts.extend(
+        project
+            .theme
+            .templates
+            .iter()
+            .map(|(n, t)| (format!("theme/templates/{n}"), t.as_bytes())),
+    );
+    parts.extend(
+        project
+            .theme
+            .statics
+            .iter()
+            .map(|(n, b)| (format!("theme/static/{n}"), b.as_slice())),
+    );
+    parts.extend(
+        project
+            .patches
+            .iter()
+            .map(|p| (p.path.clone(), &p.bytes[..])),
+    );
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
     let mut h = Sha256::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(root)
-            .unwrap_or(&f)
-            .to_string_lossy()
-            .replace('\\', "/");
-        h.update(rel.as_bytes());
+    for (name, bytes) in parts {
+        h.update(name.as_bytes());
         h.update([0]);
-        // An unreadable file hashes as absent; the build would have failed on it.
-        h.update(std::fs::read(&f).unwrap_or_default());
-        h.update([0]);
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod moment;
 pub mod page;
 pub mod pre_announcement;
+pub mod range;
 pub mod severity;
 
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub struct Patch {
 pub struct Project {
     pub root: PathBuf,
     pub config: Config,
+    /// `herald.yaml` as read, so the build stamp needs no second read.
+    pub config_source: Arc<Source>,
     pub advisories: Vec<Document<Advisory>>,
     pub pre_announcements: Vec<Document<PreAnnouncement>>,
     pub pages: Vec<Document<Page>>,
