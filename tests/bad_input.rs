@@ -101,6 +101,11 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:11:17: unparsable version range `<< 1.2`"],
         ),
         (
+            "version range GitHub would refuse",
+            Box::new(bad_variant("\"< 1.2.3\"", "\"^1.2.3\"")),
+            &["error: advisories/2025/bad.md:11:17: unparsable version range `^1.2.3`: `^1.2.3` is not a comparison with a version"],
+        ),
+        (
             "credit type outside GitHub's list",
             Box::new(bad_variant("component: widgets", "component: widgets\ncredits:\n  - { name: Jane Doe, type: reporterr }")),
             &["error: advisories/2025/bad.md:10:29: credit type `reporterr` is not one of GitHub's (did you mean `reporter`?)"],

@@ -30,23 +30,22 @@ fn ecosystem(github: &str) -> &str {
 }
 
 /// `>= 1.0.0, < 1.2.3` as OSV events: introduced / fixed / last_affected.
+/// The range was validated on load; OSV has no event for `> v`, so it
+/// becomes `introduced: v`, the closest it can say.
 fn events(a: &Affected) -> Vec<Value> {
+    use crate::model::range::{self, Op};
     let mut introduced = None;
     let mut end = None;
-    for part in a.vulnerable.split(',') {
-        let p = part.trim();
-        let (op, v) = p.split_at(p.find(|c: char| c.is_ascii_digit()).unwrap_or(0));
-        let v = v.trim().to_string();
-        match op.trim() {
-            ">=" => introduced = Some(v),
-            ">" => introduced = Some(v), // closest OSV can say without a next version
-            "<" => end = Some(json!({ "fixed": v })),
-            "<=" => end = Some(json!({ "last_affected": v })),
-            "=" | "" => {
+    for c in range::parse(&a.vulnerable).unwrap_or_default() {
+        let v = c.version.to_string();
+        match c.op {
+            Op::Ge | Op::Gt => introduced = Some(v),
+            Op::Lt => end = Some(json!({ "fixed": v })),
+            Op::Le => end = Some(json!({ "last_affected": v })),
+            Op::Eq => {
                 introduced = Some(v.clone());
                 end = Some(json!({ "last_affected": v }));
             }
-            _ => {}
         }
     }
     let mut out = vec![json!({ "introduced": introduced.unwrap_or_else(|| "0".into()) })];

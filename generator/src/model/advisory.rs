@@ -319,9 +319,7 @@ fn decode_affected(d: &mut Decoder, n: &Node) -> Option<Affected> {
 
 /// A version range such as `< 1.77.2` or `>= 1.0.0, < 1.77.2`.
 fn parse_range(s: &str) -> Result<String, String> {
-    semver::VersionReq::parse(s)
-        .map(|_| s.to_string())
-        .map_err(|e| format!("unparsable version range `{s}`: {e}; write it like `< 1.77.2` or `>= 1.0.0, < 1.77.2`"))
+    super::range::parse(s).map(|_| s.to_string())
 }
 
 fn decode_ghsa(d: &mut Decoder, n: &Node, cves: Option<&[CveId]>) -> Option<GhsaEntry> {
