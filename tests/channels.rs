@@ -11,18 +11,16 @@ use common::{code, stderr, Tree, ADVISORY};
 fn example_outbox() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     let outbox = dir.path().join("outbox");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = assert_cmd::Command::cargo_bin("herald")
-        .expect("bin")
-        .env_remove("HERALD_SIGNING_KEY")
-        .arg("--root")
-        .arg(root)
-        .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])
-        .arg(dir.path().join("public"))
-        .arg("--outbox")
-        .arg(&outbox)
-        .output()
-        .expect("run");
+    let public = dir.path().join("public");
+    let o = common::on_examples([
+        "build".as_ref(),
+        "--now".as_ref(),
+        "2026-11-21T12:00:00Z".as_ref(),
+        "--out".as_ref(),
+        public.as_os_str(),
+        "--outbox".as_ref(),
+        outbox.as_os_str(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     (dir, outbox)
 }
@@ -290,18 +288,16 @@ fn private_notices_follow_the_rules() {
 
 #[test]
 fn schedule_prints_rules_and_writes_icalendar() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tmp");
     let ics = dir.path().join("s.ics");
     let run = || {
-        assert_cmd::Command::cargo_bin("herald")
-            .expect("bin")
-            .arg("--root")
-            .arg(root)
-            .args(["schedule", "--now", "2026-01-01T00:00:00Z", "--ics"])
-            .arg(&ics)
-            .output()
-            .expect("run")
+        common::on_examples([
+            "schedule".as_ref(),
+            "--now".as_ref(),
+            "2026-01-01T00:00:00Z".as_ref(),
+            "--ics".as_ref(),
+            ics.as_os_str(),
+        ])
     };
     let o = run();
     assert_eq!(code(&o), 0, "{}", stderr(&o));

@@ -11,15 +11,13 @@ use common::{advisory, code, stderr, Tree};
 fn the_example_tree_builds_and_hides_the_embargoed_advisory() {
     let out = tempfile::tempdir().expect("tmp");
     let public = out.path().join("public");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = assert_cmd::Command::cargo_bin("herald")
-        .expect("bin")
-        .args(["--root"])
-        .arg(root)
-        .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])
-        .arg(&public)
-        .output()
-        .expect("run");
+    let o = common::on_examples([
+        "build".as_ref(),
+        "--now".as_ref(),
+        "2026-11-21T12:00:00Z".as_ref(),
+        "--out".as_ref(),
+        public.as_os_str(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     for f in [
         "index.html",
@@ -87,6 +85,18 @@ fn the_example_tree_builds_and_hides_the_embargoed_advisory() {
     assert!(index[upcoming..].contains("Security release for Ferrite 1.99.1 on 2099-06-09"));
     let policy = std::fs::read_to_string(public.join("policy/index.html")).expect("policy");
     assert!(policy.contains("0F942EB05131B0E904852872ADF6FBD9B70DD41C"));
+}
+
+/// The example site alone, built at the session's fixed moment into `out`.
+fn site_only_examples(out: &Path) -> std::process::Output {
+    common::on_examples([
+        "build".as_ref(),
+        "--site-only".as_ref(),
+        "--now".as_ref(),
+        "2026-11-21T12:00:00Z".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ])
 }
 
 /// A tree with two advisories and a pre-announcement of the second.
@@ -278,21 +288,7 @@ fn build_refuses_to_replace_a_folder_it_did_not_make() {
 fn exports_archive_and_crawler_files_agree_with_the_pages() {
     let out = tempfile::tempdir().expect("tmp");
     let public = out.path().join("public");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = assert_cmd::Command::cargo_bin("herald")
-        .expect("bin")
-        .arg("--root")
-        .arg(root)
-        .args([
-            "build",
-            "--site-only",
-            "--now",
-            "2026-11-21T12:00:00Z",
-            "--out",
-        ])
-        .arg(&public)
-        .output()
-        .expect("run");
+    let o = site_only_examples(&public);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let read =
         |f: &str| std::fs::read_to_string(public.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
@@ -413,21 +409,7 @@ fn every_page_parses_without_errors_and_stays_small() {
         public.to_str().expect("utf8"),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = assert_cmd::Command::cargo_bin("herald")
-        .expect("bin")
-        .arg("--root")
-        .arg(root)
-        .args([
-            "build",
-            "--site-only",
-            "--now",
-            "2026-11-21T12:00:00Z",
-            "--out",
-        ])
-        .arg(out.path().join("examples"))
-        .output()
-        .expect("run");
+    let o = site_only_examples(&out.path().join("examples"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let mut pages = 0;
     for entry in walkdir::WalkDir::new(out.path())

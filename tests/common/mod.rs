@@ -154,3 +154,27 @@ pub fn sequoia_key() -> (String, Vec<u8>, String) {
     let public = cert.armored().to_vec().expect("armor");
     (secret, public, cert.fingerprint().to_hex())
 }
+
+/// The repository itself: its example advisories, pages and key.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `herald --root <the repository> ARGS`, with no signing key or
+/// backtrace setting taken from the environment.
+pub fn on_examples<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::cargo_bin("herald")
+        .expect("binary")
+        .arg("--root")
+        .arg(repo_root())
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("HERALD_SIGNING_KEY")
+        .env_remove("HERALD_SIGNING_PASSPHRASE")
+        .output()
+        .expect("run herald")
+}
