@@ -155,7 +155,8 @@ pub fn advisory<'a>(
             vector: v.as_str().to_string(),
             version: v.version(),
             score: format!("{:.1}", v.score()),
-            metrics: v.metrics(),
+            // Only the page shows the breakdown; lists skip the work.
+            metrics: if with_body { v.metrics() } else { Vec::new() },
         }),
         affected: &a.affected,
         credits: a
