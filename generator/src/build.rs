@@ -30,10 +30,13 @@ pub struct Options {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub files: usize,
+    /// Files already in place with the same bytes, left untouched.
+    pub unchanged: usize,
     pub published: usize,
     pub embargoed: usize,
     pub pre_announcements: usize,
     pub outbox_files: usize,
+    pub outbox_unchanged: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,20 +94,24 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
         leaks.sort_by(|a, b| a.file.cmp(&b.file));
         return Err(BuildError::Leaks(leaks));
     }
-    let outbox_files = match outbox {
+    let (outbox_files, outbox_unchanged) = match outbox {
         Some(((staged, count), _)) => {
+            let unchanged = staged.reused();
             staged.commit()?;
-            count
+            (count, unchanged)
         }
-        None => 0,
+        None => (0, 0),
     };
+    let unchanged = staging.reused();
     staging.commit()?;
     Ok(Report {
         files: jobs.len(),
+        unchanged,
         published: vis.advisories.len(),
         embargoed: vis.embargoed.len(),
         pre_announcements: vis.pre_announcements.len(),
         outbox_files,
+        outbox_unchanged,
     })
 }
 

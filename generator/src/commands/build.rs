@@ -61,9 +61,10 @@ pub fn run(root: &Path, now: Option<Timestamp>, out: &Path, outbox: Option<&Path
     match build::build(&project, &opts) {
         Ok(r) => {
             eprintln!(
-                "herald: built {} files into {} ({} published, {} under embargo, {} pre-announcements public)",
+                "herald: built {} files into {} ({} unchanged; {} published, {} under embargo, {} pre-announcements public)",
                 r.files,
                 opts.out.display(),
+                r.unchanged,
                 r.published,
                 r.embargoed,
                 r.pre_announcements
@@ -75,9 +76,10 @@ pub fn run(root: &Path, now: Option<Timestamp>, out: &Path, outbox: Option<&Path
                     "UNSIGNED"
                 };
                 eprintln!(
-                    "herald: wrote {} channel files into {} ({signed}; private: never deploy it)",
+                    "herald: wrote {} channel files into {} ({} unchanged; {signed}; private: never deploy it)",
                     r.outbox_files,
-                    dir.display()
+                    dir.display(),
+                    r.outbox_unchanged
                 );
             }
             Exit::Ok

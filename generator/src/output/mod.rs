@@ -1,0 +1,336 @@
+//! Writing a whole output tree so that it appears at once or not at all.
+//!
+//! Files go into a staging folder beside the target; only when everything
+//! is written (and checked) does the staging folder replace the target.
+//! A failed build leaves the previous output as it was.
+//!
+//! Beside each target `T` sits `.T.herald/`, Herald's own folder (it holds
+//! a `.gitignore` of `*`, so git never picks any of it up):
+//! - `spare/` and `spare.manifest`: the generation before the live one,
+//!   which the next build takes as its staging folder (see `reuse`);
+//! - `live.manifest`: what the live target holds;
+//! - `staging-<pid>/`: a build in progress.
+
+mod reuse;
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use reuse::{Entry, Files, Identity};
+
+/// Marks a folder as made by Herald, so that replacing it never deletes a
+/// folder the user pointed `--out` at by mistake.
+pub const MARKER: &str = ".herald-output";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write `{path}`: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("refusing to replace `{0}`: it exists but was not made by Herald (no `{MARKER}` file in it); choose another folder or remove it")]
+    Foreign(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub struct Staging {
+    target: PathBuf,
+    cache: PathBuf,
+    dir: PathBuf,
+    /// What the claimed folder held before this build.
+    previous: Files,
+    /// This build's files, as written or reused.
+    written: Mutex<Files>,
+    /// Folders known to exist in `dir`, relative, the root as "".
+    dirs: Mutex<HashSet<String>>,
+    reused: AtomicUsize,
+    committed: bool,
+}
+
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn rename_if_present(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::rename(from, to) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+impl Staging {
+    /// Prepare a staging folder for `target`, refusing early if the target
+    /// could not be replaced at the end.
+    pub fn new(target: &Path) -> Result<Self, OutputError> {
+        if target.exists() && !target.join(MARKER).exists() {
+            let empty = fs::read_dir(target)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !empty {
+                return Err(OutputError::Foreign(target.to_path_buf()));
+            }
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let cache = parent.join(format!(".{}.herald", name.trim_start_matches('.')));
+        fs::create_dir_all(&cache).map_err(io_err(&cache))?;
+        let ignore = cache.join(".gitignore");
+        if !ignore.exists() {
+            fs::write(&ignore, "*\n").map_err(io_err(&ignore))?;
+        }
+        let dir = cache.join(format!("staging-{}", std::process::id()));
+        remove_if_present(&dir).map_err(io_err(&dir))?;
+        let claimed = Self::claim_spare(&cache, &dir).map_err(io_err(&dir))?;
+        let (previous, dirs) = match claimed {
+            Some(c) => (c.files, c.dirs),
+            None => {
+                remove_if_present(&dir).map_err(io_err(&dir))?;
+                fs::create_dir(&dir).map_err(io_err(&dir))?;
+                (Files::new(), HashSet::from([String::new()]))
+            }
+        };
+        let staging = Staging {
+            target: target.to_path_buf(),
+            cache,
+            dir,
+            previous,
+            written: Mutex::new(Files::new()),
+            dirs: Mutex::new(dirs),
+            reused: AtomicUsize::new(0),
+            committed: false,
+        };
+        staging.write(MARKER, b"")?;
+        staging.reused.store(0, Ordering::Relaxed);
+        Ok(staging)
+    }
+
+    /// Take the spare generation as the staging folder, if there is one
+    /// with a manifest that still describes it.
+    fn claim_spare(cache: &Path, dir: &Path) -> io::Result<Option<reuse::Claimed>> {
+        let manifest = cache.join("spare.manifest");
+        match fs::rename(cache.join("spare"), dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                remove_if_present(&manifest)?;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        }
+        let claimed = reuse::claim(dir, &manifest)?;
+        remove_if_present(&manifest)?;
+        Ok(claimed)
+    }
+
+    /// How many files this build found already in place, byte for byte.
+    pub fn reused(&self) -> usize {
+        self.reused.load(Ordering::Relaxed)
+    }
+
+    /// Write one file; `rel` uses `/` and never leaves the staging folder
+    /// (paths come from validated slugs and theme file names). A file that
+    /// is already there with these bytes is left alone.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.dir.join(rel);
+        let hash = reuse::hash(bytes);
+        if let Some(Some(old)) = self.previous.get(rel) {
+            let same = old.hash == hash
+                && old.id.size() == bytes.len() as u64
+                && fs::symlink_metadata(&path).is_ok_and(|m| Identity::of(&m) == old.id);
+            if same {
+                self.record(rel, *old);
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+        }
+        if let Some(i) = rel.rfind('/') {
+            self.folder(&rel[..i]).map_err(io_err(&path))?;
+        }
+        let id = put(&path, bytes)
+            .or_else(|_| {
+                // Something else stands there (a folder, a link): replace it.
+                remove_if_present(&path)?;
+                put(&path, bytes)
+            })
+            .map_err(io_err(&path))?;
+        self.record(rel, Entry { hash, id });
+        Ok(())
+    }
+
+    fn record(&self, rel: &str, entry: Entry) {
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        written.insert(rel.to_string(), Some(entry));
+    }
+
+    /// Make sure the folder `rel` exists, asking the file system only once.
+    fn folder(&self, rel: &str) -> io::Result<()> {
+        let lock = || self.dirs.lock().unwrap_or_else(|p| p.into_inner());
+        if lock().contains(rel) {
+            return Ok(());
+        }
+        let path = self.dir.join(rel);
+        if fs::create_dir_all(&path).is_err() {
+            // A file where a folder must go: remove it, then try again.
+            let mut at = self.dir.clone();
+            for part in rel.split('/') {
+                at.push(part);
+                if fs::symlink_metadata(&at).is_ok_and(|m| !m.is_dir()) {
+                    fs::remove_file(&at)?;
+                }
+            }
+            fs::create_dir_all(&path)?;
+        }
+        let mut dirs = lock();
+        let mut rest = rel;
+        loop {
+            dirs.insert(rest.to_string());
+            match rest.rfind('/') {
+                Some(i) => rest = &rest[..i],
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Swap the staging folder in place of the target. The target becomes
+    /// the spare generation that the next build starts from.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()));
+        self.remove_stale(&written).map_err(io_err(&self.dir))?;
+        let pending = self
+            .cache
+            .join(format!("staging-{}.manifest", std::process::id()));
+        reuse::save(&pending, &self.dir, &written).map_err(io_err(&pending))?;
+
+        let spare = self.cache.join("spare");
+        let spare_manifest = self.cache.join("spare.manifest");
+        let live_manifest = self.cache.join("live.manifest");
+        remove_if_present(&spare_manifest).map_err(io_err(&spare_manifest))?;
+        // Left by a build that ran at the same time; keep one spare only.
+        remove_if_present(&spare).map_err(io_err(&spare))?;
+        if self.target.exists() {
+            fs::rename(&self.target, &spare).map_err(io_err(&self.target))?;
+            rename_if_present(&live_manifest, &spare_manifest).map_err(io_err(&live_manifest))?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.target) {
+            // Put the previous output back rather than leave nothing.
+            let _ = fs::rename(&spare, &self.target);
+            let _ = fs::rename(&spare_manifest, &live_manifest);
+            let _ = fs::remove_file(&pending);
+            return Err(io_err(&self.target)(e));
+        }
+        self.committed = true;
+        fs::rename(&pending, &live_manifest).map_err(io_err(&live_manifest))?;
+        Ok(())
+    }
+
+    /// Remove what the claimed folder held that this build did not write.
+    fn remove_stale(&self, written: &Files) -> io::Result<()> {
+        // A stale path may have become a folder of this build, or lie in
+        // one that became a file: only what is still a stale file goes.
+        for rel in self.previous.keys().filter(|r| !written.contains_key(*r)) {
+            let path = self.dir.join(rel);
+            if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir()) {
+                fs::remove_file(&path)?;
+            }
+        }
+        let keep = reuse::folders(written.keys());
+        let mut gone: Vec<_> = reuse::folders(self.previous.keys())
+            .into_iter()
+            .filter(|d| !keep.contains(d))
+            .collect();
+        // Deepest first, so that each folder is empty when it goes.
+        gone.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+        for rel in gone {
+            let path = self.dir.join(rel);
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                fs::remove_dir_all(&path)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a failed build, keep what was written as the spare generation,
+    /// so the next build need not write it again.
+    fn keep_as_spare(&mut self) -> io::Result<()> {
+        let mut files = std::mem::take(&mut self.previous);
+        files.extend(std::mem::take(
+            &mut *self.written.lock().unwrap_or_else(|p| p.into_inner()),
+        ));
+        let spare = self.cache.join("spare");
+        if spare.exists() {
+            return Err(io::ErrorKind::AlreadyExists.into());
+        }
+        let manifest = self.cache.join("spare.manifest");
+        reuse::save(&manifest, &self.dir, &files)?;
+        fs::rename(&self.dir, &spare)
+    }
+}
+
+/// Write `bytes` to `path`, never through a symbolic link, and say who the
+/// file is now.
+fn put(path: &Path, bytes: &[u8]) -> io::Result<Identity> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    f.write_all(bytes)?;
+    Ok(Identity::of(&f.metadata()?))
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed && self.keep_as_spare().is_err() {
+            let _ = fs::remove_dir_all(&self.dir);
+            let _ = fs::remove_file(self.cache.join("spare.manifest"));
+        }
+    }
+}
+
+/// Write one file so that readers see the old or the new content, never a
+/// part: a temporary file beside it, flushed to disk, then renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.herald-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        // The rename itself is durable once the folder is synced.
+        fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err(path))
+}

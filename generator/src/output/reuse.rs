@@ -1,0 +1,271 @@
+//! What an earlier output folder holds, so that a build can take it as its
+//! staging folder and write only the files whose bytes changed.
+//!
+//! Creating files is the dearest part of a large build: on ext4 each new
+//! inode costs far more than rendering the page that fills it, and deleting
+//! the previous tree costs as much again. So Herald keeps the generation
+//! before the live one and builds into it.
+//!
+//! A file is reused only when the new bytes hash the same as the bytes
+//! Herald wrote there, and the file still has the inode, size and change
+//! time it had then. `ctime` cannot be set from user space, so a file that
+//! anything else touched since is written again. As in git's "racy" check,
+//! an entry whose change time is not older than the manifest itself is not
+//! trusted, since a change in the same clock tick would not show. Folders
+//! whose modification time moved since are listed, and whatever Herald did
+//! not put there is removed, so the folder ends up holding this build's
+//! files and nothing else.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, Metadata};
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+const HEADER: &str = "herald-output-manifest 1";
+
+/// Who a file is, as far as the file system tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    ino: u64,
+    size: u64,
+    ctime: (i64, i64),
+}
+
+impl Identity {
+    pub fn of(m: &Metadata) -> Self {
+        Identity {
+            ino: m.ino(),
+            size: m.size(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// A file as Herald wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub hash: u128,
+    pub id: Identity,
+}
+
+pub fn hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// The files of a claimed folder: `Some` when its content is known, `None`
+/// when it is there but cannot be trusted (it is then rewritten or removed).
+pub type Files = HashMap<String, Option<Entry>>;
+
+/// Every folder that holds one of `files`, with the root as "".
+pub fn folders<'a>(files: impl Iterator<Item = &'a String>) -> HashSet<String> {
+    let mut dirs = HashSet::from([String::new()]);
+    for rel in files {
+        let mut rest = rel.as_str();
+        while let Some(i) = rest.rfind('/') {
+            rest = &rest[..i];
+            if !dirs.insert(rest.to_string()) {
+                break;
+            }
+        }
+    }
+    dirs
+}
+
+/// Record `files` (all inside `root`) and the present modification time of
+/// every folder that holds them. Call only once nothing will change in
+/// `root` any more.
+pub fn save(path: &Path, root: &Path, files: &Files) -> io::Result<()> {
+    let mut out = String::with_capacity(files.len() * 96);
+    let root_ino = fs::symlink_metadata(root)?.ino();
+    out.push_str(&format!("{HEADER} {root_ino}\n"));
+    let mut dirs: Vec<String> = folders(files.keys()).into_iter().collect();
+    dirs.sort();
+    for rel in dirs {
+        // A folder that is gone takes its files with it; they then fail
+        // their own check.
+        let m = match fs::symlink_metadata(root.join(&rel)) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        out.push_str(&format!("d {} {} {rel}\n", m.mtime(), m.mtime_nsec()));
+    }
+    let mut names: Vec<&String> = files.keys().collect();
+    names.sort();
+    for rel in names {
+        if rel.contains('\n') {
+            continue; // cannot be recorded; it will count as foreign and go
+        }
+        match &files[rel] {
+            Some(e) => out.push_str(&format!(
+                "f {:032x} {} {} {} {} {rel}\n",
+                e.hash, e.id.ino, e.id.size, e.id.ctime.0, e.id.ctime.1
+            )),
+            None => out.push_str(&format!("u {rel}\n")),
+        }
+    }
+    let mut f = fs::File::create(path)?;
+    f.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+struct Manifest {
+    root_ino: u64,
+    dirs: HashMap<String, (i64, i64)>,
+    files: Files,
+}
+
+fn parse(text: &str) -> Option<Manifest> {
+    let mut lines = text.lines();
+    let root_ino = lines.next()?.strip_prefix(HEADER)?.trim().parse().ok()?;
+    let mut m = Manifest {
+        root_ino,
+        dirs: HashMap::new(),
+        files: HashMap::new(),
+    };
+    for line in lines {
+        let (kind, rest) = line.split_once(' ')?;
+        match kind {
+            "d" => {
+                let mut p = rest.splitn(3, ' ');
+                let s = p.next()?.parse().ok()?;
+                let ns = p.next()?.parse().ok()?;
+                m.dirs.insert(p.next()?.to_string(), (s, ns));
+            }
+            "f" => {
+                let mut p = rest.splitn(6, ' ');
+                let hash = u128::from_str_radix(p.next()?, 16).ok()?;
+                let ino = p.next()?.parse().ok()?;
+                let size = p.next()?.parse().ok()?;
+                let ctime = (p.next()?.parse().ok()?, p.next()?.parse().ok()?);
+                let id = Identity { ino, size, ctime };
+                m.files
+                    .insert(p.next()?.to_string(), Some(Entry { hash, id }));
+            }
+            "u" => {
+                m.files.insert(rest.to_string(), None);
+            }
+            _ => return None,
+        }
+    }
+    Some(m)
+}
+
+/// What a claimed folder holds once checked against its manifest: the files
+/// Herald knows there, and the folders known to exist.
+pub struct Claimed {
+    pub files: Files,
+    pub dirs: HashSet<String>,
+}
+
+/// Check `root` against the manifest at `manifest`, removing whatever
+/// Herald did not put there. `None` when the manifest is missing, unreadable
+/// or belongs to another folder: the caller then starts from empty.
+pub fn claim(root: &Path, manifest: &Path) -> io::Result<Option<Claimed>> {
+    let written = match fs::metadata(manifest) {
+        Ok(m) => (m.mtime(), m.mtime_nsec()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let text = fs::read_to_string(manifest)?;
+    let Some(mut m) = parse(&text) else {
+        return Ok(None);
+    };
+    if fs::symlink_metadata(root)?.ino() != m.root_ino {
+        return Ok(None);
+    }
+    for entry in m.files.values_mut() {
+        if entry.is_some_and(|e| e.id.ctime >= written) {
+            *entry = None;
+        }
+    }
+    let mut dirs = HashSet::new();
+    let mut sorted: Vec<_> = m.dirs.iter().collect();
+    sorted.sort();
+    for (rel, mtime) in sorted {
+        let path = root.join(rel);
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            continue; // its parent's listing removes it
+        }
+        // The root was renamed into place, which may touch its times.
+        if rel.is_empty() || (meta.mtime(), meta.mtime_nsec()) != *mtime {
+            sweep(root, rel, &m)?;
+        }
+        dirs.insert(rel.clone());
+    }
+    Ok(Some(Claimed {
+        files: m.files,
+        dirs,
+    }))
+}
+
+/// Remove every entry of the folder `rel` that the manifest does not list
+/// with the same kind.
+fn sweep(root: &Path, rel: &str, m: &Manifest) -> io::Result<()> {
+    for child in fs::read_dir(root.join(rel))? {
+        let child = child?;
+        let name = child.file_name().to_string_lossy().into_owned();
+        let path = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        let kind = child.file_type()?;
+        let known = (kind.is_file() && m.files.contains_key(&path))
+            || (kind.is_dir() && m.dirs.contains_key(&path));
+        if !known {
+            if kind.is_dir() {
+                fs::remove_dir_all(child.path())?;
+            } else {
+                fs::remove_file(child.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_include_every_ancestor_and_the_root() {
+        let files = ["a/b/c.html".to_string(), "a/d.html".into(), "e".into()];
+        let mut got: Vec<_> = folders(files.iter()).into_iter().collect();
+        got.sort();
+        assert_eq!(got, ["", "a", "a/b"]);
+    }
+
+    #[test]
+    fn a_manifest_reads_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("out");
+        fs::create_dir_all(root.join("x y")).unwrap();
+        fs::write(root.join("x y/a b.html"), "hi").unwrap();
+        let id = Identity::of(&fs::metadata(root.join("x y/a b.html")).unwrap());
+        let files = Files::from([
+            (
+                "x y/a b.html".to_string(),
+                Some(Entry {
+                    hash: hash(b"hi"),
+                    id,
+                }),
+            ),
+            ("gone".to_string(), None),
+        ]);
+        let path = dir.path().join("manifest");
+        save(&path, &root, &files).unwrap();
+        let m = parse(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(m.files, files);
+        assert_eq!(m.dirs.len(), 2);
+        assert!(parse("herald-output-manifest 1 7\nz what\n").is_none());
+    }
+}

@@ -1,0 +1,158 @@
+//! A build takes the generation before the live one as its staging folder
+//! and writes only the files whose bytes changed. Whatever happened to the
+//! output folders in between, every build must leave exactly what a build
+//! into empty folders gives, byte for byte.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{advisory, code, stderr, Tree};
+
+const NOW: &str = "2025-01-01T00:00:00Z";
+
+/// Build into the tree's `public/` and `outbox/`, then into fresh folders,
+/// and compare. Returns the build's report line for `public/`.
+fn build_like_fresh(t: &Tree, step: &str) -> String {
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{step}: {}", stderr(&o));
+    let fresh = tempfile::tempdir().expect("tmp");
+    let out = fresh.path().join("public");
+    let outbox = fresh.path().join("outbox");
+    let f = t.herald(&[
+        "build",
+        "--now",
+        NOW,
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--outbox",
+        outbox.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&f), 0, "{step}: {}", stderr(&f));
+    assert_eq!(
+        t.snapshot("public"),
+        t.snapshot(out.to_str().expect("utf-8")),
+        "{step}: public/"
+    );
+    assert_eq!(
+        t.snapshot("outbox"),
+        t.snapshot(outbox.to_str().expect("utf-8")),
+        "{step}: outbox/"
+    );
+    stderr(&o)
+}
+
+fn unchanged(report: &str) -> usize {
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("herald: built"))
+        .expect("report line");
+    let (_, rest) = line.split_once(" (").expect("count");
+    rest.split(' ').next().expect("n").parse().expect("number")
+}
+
+#[test]
+fn every_build_leaves_what_a_fresh_build_leaves() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1002.md",
+        &advisory(2, "2024-06-04T15:00:00Z"),
+    );
+    build_like_fresh(&t, "first build");
+    assert_eq!(
+        unchanged(&build_like_fresh(&t, "second build")),
+        0,
+        "no spare yet"
+    );
+    let third = build_like_fresh(&t, "third build");
+    assert!(
+        unchanged(&third) > 5,
+        "the spare generation is reused: {third}"
+    );
+    assert!(!t.path().join(".public.herald/staging").exists());
+    assert_eq!(t.read(".public.herald/.gitignore"), "*\n");
+
+    // A changed title changes pages across the site and the outbox.
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY.replace("Widgets overflow", "Widgets overflow badly"),
+    );
+    build_like_fresh(&t, "changed summary");
+    build_like_fresh(&t, "changed summary, other generation");
+
+    // A removed advisory leaves no page, folder or channel text behind.
+    fs::remove_file(t.path().join("advisories/2024/cve-2024-1002.md")).expect("rm");
+    build_like_fresh(&t, "removed advisory");
+    build_like_fresh(&t, "removed advisory, other generation");
+    assert!(!t.path().join("public/advisories/cve-2024-1002").exists());
+    assert!(!t.path().join("outbox/cve-2024-1002").exists());
+}
+
+#[test]
+fn whatever_else_touched_the_outputs_is_undone() {
+    let t = Tree::new();
+    for step in ["one", "two", "three"] {
+        build_like_fresh(&t, step);
+    }
+    let outside = t.path().join("outside.txt");
+    fs::write(&outside, "keep me").expect("write");
+    let index = t.path().join("public/index.html");
+    // Same length, other bytes: only the file's identity can tell.
+    let page = fs::read(&index).expect("read");
+    let mut edited = page.clone();
+    edited[0] = if page[0] == b'<' { b'>' } else { b'<' };
+    fs::write(&index, &edited).expect("write");
+    fs::write(t.path().join("public/advisories/extra.html"), "not ours").expect("write");
+    fs::create_dir_all(t.path().join("public/stray/deeper")).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, t.path().join("public/feed.xml.tmp")).expect("link");
+    fs::write(t.path().join("outbox/cve-2024-1000/blog.md"), "tampered").expect("write");
+    // Both generations pass through a build: the touched one is the spare
+    // after the first, and the staging folder in the second.
+    build_like_fresh(&t, "after tampering");
+    build_like_fresh(&t, "after tampering, other generation");
+    build_like_fresh(&t, "after tampering, third");
+    assert_eq!(fs::read_to_string(&outside).expect("read"), "keep me");
+}
+
+#[test]
+fn a_failed_build_keeps_the_live_output_and_the_next_ones_recover() {
+    let t = Tree::new();
+    build_like_fresh(&t, "one");
+    build_like_fresh(&t, "two");
+    let before = t.snapshot("public");
+    // A theme that drops a required disclaimer fails after the outbox
+    // staging folder has been filled.
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  theme: terse",
+        ),
+    );
+    t.write(
+        "themes/terse/templates/channels/oss-security.txt",
+        "{{ a.lead_text }}\n",
+    );
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(t.snapshot("public"), before);
+    fs::remove_dir_all(t.path().join("themes")).expect("rm");
+    t.write("herald.yaml", common::CONFIG);
+    build_like_fresh(&t, "after the failure");
+    build_like_fresh(&t, "after the failure, other generation");
+}
+
+#[test]
+fn a_spare_without_its_manifest_is_not_trusted() {
+    let t = Tree::new();
+    for step in ["one", "two"] {
+        build_like_fresh(&t, step);
+    }
+    let spare: &Path = &t.path().join(".public.herald/spare");
+    assert!(spare.join("index.html").exists());
+    fs::remove_file(t.path().join(".public.herald/spare.manifest")).expect("rm");
+    fs::write(spare.join("index.html"), "stale").expect("write");
+    let report = build_like_fresh(&t, "no manifest");
+    assert_eq!(unchanged(&report), 0, "{report}");
+}
