@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use crate::embargo::Visibility;
 use crate::links;
 use crate::markdown;
-use crate::model::Project;
+use crate::model::config::Config;
+use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 
 fn fixed(ts: Timestamp) -> atom_syndication::FixedDateTime {
     // Both sides are RFC 3339, so this only fails on a bug here.
@@ -34,41 +35,66 @@ fn html(text: String) -> Content {
     }
 }
 
+/// What an entry is about, before its content is rendered.
+enum Source<'a> {
+    Advisory(&'a Document<Advisory>),
+    Pre(&'a Document<PreAnnouncement>, &'a Moment),
+}
+
+fn entry(cfg: &Config, source: &Source) -> Entry {
+    match source {
+        Source::Advisory(doc) => {
+            let a = &doc.meta;
+            let url = links::advisory_page(cfg, &a.slug);
+            let updated = a.updated.as_ref().unwrap_or(&a.embargo).timestamp();
+            Entry {
+                id: url.clone(),
+                title: Text::plain(a.title.clone()),
+                updated: fixed(updated),
+                published: Some(fixed(a.embargo.timestamp())),
+                summary: Some(Text::plain(a.summary.clone())),
+                links: vec![link(url)],
+                content: Some(html(markdown::to_html(&doc.body))),
+                ..Entry::default()
+            }
+        }
+        Source::Pre(doc, at) => {
+            let url = links::pre_announcement_page(cfg, &doc.meta.slug);
+            Entry {
+                id: url.clone(),
+                title: Text::plain(doc.meta.title.clone()),
+                updated: fixed(at.timestamp()),
+                published: Some(fixed(at.timestamp())),
+                links: vec![link(url)],
+                content: Some(html(markdown::to_html(&doc.body))),
+                ..Entry::default()
+            }
+        }
+    }
+}
+
 pub fn render(project: &Project, vis: &Visibility) -> Vec<u8> {
     let cfg = &project.config;
-    let mut entries: Vec<(Timestamp, Entry)> = Vec::new();
-    for doc in &vis.advisories {
-        let a = &doc.meta;
-        let url = links::advisory_page(cfg, &a.slug);
-        let updated = a.updated.as_ref().unwrap_or(&a.embargo).timestamp();
-        let entry = Entry {
-            id: url.clone(),
-            title: Text::plain(a.title.clone()),
-            updated: fixed(updated),
-            published: Some(fixed(a.embargo.timestamp())),
-            summary: Some(Text::plain(a.summary.clone())),
-            links: vec![link(url)],
-            content: Some(html(markdown::to_html(&doc.body))),
-            ..Entry::default()
-        };
-        entries.push((a.embargo.timestamp(), entry));
-    }
-    for (doc, at) in &vis.pre_announcements {
-        let p = &doc.meta;
-        let url = links::pre_announcement_page(cfg, &p.slug);
-        let entry = Entry {
-            id: url.clone(),
-            title: Text::plain(p.title.clone()),
-            updated: fixed(at.timestamp()),
-            published: Some(fixed(at.timestamp())),
-            links: vec![link(url)],
-            content: Some(html(markdown::to_html(&doc.body))),
-            ..Entry::default()
-        };
-        entries.push((at.timestamp(), entry));
-    }
-    entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    entries.truncate(cfg.site.feed_entries);
+    // Choose the newest entries first and render only those: the content
+    // of every advisory, rendered and then dropped, was most of the work.
+    let mut chosen: Vec<(Timestamp, String, Source)> = vis
+        .advisories
+        .iter()
+        .map(|d| {
+            let url = links::advisory_page(cfg, &d.meta.slug);
+            (d.meta.embargo.timestamp(), url, Source::Advisory(d))
+        })
+        .chain(vis.pre_announcements.iter().map(|(d, at)| {
+            let url = links::pre_announcement_page(cfg, &d.meta.slug);
+            (at.timestamp(), url, Source::Pre(d, at))
+        }))
+        .collect();
+    chosen.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    chosen.truncate(cfg.site.feed_entries);
+    let entries: Vec<(Timestamp, Entry)> = chosen
+        .iter()
+        .map(|(at, _, source)| (*at, entry(cfg, source)))
+        .collect();
     // The feed changes only when its content does: its `updated` is the
     // newest entry's, never the clock's.
     let updated = entries

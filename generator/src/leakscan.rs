@@ -85,27 +85,28 @@ impl Scanner {
         if self.ids.is_empty() {
             return None;
         }
+        // Pages list many ids; looking each up must not allocate.
+        let mut token = [0u8; 64];
         for prefix in ["CVE-", "cve-", "GHSA-", "ghsa-"] {
             for start in memmem::find_iter(hay, prefix.as_bytes()) {
-                let rest = &hay[start + prefix.len()..];
-                let len = rest
+                let len = hay[start..]
                     .iter()
+                    .take(token.len())
                     .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
                     .count();
-                let mut token = String::with_capacity(prefix.len() + len);
-                token.push_str(&prefix.to_ascii_uppercase());
-                token.extend(rest[..len].iter().map(|&b| b as char));
+                for (t, b) in token.iter_mut().zip(&hay[start..start + len]) {
+                    *t = b.to_ascii_uppercase();
+                }
                 // A CVE id may be followed by text such as `-patch`; try the
                 // id's own shape first, then the whole token.
-                for candidate in [id_shape(&token), Some(token.clone())]
-                    .into_iter()
-                    .flatten()
-                {
-                    let upper = candidate.to_ascii_uppercase();
-                    if let Some(&label) = self.ids.get(&upper) {
-                        let found = String::from_utf8_lossy(&hay[start..start + candidate.len()])
-                            .into_owned();
-                        return Some((label, found));
+                let whole = &token[..len];
+                for candidate in [id_shape(whole), Some(len)].into_iter().flatten() {
+                    let Ok(id) = std::str::from_utf8(&whole[..candidate]) else {
+                        continue;
+                    };
+                    if let Some(&label) = self.ids.get(id) {
+                        let found = String::from_utf8_lossy(&hay[start..start + candidate]);
+                        return Some((label, found.into_owned()));
                     }
                 }
             }
@@ -143,22 +144,22 @@ impl Scanner {
     }
 }
 
-/// The `CVE-YYYY-NNNN` or `GHSA-xxxx-xxxx-xxxx` at the start of `token`.
-fn id_shape(token: &str) -> Option<String> {
-    let upper = token.to_ascii_uppercase();
-    if let Some(rest) = upper.strip_prefix("CVE-") {
-        let year: String = rest.chars().take(4).collect();
-        let num: String = rest
-            .chars()
+/// The length of the `CVE-YYYY-NNNN` or `GHSA-xxxx-xxxx-xxxx` at the start
+/// of the upper-cased `token`.
+fn id_shape(token: &[u8]) -> Option<usize> {
+    if let Some(rest) = token.strip_prefix(b"CVE-") {
+        let year = rest.iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+        let num = rest
+            .iter()
             .skip(5)
-            .take_while(char::is_ascii_digit)
-            .collect();
-        if year.len() == 4 && rest.as_bytes().get(4) == Some(&b'-') && num.len() >= 4 {
-            return Some(token[..4 + 5 + num.len()].to_string());
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if year == 4 && rest.get(4) == Some(&b'-') && num >= 4 {
+            return Some(4 + 5 + num);
         }
     }
-    if upper.starts_with("GHSA-") && token.len() >= 19 {
-        return Some(token[..19].to_string());
+    if token.starts_with(b"GHSA-") && token.len() >= 19 {
+        return Some(19);
     }
     None
 }

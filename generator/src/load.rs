@@ -223,7 +223,9 @@ fn open_document<T>(
             "the Markdown body is empty",
         );
     }
-    let body = split.body.to_string();
+    // `split.body` is the tail of the source text.
+    let start = src.text.len() - split.body.len();
+    let body = crate::model::Body::new(src.text.clone(), start);
     let body_line = split.body_line;
     let findings = d.findings;
     match meta {

@@ -143,6 +143,9 @@ impl Writer {
             .initial_indent(&first)
             .subsequent_indent(&rest)
             .break_words(false)
+            // Never break at a hyphen: ids and package names (CVE-2024-1000,
+            // regex-native) must stay whole for readers who copy them.
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
             .word_separator(textwrap::WordSeparator::AsciiSpace)
             // Greedy filling, as mail clients do; the optimal-fit default
             // was a tenth of the whole build's time.

@@ -27,10 +27,39 @@ pub use severity::{CvssVector, Severity};
 use crate::diag::Source;
 
 /// Front matter together with its Markdown body and where it came from.
+/// The Markdown body: the end of the source text, shared rather than
+/// copied (a large tree would otherwise hold every body twice).
+#[derive(Clone)]
+pub struct Body {
+    text: Arc<str>,
+    start: usize,
+}
+
+impl Body {
+    /// `start` must be a character boundary of `text`.
+    pub fn new(text: Arc<str>, start: usize) -> Self {
+        debug_assert!(text.is_char_boundary(start));
+        Body { text, start }
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text[self.start..]
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Document<T> {
     pub meta: T,
-    pub body: String,
+    pub body: Body,
     /// The 1-based line of the file on which the body starts.
     pub body_line: usize,
     pub source: Arc<Source>,
