@@ -6,21 +6,21 @@
 //! - ids have fixed shapes, so it finds every `CVE-`/`GHSA-` token with
 //!   memchr's substring search (either case), reads the whole id and looks
 //!   it up; `CVE-2024-10001` therefore never matches `CVE-2024-1000`;
-//! - titles are long, so a rolling hash of their last `KEY` bytes, checked
-//!   against a bitmap, picks the few places worth comparing in full. The
-//!   end of a title, not its start: titles often share a start ("Security
-//!   advisory for …"), and every shared start would be compared in full.
+//! - titles are long, so a hash of their last `KEY` bytes, checked against
+//!   a bitmap at every position, picks the few places worth comparing in
+//!   full. The end of a title, not its start: titles often share a start
+//!   ("Security advisory for …"), and every shared start would be compared
+//!   in full.
 
 use std::collections::HashMap;
 
 use memchr::memmem;
 
-/// Titles are keyed by this many leading bytes; shorter titles are not
+/// Titles are keyed by this many last bytes; shorter titles are not
 /// scanned (they are too likely to occur by chance).
 pub const KEY: usize = 12;
 // Small enough to stay in L1 cache: the scan tests one bit per byte.
 const BITMAP_BITS: u32 = 16;
-const BASE: u64 = 0x100_0000_01b3;
 
 /// What a hit points back to: the caller's label index and the text found.
 pub type Hit = (usize, String);
@@ -32,13 +32,16 @@ pub struct Scanner {
     /// Title bytes and label, grouped by the hash of their last `KEY` bytes.
     titles: HashMap<u64, Vec<(Vec<u8>, usize)>>,
     bitmap: Vec<u64>,
-    base_pow: u64,
 }
 
-fn key_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |h, &b| {
-        h.wrapping_mul(BASE).wrapping_add(u64::from(b))
-    })
+/// A hash of one `KEY`-byte window. Each window is hashed on its own, not
+/// rolled from the previous one, so the scan has no chain of dependent
+/// multiplications and the processor overlaps many windows at once.
+fn key_hash(w: &[u8]) -> u64 {
+    let (a, b) = w.split_at(8);
+    let a = u64::from_le_bytes(a.try_into().unwrap_or_default());
+    let b = u32::from_le_bytes(b.try_into().unwrap_or_default());
+    a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(b).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
 }
 
 fn bit(h: u64) -> (usize, u64) {
@@ -50,7 +53,6 @@ impl Scanner {
     pub fn new() -> Self {
         Scanner {
             bitmap: vec![0; (1usize << BITMAP_BITS) / 64],
-            base_pow: (0..KEY).fold(1u64, |p, _| p.wrapping_mul(BASE)),
             ..Scanner::default()
         }
     }
@@ -115,32 +117,23 @@ impl Scanner {
     }
 
     fn find_title(&self, hay: &[u8]) -> Option<Hit> {
-        if self.titles.is_empty() || hay.len() < KEY {
+        if self.titles.is_empty() {
             return None;
         }
-        let mut h = key_hash(&hay[..KEY]);
-        let mut start = 0;
-        loop {
+        for (start, window) in hay.windows(KEY).enumerate() {
+            let h = key_hash(window);
             let (word, mask) = bit(h);
-            if self.bitmap[word] & mask != 0 {
-                if let Some(list) = self.titles.get(&h) {
-                    let end = start + KEY;
-                    for (title, label) in list {
-                        if end >= title.len() && hay[..end].ends_with(title) {
-                            return Some((*label, String::from_utf8_lossy(title).into_owned()));
-                        }
-                    }
+            if self.bitmap[word] & mask == 0 {
+                continue;
+            }
+            let end = start + KEY;
+            for (title, label) in self.titles.get(&h).into_iter().flatten() {
+                if end >= title.len() && hay[..end].ends_with(title) {
+                    return Some((*label, String::from_utf8_lossy(title).into_owned()));
                 }
             }
-            if start + KEY >= hay.len() {
-                return None;
-            }
-            h = h
-                .wrapping_mul(BASE)
-                .wrapping_sub(u64::from(hay[start]).wrapping_mul(self.base_pow))
-                .wrapping_add(u64::from(hay[start + KEY]));
-            start += 1;
         }
+        None
     }
 }
 

@@ -6,8 +6,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use crate::model::Moment;
@@ -46,6 +46,33 @@ fn system_time(m: &Moment) -> SystemTime {
     }
 }
 
+/// The body as lettre would encode it, only faster: lettre inserts the
+/// `\r` of each line break one at a time, which is quadratic and was a
+/// tenth of a large build. The encoding is chosen on the text as written,
+/// as lettre does, and the line breaks are converted in one pass.
+fn body(text: &str) -> Body {
+    use email_encoding::body::Encoding;
+    let encoding = match Encoding::choose(text, false) {
+        Encoding::SevenBit => ContentTransferEncoding::SevenBit,
+        Encoding::EightBit => ContentTransferEncoding::EightBit,
+        Encoding::QuotedPrintable => ContentTransferEncoding::QuotedPrintable,
+        Encoding::Base64 => ContentTransferEncoding::Base64,
+    };
+    let mut crlf = String::with_capacity(text.len() + text.len() / 32);
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(l) => {
+                crlf.push_str(l.strip_suffix('\r').unwrap_or(l));
+                crlf.push_str("\r\n");
+            }
+            None => crlf.push_str(line),
+        }
+    }
+    // Refused only if the longer lines would change lettre's own choice;
+    // then let lettre do it all.
+    Body::new_with_encoding(crlf, encoding).unwrap_or_else(|_| Body::new(text.to_string()))
+}
+
 pub fn build(mail: Mail) -> Result<Vec<u8>, MailError> {
     let err = |message: String| MailError {
         subject: mail.subject.clone(),
@@ -61,7 +88,7 @@ pub fn build(mail: Mail) -> Result<Vec<u8>, MailError> {
     }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone());
+        .body(body(&mail.body));
     let message = if mail.attachments.is_empty() {
         builder.singlepart(text)
     } else {
@@ -81,7 +108,12 @@ pub fn build(mail: Mail) -> Result<Vec<u8>, MailError> {
         let mut multi = MultiPart::mixed().boundary(boundary).singlepart(text);
         for (name, content_type, bytes) in &mail.attachments {
             let ct = ContentType::parse(content_type).map_err(|e| err(e.to_string()))?;
-            multi = multi.singlepart(Attachment::new(name.clone()).body(bytes.clone(), ct));
+            // Text attachments (the signed copy) take the same fast path.
+            let content = match std::str::from_utf8(bytes) {
+                Ok(text) => body(text),
+                Err(_) => Body::new(bytes.clone()),
+            };
+            multi = multi.singlepart(Attachment::new(name.clone()).body(content, ct));
         }
         builder.multipart(multi)
     };
