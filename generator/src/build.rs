@@ -95,8 +95,7 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
         return Err(BuildError::Leaks(leaks));
     }
     let (outbox_files, outbox_unchanged) = match outbox {
-        Some(((staged, count), _)) => {
-            let unchanged = staged.reused();
+        Some(((staged, count, unchanged), _)) => {
             staged.commit()?;
             (count, unchanged)
         }
@@ -116,14 +115,15 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
 }
 
 /// Render every channel text of every advisory and pre-announcement into a
-/// staged outbox, returned uncommitted with its file count.
+/// staged outbox, returned uncommitted with its file count and how many of
+/// those were already in place.
 fn build_outbox(
     project: &Project,
     vis: &Visibility,
     tera: &tera::Tera,
     signer: Option<&SigningKey>,
     dir: &std::path::Path,
-) -> Result<(Staging, usize), BuildError> {
+) -> Result<(Staging, usize, usize), BuildError> {
     let outbox = Outbox::new(project, tera, signer)?;
     let staging = Staging::new(dir)?;
     let pres: Vec<_> = vis
@@ -144,9 +144,11 @@ fn build_outbox(
         .try_for_each(|doc| write(outbox.advisory(doc)?))?;
     pres.par_iter()
         .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?))?;
+    // Counted before the stamp, which is not a channel file.
+    let unchanged = staging.reused();
     staging.write(
         crate::stamp::FILE,
         &crate::stamp::render(project, signer.is_some()),
     )?;
-    Ok((staging, count.into_inner()))
+    Ok((staging, count.into_inner(), unchanged))
 }

@@ -141,7 +141,11 @@ impl Scanner {
 /// of the upper-cased `token`.
 fn id_shape(token: &[u8]) -> Option<usize> {
     if let Some(rest) = token.strip_prefix(b"CVE-") {
-        let year = rest.iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+        let year = rest
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         let num = rest
             .iter()
             .skip(5)

@@ -32,4 +32,5 @@ pub mod stamp;
 pub mod theme;
 pub mod timeline;
 pub mod view;
+pub mod wrap;
 pub mod yaml;

@@ -139,27 +139,14 @@ impl Writer {
             return;
         }
         let (first, rest) = self.prefixes();
-        let opts = textwrap::Options::new(WIDTH)
-            .initial_indent(&first)
-            .subsequent_indent(&rest)
-            .break_words(false)
-            // Never break at a hyphen: ids and package names (CVE-2024-1000,
-            // regex-native) must stay whole for readers who copy them.
-            .word_splitter(textwrap::WordSplitter::NoHyphenation)
-            .word_separator(textwrap::WordSeparator::AsciiSpace)
-            // Greedy filling, as mail clients do; the optimal-fit default
-            // was a tenth of the whole build's time.
-            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        // Greedy filling, as mail clients do, breaking only at spaces: never
+        // at a hyphen, so that ids and package names (CVE-2024-1000,
+        // regex-native) stay whole for readers who copy them.
         let mut lines = String::new();
         // Hard breaks inside a paragraph stay line breaks.
         for (i, part) in text.split('\n').enumerate() {
-            let wrapped = if i == 0 {
-                textwrap::fill(part.trim(), &opts)
-            } else {
-                let o = opts.clone().initial_indent(&rest);
-                textwrap::fill(part.trim(), &o)
-            };
-            lines.push_str(&wrapped);
+            let lead = if i == 0 { &first } else { &rest };
+            lines.push_str(&crate::wrap::fill(part.trim(), WIDTH, lead, &rest));
             lines.push('\n');
         }
         let lines = lines.replace(GLUE, " ");
