@@ -183,6 +183,37 @@ fn a_template_that_leaks_fails_the_build_and_deploys_nothing() {
 }
 
 #[test]
+fn a_published_advisory_that_names_an_embargoed_one_leaks_into_every_export() {
+    let t = timeline_tree();
+    assert_eq!(code(&t.build("2024-05-01T00:00:00Z")), 0);
+    assert_eq!(code(&t.build("2024-05-01T00:00:00Z")), 0);
+    let before = t.snapshot("public");
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY.replace("Details.", "Related to CVE-2024-1002."),
+    );
+    let o = t.build("2024-05-01T00:00:00Z");
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    // The page, its OSV record and the streamed osv.json of all records.
+    for file in [
+        "advisories/cve-2024-1000/index.html",
+        "advisories/cve-2024-1000/osv.json",
+        "osv.json",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "error: embargo leak: {file}: contains `CVE-2024-1002`"
+            )),
+            "{file}: {err}"
+        );
+    }
+    assert_eq!(t.snapshot("public"), before, "public/ untouched");
+    // Nor does the leak survive in the folder the next build starts from.
+    assert!(t.grep(".public.herald", "CVE-2024-1002").is_empty());
+}
+
+#[test]
 fn content_that_mentions_an_embargoed_title_is_a_leak() {
     let t = Tree::new();
     t.write(

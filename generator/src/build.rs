@@ -12,7 +12,7 @@ use crate::embargo::{Leak, Visibility, Wall};
 use crate::model::Project;
 use crate::output::{OutputError, Staging};
 use crate::signing::SigningKey;
-use crate::site::{RenderError, Site};
+use crate::site::{Job, RenderError, Site, OSV_ALL};
 use crate::theme;
 
 pub struct Options {
@@ -79,11 +79,31 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
     let staging = Staging::new(&opts.out)?;
     let leaks = Mutex::new(Vec::new());
     let jobs = site.jobs();
+    let leak = |l: Leak| leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
     jobs.par_iter()
         .try_for_each(|job| -> Result<(), BuildError> {
+            if let Job::OsvAll = job {
+                // Streamed: each record is held against the wall as a
+                // whole before it is written, and no title or id can span
+                // two records. A leak leaves the file half written, but
+                // then the whole staging folder is dropped.
+                let mut file = staging.stream(OSV_ALL)?;
+                let streamed = site.osv_all(|piece| match wall.check(OSV_ALL, piece) {
+                    Ok(()) => file.push(piece).map_err(Some),
+                    Err(l) => {
+                        leak(l);
+                        Err(None)
+                    }
+                });
+                return match streamed {
+                    Ok(()) => Ok(file.done()?),
+                    Err(None) => Ok(()),
+                    Err(Some(e)) => Err(e.into()),
+                };
+            }
             let out = site.render(*job)?;
-            if let Err(leak) = wall.check(&out.path, &out.bytes) {
-                leaks.lock().unwrap_or_else(|p| p.into_inner()).push(leak);
+            if let Err(l) = wall.check(&out.path, &out.bytes) {
+                leak(l);
                 return Ok(());
             }
             staging.write(&out.path, &out.bytes)?;
@@ -150,5 +170,7 @@ fn build_outbox(
         crate::stamp::FILE,
         &crate::stamp::render(project, signer.is_some()),
     )?;
+    let mut staging = staging;
+    staging.finish()?;
     Ok((staging, count.into_inner(), unchanged))
 }

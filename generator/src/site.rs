@@ -9,6 +9,9 @@ use crate::model::Project;
 use crate::theme;
 use crate::view::{self, NavItem, SiteView, TeamView};
 
+/// Where `Job::OsvAll` goes.
+pub const OSV_ALL: &str = "osv.json";
+
 /// One file of the site: a path relative to the output root, and its bytes.
 #[derive(Debug)]
 pub struct Output {
@@ -251,6 +254,21 @@ impl<'p> Site<'p> {
         out
     }
 
+    /// `osv.json`, one piece at a time: every advisory's record as a whole
+    /// piece, and the punctuation between them. It is the site's largest
+    /// file, so `build` writes the pieces as they come instead of holding
+    /// them all.
+    pub fn osv_all<E>(&self, mut piece: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        let cfg = &self.project.config;
+        piece(b"[")?;
+        for (i, d) in self.vis.advisories.iter().enumerate() {
+            piece(if i == 0 { b"\n" } else { b",\n" })?;
+            let record = crate::osv::record(cfg, d);
+            piece(&serde_json::to_vec(&record).unwrap_or_default())?;
+        }
+        piece(b"\n]\n")
+    }
+
     pub fn render(&self, job: Job) -> Result<Output, RenderError> {
         let cfg = &self.project.config;
         match job {
@@ -320,19 +338,15 @@ impl<'p> Site<'p> {
                 })
             }
             Job::OsvAll => {
-                // One record at a time: a JSON tree of every advisory at
-                // once was the build's largest allocation.
-                let mut out = String::from("[");
-                for (i, d) in self.vis.advisories.iter().enumerate() {
-                    out.push_str(if i == 0 { "\n" } else { ",\n" });
-                    out.push_str(
-                        &serde_json::to_string(&crate::osv::record(cfg, d)).unwrap_or_default(),
-                    );
-                }
-                out.push_str("\n]\n");
+                let mut out = Vec::new();
+                self.osv_all(|part| {
+                    out.extend_from_slice(part);
+                    Ok::<_, std::convert::Infallible>(())
+                })
+                .unwrap_or_else(|never| match never {});
                 Ok(Output {
-                    path: "osv.json".into(),
-                    bytes: out.into_bytes(),
+                    path: OSV_ALL.into(),
+                    bytes: out,
                 })
             }
             Job::Sitemap => Ok(Output {

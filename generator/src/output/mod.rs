@@ -53,6 +53,8 @@ pub struct Staging {
     /// Folders known to exist in `dir`, relative, the root as "".
     dirs: Mutex<HashSet<String>>,
     reused: AtomicUsize,
+    /// Settled by `finish`: nothing more may be written.
+    finished: bool,
     committed: bool,
 }
 
@@ -117,6 +119,7 @@ impl Staging {
             written: Mutex::new(Files::new()),
             dirs: Mutex::new(dirs),
             reused: AtomicUsize::new(0),
+            finished: false,
             committed: false,
         };
         staging.write(MARKER, b"")?;
@@ -150,6 +153,7 @@ impl Staging {
     /// (paths come from validated slugs and theme file names). A file that
     /// is already there with these bytes is left alone.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        debug_assert!(!self.finished);
         let path = self.dir.join(rel);
         let hash = reuse::hash(bytes);
         if let Some(Some(old)) = self.previous.get(rel) {
@@ -174,6 +178,29 @@ impl Staging {
             .map_err(io_err(&path))?;
         self.record(rel, Entry { hash, id });
         Ok(())
+    }
+
+    /// Write one file piece by piece, for files too large to hold whole.
+    /// It is always written: its hash is known only at the end.
+    pub fn stream(&self, rel: &str) -> Result<Stream<'_>, OutputError> {
+        debug_assert!(!self.finished);
+        let path = self.dir.join(rel);
+        if let Some(i) = rel.rfind('/') {
+            self.folder(&rel[..i]).map_err(io_err(&path))?;
+        }
+        let file = open(&path)
+            .or_else(|_| {
+                remove_if_present(&path)?;
+                open(&path)
+            })
+            .map_err(io_err(&path))?;
+        Ok(Stream {
+            staging: self,
+            rel: rel.to_string(),
+            file: io::BufWriter::with_capacity(1 << 16, file),
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            path,
+        })
     }
 
     fn record(&self, rel: &str, entry: Entry) {
@@ -211,16 +238,34 @@ impl Staging {
         Ok(())
     }
 
+    fn pending_manifest(&self) -> PathBuf {
+        self.cache
+            .join(format!("staging-{}.manifest", std::process::id()))
+    }
+
+    /// Settle the staging folder once every file is written: remove what
+    /// this build did not write, record the rest, and free the records.
+    /// A large outbox's records would otherwise stay in memory while the
+    /// site renders.
+    pub fn finish(&mut self) -> Result<(), OutputError> {
+        if self.finished {
+            return Ok(());
+        }
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()));
+        self.remove_stale(&written).map_err(io_err(&self.dir))?;
+        let pending = self.pending_manifest();
+        reuse::save(&pending, &self.dir, &written).map_err(io_err(&pending))?;
+        self.previous = Files::new();
+        self.dirs = Mutex::new(HashSet::new());
+        self.finished = true;
+        Ok(())
+    }
+
     /// Swap the staging folder in place of the target. The target becomes
     /// the spare generation that the next build starts from.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()));
-        self.remove_stale(&written).map_err(io_err(&self.dir))?;
-        let pending = self
-            .cache
-            .join(format!("staging-{}.manifest", std::process::id()));
-        reuse::save(&pending, &self.dir, &written).map_err(io_err(&pending))?;
-
+        self.finish()?;
+        let pending = self.pending_manifest();
         let spare = self.cache.join("spare");
         let spare_manifest = self.cache.join("spare.manifest");
         let live_manifest = self.cache.join("live.manifest");
@@ -272,31 +317,66 @@ impl Staging {
     /// After a failed build, keep what was written as the spare generation,
     /// so the next build need not write it again.
     fn keep_as_spare(&mut self) -> io::Result<()> {
-        let mut files = std::mem::take(&mut self.previous);
-        files.extend(std::mem::take(
-            &mut *self.written.lock().unwrap_or_else(|p| p.into_inner()),
-        ));
         let spare = self.cache.join("spare");
         if spare.exists() {
             return Err(io::ErrorKind::AlreadyExists.into());
         }
         let manifest = self.cache.join("spare.manifest");
-        reuse::save(&manifest, &self.dir, &files)?;
+        if self.finished {
+            fs::rename(self.pending_manifest(), &manifest)?;
+        } else {
+            let mut files = std::mem::take(&mut self.previous);
+            files.extend(std::mem::take(
+                &mut *self.written.lock().unwrap_or_else(|p| p.into_inner()),
+            ));
+            reuse::save(&manifest, &self.dir, &files)?;
+        }
         fs::rename(&self.dir, &spare)
     }
 }
 
-/// Write `bytes` to `path`, never through a symbolic link, and say who the
-/// file is now.
-fn put(path: &Path, bytes: &[u8]) -> io::Result<Identity> {
-    let mut f = fs::OpenOptions::new()
+/// Open `path` for writing from scratch, never through a symbolic link.
+fn open(path: &Path) -> io::Result<fs::File> {
+    fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
+        .open(path)
+}
+
+/// Write `bytes` to `path` and say who the file is now.
+fn put(path: &Path, bytes: &[u8]) -> io::Result<Identity> {
+    let mut f = open(path)?;
     f.write_all(bytes)?;
     Ok(Identity::of(&f.metadata()?))
+}
+
+/// A file of the staging folder being written piece by piece.
+pub struct Stream<'s> {
+    staging: &'s Staging,
+    rel: String,
+    path: PathBuf,
+    file: io::BufWriter<fs::File>,
+    hash: xxhash_rust::xxh3::Xxh3,
+}
+
+impl Stream<'_> {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.hash.update(bytes);
+        self.file.write_all(bytes).map_err(io_err(&self.path))
+    }
+
+    pub fn done(self) -> Result<(), OutputError> {
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| io_err(&self.path)(e.into_error()))?;
+        let id = Identity::of(&file.metadata().map_err(io_err(&self.path))?);
+        let hash = self.hash.digest128();
+        self.staging.record(&self.rel, Entry { hash, id });
+        Ok(())
+    }
 }
 
 impl Drop for Staging {
@@ -304,6 +384,7 @@ impl Drop for Staging {
         if !self.committed && self.keep_as_spare().is_err() {
             let _ = fs::remove_dir_all(&self.dir);
             let _ = fs::remove_file(self.cache.join("spare.manifest"));
+            let _ = fs::remove_file(self.pending_manifest());
         }
     }
 }
