@@ -111,9 +111,13 @@ pub fn load_and_lint(
     }
     findings.extend(timeline);
     if lint {
-        for doc in &project.advisories {
-            findings.extend(crate::lint::advisory(doc, now));
-        }
+        use rayon::prelude::*;
+        let lints: Vec<_> = project
+            .advisories
+            .par_iter()
+            .flat_map_iter(|doc| crate::lint::advisory(doc, now))
+            .collect();
+        findings.extend(lints);
     }
     findings.sort();
     report_as(&findings, format);
