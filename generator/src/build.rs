@@ -63,11 +63,14 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
     };
     // Render the outbox first: it is private, and if a channel template
     // fails, nothing at all is written.
-    let outbox = match &opts.outbox {
-        Some(dir) => Some((
-            build_outbox(project, &vis, &tera, opts.signer.as_ref(), dir)?,
+    let mut outbox = match &opts.outbox {
+        Some(dir) => Some(build_outbox(
+            project,
+            &vis,
+            &tera,
+            opts.signer.as_ref(),
             dir,
-        )),
+        )?),
         None => None,
     };
     let site = Site::new(project, &vis, &tera);
@@ -77,8 +80,52 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
         Wall::new(&vis)
     };
     let staging = Staging::new(&opts.out)?;
-    let leaks = Mutex::new(Vec::new());
     let jobs = site.jobs();
+    // Settling the outbox folder is file-system work: it overlaps the
+    // rendering of the site instead of waiting in front of it.
+    let (settled, rendered) = rayon::join(
+        || {
+            outbox
+                .as_mut()
+                .map_or(Ok(()), |(staged, _, _)| staged.finish())
+        },
+        || render_site(&site, &jobs, &wall, &staging),
+    );
+    let mut leaks = rendered?;
+    settled?;
+    if !leaks.is_empty() {
+        leaks.sort_by(|a, b| a.file.cmp(&b.file));
+        return Err(BuildError::Leaks(leaks));
+    }
+    let (outbox_files, outbox_unchanged) = match outbox {
+        Some((staged, count, unchanged)) => {
+            staged.commit()?;
+            (count, unchanged)
+        }
+        None => (0, 0),
+    };
+    let unchanged = staging.reused();
+    staging.commit()?;
+    Ok(Report {
+        files: jobs.len(),
+        unchanged,
+        published: vis.advisories.len(),
+        embargoed: vis.embargoed.len(),
+        pre_announcements: vis.pre_announcements.len(),
+        outbox_files,
+        outbox_unchanged,
+    })
+}
+
+/// Render every job of the site into `staging`, holding each file against
+/// the wall; the leaks found instead of files written.
+fn render_site(
+    site: &Site,
+    jobs: &[Job],
+    wall: &Wall,
+    staging: &Staging,
+) -> Result<Vec<Leak>, BuildError> {
+    let leaks = Mutex::new(Vec::new());
     let leak = |l: Leak| leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
     jobs.par_iter()
         .try_for_each(|job| -> Result<(), BuildError> {
@@ -109,29 +156,7 @@ pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
             staging.write(&out.path, &out.bytes)?;
             Ok(())
         })?;
-    let mut leaks = leaks.into_inner().unwrap_or_else(|p| p.into_inner());
-    if !leaks.is_empty() {
-        leaks.sort_by(|a, b| a.file.cmp(&b.file));
-        return Err(BuildError::Leaks(leaks));
-    }
-    let (outbox_files, outbox_unchanged) = match outbox {
-        Some(((staged, count, unchanged), _)) => {
-            staged.commit()?;
-            (count, unchanged)
-        }
-        None => (0, 0),
-    };
-    let unchanged = staging.reused();
-    staging.commit()?;
-    Ok(Report {
-        files: jobs.len(),
-        unchanged,
-        published: vis.advisories.len(),
-        embargoed: vis.embargoed.len(),
-        pre_announcements: vis.pre_announcements.len(),
-        outbox_files,
-        outbox_unchanged,
-    })
+    Ok(leaks.into_inner().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// Render every channel text of every advisory and pre-announcement into a
@@ -170,7 +195,5 @@ fn build_outbox(
         crate::stamp::FILE,
         &crate::stamp::render(project, signer.is_some()),
     )?;
-    let mut staging = staging;
-    staging.finish()?;
     Ok((staging, count.into_inner(), unchanged))
 }

@@ -168,6 +168,13 @@ fn parse_now(s: &str) -> Result<Timestamp, String> {
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // mimalloc asks for transparent huge pages, and each 2 MB page a thread
+    // touches then counts whole: a tenth more peak memory on large trees,
+    // for no measurable speed. A failure here only costs that memory.
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let cli = Cli::parse();
     let root = cli.root;
     let exit: Exit = match cli.command {

@@ -253,10 +253,10 @@ impl Staging {
         }
         let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()));
         self.remove_stale(&written).map_err(io_err(&self.dir))?;
-        let pending = self.pending_manifest();
-        reuse::save(&pending, &self.dir, &written).map_err(io_err(&pending))?;
         self.previous = Files::new();
         self.dirs = Mutex::new(HashSet::new());
+        let pending = self.pending_manifest();
+        reuse::save(&pending, &self.dir, &written).map_err(io_err(&pending))?;
         self.finished = true;
         Ok(())
     }

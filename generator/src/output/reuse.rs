@@ -80,9 +80,11 @@ pub fn folders<'a>(files: impl Iterator<Item = &'a String>) -> HashSet<String> {
 /// every folder that holds them. Call only once nothing will change in
 /// `root` any more.
 pub fn save(path: &Path, root: &Path, files: &Files) -> io::Result<()> {
-    let mut out = String::with_capacity(files.len() * 96);
+    // Written as it goes: for a large outbox the text is as big as the
+    // records, and this runs while the site renders.
+    let mut out = io::BufWriter::with_capacity(1 << 16, fs::File::create(path)?);
     let root_ino = fs::symlink_metadata(root)?.ino();
-    out.push_str(&format!("{HEADER} {root_ino}\n"));
+    writeln!(out, "{HEADER} {root_ino}")?;
     let mut dirs: Vec<String> = folders(files.keys()).into_iter().collect();
     dirs.sort();
     for rel in dirs {
@@ -93,7 +95,7 @@ pub fn save(path: &Path, root: &Path, files: &Files) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        out.push_str(&format!("d {} {} {rel}\n", m.mtime(), m.mtime_nsec()));
+        writeln!(out, "d {} {} {rel}", m.mtime(), m.mtime_nsec())?;
     }
     let mut names: Vec<&String> = files.keys().collect();
     names.sort();
@@ -102,15 +104,15 @@ pub fn save(path: &Path, root: &Path, files: &Files) -> io::Result<()> {
             continue; // cannot be recorded; it will count as foreign and go
         }
         match &files[rel] {
-            Some(e) => out.push_str(&format!(
-                "f {:032x} {} {} {} {} {rel}\n",
+            Some(e) => writeln!(
+                out,
+                "f {:032x} {} {} {} {} {rel}",
                 e.hash, e.id.ino, e.id.size, e.id.ctime.0, e.id.ctime.1
-            )),
-            None => out.push_str(&format!("u {rel}\n")),
+            )?,
+            None => writeln!(out, "u {rel}")?,
         }
     }
-    let mut f = fs::File::create(path)?;
-    f.write_all(out.as_bytes())?;
+    out.into_inner().map_err(|e| e.into_error())?;
     Ok(())
 }
 
