@@ -3,7 +3,9 @@
 
 Generates the shared synthetic corpus (30% under embargo until 2099) in
 Herald's format and in Hugo's, then runs, alternating in the same loop:
-- `herald build` (site and every outbox text),
+- `herald build` (site and every outbox text), into the folders of the
+  previous run, as a team's repeated builds do,
+- the same build into empty folders ("cold"),
 - `herald build --site-only`,
 - `herald check`,
 - `hugo` on ../shared/bench/hugo-site (when hugo is installed),
@@ -114,29 +116,43 @@ def main():
                                  "2026-01-01T00:00:00Z", "--out", os.path.join(out, "public-site")],
             "herald check": [herald, "--root", root, "check", "--now", "2026-01-01T00:00:00Z"],
         }
+        # The same build into empty folders: no earlier generation to reuse.
+        # Emptying them is not timed.
+        cold = [os.path.join(out, d) for d in ("cold-public", "cold-outbox",
+                                                 ".cold-public.herald", ".cold-outbox.herald")]
+        jobs["herald build, cold"] = [herald, "--root", root, "build", "--now", "2026-01-01T00:00:00Z",
+                                      "--out", cold[0], "--outbox", cold[1]]
+        prepare = {"herald build, cold": lambda: [shutil.rmtree(d, ignore_errors=True) for d in cold]}
         cwd = {}
         if hugo:
             site = generate(n, "hugo")
             jobs["hugo"] = [hugo, "--quiet", "-d", os.path.join(out, "hugo-public")]
             cwd["hugo"] = site
         results = {k: [] for k in jobs}
-        for k, argv in jobs.items():  # warm the page cache
-            measure(argv, cwd.get(k))
+        def run(k):
+            if k in prepare:
+                prepare[k]()
+            return measure(jobs[k], cwd.get(k))
+
+        for k in jobs:  # warm the page cache, and leave a spare generation
+            run(k)
+            run(k)
         for _ in range(args.runs):
-            for k, argv in jobs.items():  # alternate, so drift hits all alike
-                results[k].append(measure(argv, cwd.get(k)))
+            for k in jobs:  # alternate, so drift hits all alike
+                results[k].append(run(k))
         print(f"N={n} ({args.runs} runs each, alternating, {os.cpu_count()} cores)")
         for k, runs in results.items():
             print(line(k, runs))
         med = {k: statistics.median([r[0] for r in v]) for k, v in results.items()}
         medians[n] = med
         if "hugo" in med:
-            for k in ("herald build", "herald site-only", "herald check"):
+            for k in ("herald build", "herald build, cold", "herald site-only", "herald check"):
                 print(f"  {k} / hugo: {med[k] / med['hugo']:.2f}")
     if len(medians) >= 2:
         lo, hi = min(medians), max(medians)
-        r = medians[hi]["herald build"] / medians[lo]["herald build"]
-        print(f"scaling: herald build at N={hi} takes {r:.1f}x its time at N={lo}")
+        for k in ("herald build", "herald build, cold"):
+            r = medians[hi][k] / medians[lo][k]
+            print(f"scaling: {k} at N={hi} takes {r:.1f}x its time at N={lo}")
 
 
 if __name__ == "__main__":

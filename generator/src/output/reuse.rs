@@ -68,9 +68,12 @@ pub fn folders<'a>(files: impl Iterator<Item = &'a String>) -> HashSet<String> {
         let mut rest = rel.as_str();
         while let Some(i) = rest.rfind('/') {
             rest = &rest[..i];
-            if !dirs.insert(rest.to_string()) {
+            // Most files share their folder with the previous ones: look
+            // before allocating.
+            if dirs.contains(rest) {
                 break;
             }
+            dirs.insert(rest.to_string());
         }
     }
     dirs
