@@ -54,6 +54,14 @@ pub enum BuildError {
 }
 
 pub fn build(project: &Project, opts: &Options) -> Result<Report, BuildError> {
+    // Run on the thread pool itself (a `join` from outside the pool runs
+    // there). The allocator keeps a heap per thread, and what the calling
+    // thread frees between phases, such as the outbox's file records, would
+    // never be reused by the pool threads that render the site after it.
+    rayon::join(|| build_on_pool(project, opts), || ()).0
+}
+
+fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError> {
     let tera =
         theme::compile(&project.theme).map_err(|(name, msg)| BuildError::Theme(name, msg))?;
     let vis = if opts.preview_embargoed {
