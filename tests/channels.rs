@@ -208,13 +208,7 @@ fn a_pre_announcement_that_names_its_cve_fails_the_build() {
 #[test]
 fn a_theme_that_drops_a_disclaimer_fails_naming_the_template() {
     let t = Tree::new();
-    t.write(
-        "herald.yaml",
-        &common::CONFIG.replace(
-            "  base-url: https://security.example.org/",
-            "  base-url: https://security.example.org/\n  theme: terse",
-        ),
-    );
+    t.use_theme("terse");
     t.write(
         "themes/terse/templates/channels/blog.md",
         "# {{ a.title }}\n\n{{ a.body_markdown }}\n",

@@ -131,13 +131,7 @@ fn a_failed_build_keeps_the_live_output_and_the_next_ones_recover() {
     let before = t.snapshot("public");
     // A theme that drops a required disclaimer fails after the outbox
     // staging folder has been filled.
-    t.write(
-        "herald.yaml",
-        &common::CONFIG.replace(
-            "  base-url: https://security.example.org/",
-            "  base-url: https://security.example.org/\n  theme: terse",
-        ),
-    );
+    t.use_theme("terse");
     t.write(
         "themes/terse/templates/channels/oss-security.txt",
         "{{ a.lead_text }}\n",

@@ -158,13 +158,7 @@ fn a_template_that_leaks_fails_the_build_and_deploys_nothing() {
     let t = timeline_tree();
     assert_eq!(code(&t.build("2024-05-01T00:00:00Z")), 0);
     let before = t.snapshot("public");
-    t.write(
-        "herald.yaml",
-        &common::CONFIG.replace(
-            "  base-url: https://security.example.org/",
-            "  base-url: https://security.example.org/\n  theme: leaky",
-        ),
-    );
+    t.use_theme("leaky");
     // A careless theme author hard-codes what is coming.
     t.write(
         "themes/leaky/templates/page.html",
@@ -285,13 +279,7 @@ fn builds_are_byte_for_byte_deterministic() {
 #[test]
 fn a_theme_overrides_templates_one_by_one() {
     let t = Tree::new();
-    t.write(
-        "herald.yaml",
-        &common::CONFIG.replace(
-            "  base-url: https://security.example.org/",
-            "  base-url: https://security.example.org/\n  theme: mine",
-        ),
-    );
+    t.use_theme("mine");
     t.write("themes/mine/templates/index.html", "{% extends \"base.html\" %}{% block main %}MY INDEX {{ advisories | length }}{% endblock main %}");
     t.write("themes/mine/static/extra.css", "body{}");
     assert_eq!(code(&t.build("2025-01-01T00:00:00Z")), 0);

@@ -86,6 +86,17 @@ impl Tree {
         std::fs::write(p, bytes).expect("write");
     }
 
+    /// Point herald.yaml at the theme `themes/<name>/`.
+    pub fn use_theme(&self, name: &str) {
+        self.write(
+            "herald.yaml",
+            &CONFIG.replace(
+                "  base-url: https://security.example.org/",
+                &format!("  base-url: https://security.example.org/\n  theme: {name}"),
+            ),
+        );
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
