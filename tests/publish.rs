@@ -438,6 +438,39 @@ fn http_429_honours_retry_after_and_5xx_retries_are_bounded() {
 }
 
 #[test]
+fn a_draft_created_before_publishing_failed_is_published_not_created_again() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    for _ in 0..4 {
+        w.gh_state.lock().expect("lock").patch_faults.push_back((
+            502,
+            vec![],
+            "{\"message\":\"bad gateway\"}".into(),
+        ));
+    }
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("HTTP 502"), "{}", stderr(&o));
+    // GitHub gave the draft its own id; the ledger keeps it for the retry.
+    let ledger = w.tree.read("ledger/cve-2024-1000.yaml");
+    assert!(
+        ledger.contains("\"created\": \"GHSA-9999-8888-7777\""),
+        "{ledger}"
+    );
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("GitHub assigned GHSA-9999-8888-7777"),
+        "{}",
+        stderr(&o)
+    );
+    let advisories = w.gh_state.lock().expect("lock").advisories.clone();
+    assert_eq!(advisories.len(), 1, "created once: {advisories:?}");
+    assert_eq!(advisories[0].2, "published");
+    w.assert_all_done_once();
+}
+
+#[test]
 fn dry_run_shows_the_plan_with_secrets_redacted_and_does_nothing() {
     let w = World::new();
     let url = format!("smtp://mailer:s3cret-pass@127.0.0.1:{}", w.smtp.port);

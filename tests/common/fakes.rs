@@ -274,6 +274,8 @@ pub struct GitHub {
     /// (repository, ghsa_id, state, cve_id)
     pub advisories: Vec<(String, String, String, String)>,
     pub faults: VecDeque<Answer>,
+    /// Answers to give to publishing requests (PATCH) only.
+    pub patch_faults: VecDeque<Answer>,
 }
 
 pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Send {
@@ -324,6 +326,9 @@ pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Sen
                     return (404, vec![], "{\"message\":\"Not Found\"}".into());
                 };
                 if method == "PATCH" {
+                    if let Some(f) = s.patch_faults.pop_front() {
+                        return f;
+                    }
                     s.advisories[i].2 = "published".into();
                 }
                 (200, vec![], json(&s.advisories[i]))

@@ -478,63 +478,22 @@ impl Run<'_> {
             (self.log)(format!("would post `{title}` to {base} (category {:?}, external_id {external_id}) as {user}, API key ***", e.category));
             return Ok(Step::Done);
         }
-        let client = match self.client() {
-            Ok(c) => c,
-            Err(msg) => return Ok(self.fail(m, e, msg)),
-        };
-        let forum = forum::Forum {
-            client: &client,
-            base_url: &base,
-            api_key: &key,
-            api_username: &user,
-        };
-        self.set(
-            ledger,
-            &e.channel,
-            State::Started,
-            &[("external-id", external_id.clone())],
-        )?;
-        failpoint("before", &m.slug, &e.channel);
-        let mut logs = Vec::new();
-        let result =
-            forum
-                .find(&external_id, &mut |s| logs.push(s))
-                .and_then(|found| match found {
-                    Some(t) => Ok(t),
-                    None => forum.create(&title, &raw, e.category, &external_id, &mut |s| {
-                        logs.push(s)
-                    }),
-                });
-        for l in logs {
-            (self.log)(l);
-        }
-        match result {
-            Ok(topic) => {
-                failpoint("after", &m.slug, &e.channel);
-                self.set(
-                    ledger,
-                    &e.channel,
-                    State::Done,
-                    &[("topic-id", topic.id.to_string()), ("url", topic.url)],
-                )?;
-                self.done(m, e);
-                Ok(Step::Done)
-            }
-            Err(err) => {
-                // The lookup makes a retry safe, so the step is pending again.
-                self.set(
-                    ledger,
-                    &e.channel,
-                    State::Pending,
-                    &[("last-error", err.to_string())],
-                )?;
-                Ok(self.fail(
-                    m,
-                    e,
-                    format!("{err}; it stays pending and the next run retries it"),
-                ))
-            }
-        }
+        let started = [("external-id", external_id.clone())];
+        self.remote(m, e, ledger, &started, |client, log| {
+            let forum = forum::Forum {
+                client,
+                base_url: &base,
+                api_key: &key,
+                api_username: &user,
+            };
+            let topic = match forum.find(&external_id, log).map_err(|x| (x, Vec::new()))? {
+                Some(t) => t,
+                None => forum
+                    .create(&title, &raw, e.category, &external_id, log)
+                    .map_err(|x| (x, Vec::new()))?,
+            };
+            Ok(vec![("topic-id", topic.id.to_string()), ("url", topic.url)])
+        })
     }
 
     fn ghsa(
@@ -569,20 +528,7 @@ impl Run<'_> {
             ));
             return Ok(Step::Done);
         }
-        let client = match self.client() {
-            Ok(c) => c,
-            Err(msg) => return Ok(self.fail(m, e, msg)),
-        };
-        let gh = github::GitHub {
-            client: &client,
-            api: &api,
-            token: &token,
-        };
         let created_before = ledger.get(&e.channel, "created").map(str::to_string);
-        self.set(ledger, &e.channel, State::Started, &[])?;
-        failpoint("before", &m.slug, &e.channel);
-        let mut logs = Vec::new();
-        let mut log = |s: String| logs.push(s);
         let cve = body
             .get("cve_id")
             .and_then(|v| v.as_str())
@@ -592,60 +538,90 @@ impl Run<'_> {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_string();
-        let result = (|| -> Result<github::AdvisoryJson, (http::HttpError, Option<String>)> {
+        self.remote(m, e, ledger, &[], |client, log| {
+            let gh = github::GitHub {
+                client,
+                api: &api,
+                token: &token,
+            };
             // Look up before creating: the draft may exist, or a run that
             // died may have created it already.
             let lookup_id = created_before.clone().unwrap_or_else(|| id.clone());
-            let existing = match gh.get(&repo, &lookup_id, &mut log).map_err(|x| (x, None))? {
+            let existing = match gh
+                .get(&repo, &lookup_id, log)
+                .map_err(|x| (x, Vec::new()))?
+            {
                 Some(a) => Some(a),
                 None => gh
-                    .list(&repo, &mut log)
-                    .map_err(|x| (x, None))?
+                    .list(&repo, log)
+                    .map_err(|x| (x, Vec::new()))?
                     .into_iter()
                     .find(|a| {
                         (cve.is_some() && a.cve_id == cve)
                             || (!summary.is_empty() && a.summary == summary)
                     }),
             };
-            let adv = match existing {
+            let mut adv = match existing {
                 Some(a) => a,
-                None => gh.create(&repo, &body, &mut log).map_err(|x| (x, None))?,
+                None => gh.create(&repo, &body, log).map_err(|x| (x, Vec::new()))?,
             };
-            if adv.state == "published" {
-                return Ok(adv);
+            if adv.state != "published" {
+                // Kept on failure, so the retry finds the draft it made.
+                let created = vec![("created", adv.ghsa_id.clone())];
+                adv = gh
+                    .publish(&repo, &adv.ghsa_id, log)
+                    .map_err(|x| (x, created))?;
             }
-            gh.publish(&repo, &adv.ghsa_id, &mut log)
-                .map_err(|x| (x, Some(adv.ghsa_id.clone())))
-        })();
+            if adv.ghsa_id != id {
+                log(format!(
+                    "note: {}: GitHub assigned {} (the front matter says {id})",
+                    m.slug, adv.ghsa_id
+                ));
+            }
+            Ok(vec![("ghsa-id", adv.ghsa_id), ("url", adv.html_url)])
+        })
+    }
+
+    /// The shape every remote step shares: record `started` (with
+    /// `started_details`), make the calls, then record `done` with what
+    /// `call` returns, or `pending` with the error and the details `call`
+    /// wants kept for the retry. Every remote step looks up before it
+    /// creates, so a retry after a failure is safe.
+    fn remote(
+        &mut self,
+        m: &Manifest,
+        e: &Entry,
+        ledger: &mut Ledger,
+        started_details: &[(&str, String)],
+        call: impl FnOnce(
+            &reqwest::blocking::Client,
+            &mut dyn FnMut(String),
+        ) -> Result<
+            Vec<(&'static str, String)>,
+            (http::HttpError, Vec<(&'static str, String)>),
+        >,
+    ) -> Result<Step, PublishError> {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(msg) => return Ok(self.fail(m, e, msg)),
+        };
+        self.set(ledger, &e.channel, State::Started, started_details)?;
+        failpoint("before", &m.slug, &e.channel);
+        let mut logs = Vec::new();
+        let result = call(&client, &mut |s| logs.push(s));
         for l in logs {
             (self.log)(l);
         }
         match result {
-            Ok(adv) => {
+            Ok(details) => {
                 failpoint("after", &m.slug, &e.channel);
-                if adv.ghsa_id != id {
-                    (self.log)(format!(
-                        "note: {}: GitHub assigned {} (the front matter says {id})",
-                        m.slug, adv.ghsa_id
-                    ));
-                }
-                self.set(
-                    ledger,
-                    &e.channel,
-                    State::Done,
-                    &[
-                        ("ghsa-id", adv.ghsa_id.clone()),
-                        ("url", adv.html_url.clone()),
-                    ],
-                )?;
+                self.set(ledger, &e.channel, State::Done, &details)?;
                 self.done(m, e);
                 Ok(Step::Done)
             }
-            Err((err, created)) => {
+            Err((err, kept)) => {
                 let mut details = vec![("last-error", err.to_string())];
-                if let Some(c) = created {
-                    details.push(("created", c));
-                }
+                details.extend(kept);
                 self.set(ledger, &e.channel, State::Pending, &details)?;
                 Ok(self.fail(
                     m,
