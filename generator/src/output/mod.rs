@@ -166,16 +166,8 @@ impl Staging {
                 return Ok(());
             }
         }
-        if let Some(i) = rel.rfind('/') {
-            self.folder(&rel[..i]).map_err(io_err(&path))?;
-        }
-        let id = put(&path, bytes)
-            .or_else(|_| {
-                // Something else stands there (a folder, a link): replace it.
-                remove_if_present(&path)?;
-                put(&path, bytes)
-            })
-            .map_err(io_err(&path))?;
+        self.parent(rel).map_err(io_err(&path))?;
+        let id = put(&path, bytes).map_err(io_err(&path))?;
         self.record(rel, Entry { hash, id });
         Ok(())
     }
@@ -185,15 +177,8 @@ impl Staging {
     pub fn stream(&self, rel: &str) -> Result<Stream<'_>, OutputError> {
         debug_assert!(!self.finished);
         let path = self.dir.join(rel);
-        if let Some(i) = rel.rfind('/') {
-            self.folder(&rel[..i]).map_err(io_err(&path))?;
-        }
-        let file = open(&path)
-            .or_else(|_| {
-                remove_if_present(&path)?;
-                open(&path)
-            })
-            .map_err(io_err(&path))?;
+        self.parent(rel).map_err(io_err(&path))?;
+        let file = open(&path).map_err(io_err(&path))?;
         Ok(Stream {
             staging: self,
             rel: rel.to_string(),
@@ -206,6 +191,14 @@ impl Staging {
     fn record(&self, rel: &str, entry: Entry) {
         let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
         written.insert(rel.to_string(), Some(entry));
+    }
+
+    /// Make sure the folder that holds the file `rel` exists.
+    fn parent(&self, rel: &str) -> io::Result<()> {
+        match rel.rfind('/') {
+            Some(i) => self.folder(&rel[..i]),
+            None => Ok(()),
+        }
     }
 
     /// Make sure the folder `rel` exists, asking the file system only once.
@@ -252,11 +245,11 @@ impl Staging {
             return Ok(());
         }
         let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()));
-        self.remove_stale(&written).map_err(io_err(&self.dir))?;
+        let folders = self.remove_stale(&written).map_err(io_err(&self.dir))?;
         self.previous = Files::new();
         self.dirs = Mutex::new(HashSet::new());
         let pending = self.pending_manifest();
-        reuse::save(&pending, &self.dir, &written).map_err(io_err(&pending))?;
+        reuse::save(&pending, &self.dir, &written, folders).map_err(io_err(&pending))?;
         self.finished = true;
         Ok(())
     }
@@ -289,7 +282,8 @@ impl Staging {
     }
 
     /// Remove what the claimed folder held that this build did not write.
-    fn remove_stale(&self, written: &Files) -> io::Result<()> {
+    /// Returns the folders that remain, for the manifest.
+    fn remove_stale(&self, written: &Files) -> io::Result<HashSet<String>> {
         // A stale path may have become a folder of this build, or lie in
         // one that became a file: only what is still a stale file goes.
         for rel in self.previous.keys().filter(|r| !written.contains_key(*r)) {
@@ -311,7 +305,7 @@ impl Staging {
                 fs::remove_dir_all(&path)?;
             }
         }
-        Ok(())
+        Ok(keep)
     }
 
     /// After a failed build, keep what was written as the spare generation,
@@ -329,20 +323,28 @@ impl Staging {
             files.extend(std::mem::take(
                 &mut *self.written.lock().unwrap_or_else(|p| p.into_inner()),
             ));
-            reuse::save(&manifest, &self.dir, &files)?;
+            let folders = reuse::folders(files.keys());
+            reuse::save(&manifest, &self.dir, &files, folders)?;
         }
         fs::rename(&self.dir, &spare)
     }
 }
 
 /// Open `path` for writing from scratch, never through a symbolic link.
+/// Something else standing there (a folder, a link) is replaced.
 fn open(path: &Path) -> io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+    let open = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+    };
+    open().or_else(|_| {
+        remove_if_present(path)?;
+        open()
+    })
 }
 
 /// Write `bytes` to `path` and say who the file is now.

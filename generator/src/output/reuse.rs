@@ -80,15 +80,15 @@ pub fn folders<'a>(files: impl Iterator<Item = &'a String>) -> HashSet<String> {
 }
 
 /// Record `files` (all inside `root`) and the present modification time of
-/// every folder that holds them. Call only once nothing will change in
-/// `root` any more.
-pub fn save(path: &Path, root: &Path, files: &Files) -> io::Result<()> {
+/// `dirs`, the folders that hold them (see `folders`). Call only once
+/// nothing will change in `root` any more.
+pub fn save(path: &Path, root: &Path, files: &Files, dirs: HashSet<String>) -> io::Result<()> {
     // Written as it goes: for a large outbox the text is as big as the
     // records, and this runs while the site renders.
     let mut out = io::BufWriter::with_capacity(1 << 16, fs::File::create(path)?);
     let root_ino = fs::symlink_metadata(root)?.ino();
     writeln!(out, "{HEADER} {root_ino}")?;
-    let mut dirs: Vec<String> = folders(files.keys()).into_iter().collect();
+    let mut dirs: Vec<String> = dirs.into_iter().collect();
     dirs.sort();
     for rel in dirs {
         // A folder that is gone takes its files with it; they then fail
@@ -283,7 +283,7 @@ mod tests {
             ("gone".to_string(), None),
         ]);
         let path = dir.path().join("manifest");
-        save(&path, &root, &files).unwrap();
+        save(&path, &root, &files, folders(files.keys())).unwrap();
         let m = parse(&fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(m.files, files);
         assert_eq!(m.dirs.len(), 2);
