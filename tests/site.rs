@@ -222,12 +222,7 @@ fn content_that_mentions_an_embargoed_title_is_a_leak() {
         "---\ntitle: Policy\n---\n\nWe are busy with the heap overflow in the widget parser. Heap overflow in the widget parser!\n",
     );
     let o = t.build("2024-05-01T00:00:00Z");
-    assert_eq!(code(&o), 1);
-    assert!(
-        stderr(&o).contains("policy/index.html: contains `Heap overflow in the widget parser`, the title from advisory `secret`"),
-        "{}",
-        stderr(&o)
-    );
+    common::assert_fails_with(&o, "policy/index.html: contains `Heap overflow in the widget parser`, the title from advisory `secret`");
     assert!(
         !t.path().join("public").exists(),
         "a failed first build leaves no public/"

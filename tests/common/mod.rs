@@ -102,16 +102,7 @@ impl Tree {
     }
 
     pub fn herald(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("herald")
-            .expect("binary")
-            .arg("--root")
-            .arg(self.path())
-            .args(args)
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("HERALD_SIGNING_KEY")
-            .env_remove("HERALD_SIGNING_PASSPHRASE")
-            .output()
-            .expect("run herald")
+        herald_in(self.path(), args)
     }
 
     pub fn build(&self, now: &str) -> Output {
@@ -171,9 +162,9 @@ pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `herald --root <the repository> ARGS`, with no signing key or
-/// backtrace setting taken from the environment.
-pub fn on_examples<I, S>(args: I) -> Output
+/// `herald --root ROOT ARGS`, with no signing key or backtrace setting
+/// taken from the environment.
+pub fn herald_in<I, S>(root: &Path, args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -181,11 +172,27 @@ where
     Command::cargo_bin("herald")
         .expect("binary")
         .arg("--root")
-        .arg(repo_root())
+        .arg(root)
         .args(args)
         .env_remove("RUST_BACKTRACE")
         .env_remove("HERALD_SIGNING_KEY")
         .env_remove("HERALD_SIGNING_PASSPHRASE")
         .output()
         .expect("run herald")
+}
+
+/// `herald --root <the repository> ARGS`.
+pub fn on_examples<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    herald_in(repo_root(), args)
+}
+
+/// Assert that `o` failed on its input (exit 1) and said `needle`.
+pub fn assert_fails_with(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(code(o), 1, "{err}");
+    assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
 }
