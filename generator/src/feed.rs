@@ -7,7 +7,6 @@ use jiff::Timestamp;
 use crate::embargo::Visibility;
 use crate::links;
 use crate::markdown;
-use crate::model::config::Config;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 
 fn fixed(ts: Timestamp) -> atom_syndication::FixedDateTime {
@@ -36,16 +35,16 @@ fn html(text: String) -> Content {
 }
 
 /// What an entry is about, before its content is rendered.
-enum Source<'a> {
+enum Subject<'a> {
     Advisory(&'a Document<Advisory>),
     Pre(&'a Document<PreAnnouncement>, &'a Moment),
 }
 
-fn entry(cfg: &Config, source: &Source) -> Entry {
-    match source {
-        Source::Advisory(doc) => {
+/// The entry for `subject`, whose page is at `url`.
+fn entry(subject: &Subject, url: String) -> Entry {
+    match subject {
+        Subject::Advisory(doc) => {
             let a = &doc.meta;
-            let url = links::advisory_page(cfg, &a.slug);
             let updated = a.updated.as_ref().unwrap_or(&a.embargo).timestamp();
             Entry {
                 id: url.clone(),
@@ -58,18 +57,15 @@ fn entry(cfg: &Config, source: &Source) -> Entry {
                 ..Entry::default()
             }
         }
-        Source::Pre(doc, at) => {
-            let url = links::pre_announcement_page(cfg, &doc.meta.slug);
-            Entry {
-                id: url.clone(),
-                title: Text::plain(doc.meta.title.clone()),
-                updated: fixed(at.timestamp()),
-                published: Some(fixed(at.timestamp())),
-                links: vec![link(url)],
-                content: Some(html(markdown::to_html(&doc.body))),
-                ..Entry::default()
-            }
-        }
+        Subject::Pre(doc, at) => Entry {
+            id: url.clone(),
+            title: Text::plain(doc.meta.title.clone()),
+            updated: fixed(at.timestamp()),
+            published: Some(fixed(at.timestamp())),
+            links: vec![link(url)],
+            content: Some(html(markdown::to_html(&doc.body))),
+            ..Entry::default()
+        },
     }
 }
 
@@ -77,23 +73,23 @@ pub fn render(project: &Project, vis: &Visibility) -> Vec<u8> {
     let cfg = &project.config;
     // Choose the newest entries first and render only those: the content
     // of every advisory, rendered and then dropped, was most of the work.
-    let mut chosen: Vec<(Timestamp, String, Source)> = vis
+    let mut chosen: Vec<(Timestamp, String, Subject)> = vis
         .advisories
         .iter()
         .map(|d| {
             let url = links::advisory_page(cfg, &d.meta.slug);
-            (d.meta.embargo.timestamp(), url, Source::Advisory(d))
+            (d.meta.embargo.timestamp(), url, Subject::Advisory(d))
         })
         .chain(vis.pre_announcements.iter().map(|(d, at)| {
             let url = links::pre_announcement_page(cfg, &d.meta.slug);
-            (at.timestamp(), url, Source::Pre(d, at))
+            (at.timestamp(), url, Subject::Pre(d, at))
         }))
         .collect();
     chosen.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     chosen.truncate(cfg.site.feed_entries);
     let entries: Vec<(Timestamp, Entry)> = chosen
-        .iter()
-        .map(|(at, _, source)| (*at, entry(cfg, source)))
+        .into_iter()
+        .map(|(at, url, subject)| (at, entry(&subject, url)))
         .collect();
     // The feed changes only when its content does: its `updated` is the
     // newest entry's, never the clock's.
