@@ -48,10 +48,29 @@ pub fn oss_security(team: &str, announcement_url: &str) -> String {
     format!("The full advisory, signed by {team}, is at:\n{announcement_url}")
 }
 
+/// `label` and the disclosure moment on one line when it fits the width,
+/// else the moment on a line of its own. A mail line past 76 columns makes
+/// the whole body quoted-printable, which list archives and readers of the
+/// raw text then see as `=3D` and broken lines.
+fn dated(label: &str, disclosure: &str, end: &str) -> String {
+    let line = format!("{label} {disclosure}{end}");
+    if line.chars().count() <= WIDTH {
+        line
+    } else {
+        format!("{label}\n{disclosure}{end}")
+    }
+}
+
+/// The distros notice's first line or two: the list asks for the date first.
+pub fn distros_date(disclosure: &str) -> String {
+    dated("Tentative public disclosure:", disclosure, "")
+}
+
 /// Opens the distros notice: the list needs the date first, and its rules.
 pub fn distros(disclosure: &str) -> String {
     format!(
-        "Tentative public disclosure: {disclosure}\n\n{}",
+        "{}\n\n{}",
+        distros_date(disclosure),
         wrap(
             "This issue is not public yet. We understand that everything sent \
 to this list becomes public at disclosure, and we will post to oss-security \
@@ -63,7 +82,8 @@ then."
 /// Opens the advance notification.
 pub fn advance_notice(disclosure: &str) -> String {
     format!(
-        "EMBARGOED until {disclosure}.\n\n{}",
+        "{}\n\n{}",
+        dated("EMBARGOED until", disclosure, "."),
         wrap(
             "This is an advance notification for vetted organisations. Do not \
 share it, or act on it in public, before the embargo lifts."

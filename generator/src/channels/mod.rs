@@ -480,7 +480,7 @@ impl<'p> Outbox<'p> {
                 &first_lines,
                 &[(
                     "the tentative disclosure date in the first lines",
-                    &format!("Tentative public disclosure: {disclosure}"),
+                    &disclaimer::distros_date(&disclosure),
                 )],
             )?;
             add(
