@@ -8,9 +8,7 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagE
 
 pub const WIDTH: usize = 72;
 
-/// Stands in for spaces that must not become line breaks (inside inline
-/// code and link labels) until wrapping is done.
-const GLUE: char = '\u{2060}';
+use crate::wrap::GLUE;
 
 enum Container {
     Quote,
@@ -435,5 +433,18 @@ https://example.org/auto
 [1]: https://example.org/report
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn code_spans_with_spaces_stay_within_the_width() {
+        // Each glued space counts: this paragraph came out 74 columns wide
+        // when they counted as nothing.
+        let md = "Applications built with `panic = \"abort\"` terminate immediately instead of unwinding, and `a b c d e f g h i j k l m n o p` too.\n";
+        let text = to_text(md);
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
+        assert_eq!(
+            text,
+            "Applications built with `panic = \"abort\"` terminate immediately instead\nof unwinding, and `a b c d e f g h i j k l m n o p` too.\n"
+        );
     }
 }
