@@ -6,21 +6,28 @@
 //! - ids have fixed shapes, so it finds every `CVE-`/`GHSA-` token with
 //!   memchr's substring search (either case), reads the whole id and looks
 //!   it up; `CVE-2024-10001` therefore never matches `CVE-2024-1000`;
-//! - titles are long, so a hash of their last `KEY` bytes, checked against
-//!   a bitmap at every position, picks the few places worth comparing in
-//!   full. The end of a title, not its start: titles often share a start
-//!   ("Security advisory for …"), and every shared start would be compared
-//!   in full.
+//! - titles are long, so a hash of one `KEY`-byte window, checked against
+//!   a bitmap, picks the few places worth comparing in full. Windows near
+//!   a title's end, not its start: titles often share a start ("Security
+//!   advisory for …"), and every shared start would be compared in full.
+//!
+//! The title scan looks only at every `stride`-th window of the output,
+//! and indexes the `stride` windows that end in each title's last `stride`
+//! bytes. Any occurrence of a title is `len` bytes long, so the window
+//! starts that lie in its last `stride` possible places are `stride`
+//! consecutive positions, and exactly one of them is scanned: the stride
+//! is never more than `shortest title - KEY + 1`, and no title is missed.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use memchr::memmem;
 
-/// Titles are keyed by this many last bytes; shorter titles are not
+/// Titles are keyed by windows of this many bytes; shorter titles are not
 /// scanned (they are too likely to occur by chance).
 pub const KEY: usize = 12;
-// Small enough to stay in L1 cache: the scan tests one bit per byte.
-const BITMAP_BITS: u32 = 16;
+/// Past this the bitmap fills and the scan stops getting faster.
+const MAX_STRIDE: usize = 8;
 
 /// What a hit points back to: the caller's label index and the text found.
 pub type Hit = (usize, String);
@@ -29,9 +36,19 @@ pub type Hit = (usize, String);
 pub struct Scanner {
     /// Upper-cased id → label.
     ids: HashMap<String, usize>,
-    /// Title bytes and label, grouped by the hash of their last `KEY` bytes.
-    titles: HashMap<u64, Vec<(Vec<u8>, usize)>>,
+    /// Title bytes and label.
+    titles: Vec<(Vec<u8>, usize)>,
+    /// Built on the first search, once every title is in.
+    index: OnceLock<TitleIndex>,
+}
+
+struct TitleIndex {
+    stride: usize,
+    /// One bit per hash prefix of `bits` bits: most windows stop here.
     bitmap: Vec<u64>,
+    bits: u32,
+    /// Window hash → (title, bytes from the window's end to the title's).
+    windows: HashMap<u64, Vec<(usize, usize)>>,
 }
 
 /// A hash of one `KEY`-byte window. Each window is hashed on its own, not
@@ -44,17 +61,46 @@ fn key_hash(w: &[u8]) -> u64 {
     a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(b).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
 }
 
-fn bit(h: u64) -> (usize, u64) {
-    let i = (h >> (64 - BITMAP_BITS)) as usize;
-    (i / 64, 1u64 << (i % 64))
+impl TitleIndex {
+    fn new(titles: &[(Vec<u8>, usize)]) -> Self {
+        let shortest = titles.iter().map(|t| t.0.len()).min().unwrap_or(KEY);
+        let stride = (shortest + 1 - KEY).clamp(1, MAX_STRIDE);
+        // About 1 bit in 32 set: a false hit every 32 scanned windows, and
+        // a bitmap that stays in the L1 or L2 cache.
+        let bits = (titles.len() * stride * 32)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(16, 22);
+        let mut index = TitleIndex {
+            stride,
+            bitmap: vec![0; (1usize << bits) / 64],
+            bits,
+            windows: HashMap::new(),
+        };
+        for (i, (title, _)) in titles.iter().enumerate() {
+            for back in 0..stride {
+                let end = title.len() - back;
+                let h = key_hash(&title[end - KEY..end]);
+                let (word, mask) = index.bit(h);
+                index.bitmap[word] |= mask;
+                let entry = index.windows.entry(h).or_default();
+                if !entry.contains(&(i, back)) {
+                    entry.push((i, back));
+                }
+            }
+        }
+        index
+    }
+
+    fn bit(&self, h: u64) -> (usize, u64) {
+        let i = (h >> (64 - self.bits)) as usize;
+        (i / 64, 1u64 << (i % 64))
+    }
 }
 
 impl Scanner {
     pub fn new() -> Self {
-        Scanner {
-            bitmap: vec![0; (1usize << BITMAP_BITS) / 64],
-            ..Scanner::default()
-        }
+        Scanner::default()
     }
 
     pub fn add_id(&mut self, id: &str, label: usize) {
@@ -66,13 +112,8 @@ impl Scanner {
         if bytes.len() < KEY {
             return;
         }
-        let h = key_hash(&bytes[bytes.len() - KEY..]);
-        let (word, mask) = bit(h);
-        self.bitmap[word] |= mask;
-        self.titles
-            .entry(h)
-            .or_default()
-            .push((bytes.to_vec(), label));
+        self.titles.push((bytes.to_vec(), label));
+        self.index = OnceLock::new();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -120,18 +161,21 @@ impl Scanner {
         if self.titles.is_empty() {
             return None;
         }
-        for (start, window) in hay.windows(KEY).enumerate() {
-            let h = key_hash(window);
-            let (word, mask) = bit(h);
-            if self.bitmap[word] & mask == 0 {
-                continue;
-            }
-            let end = start + KEY;
-            for (title, label) in self.titles.get(&h).into_iter().flatten() {
-                if end >= title.len() && hay[..end].ends_with(title) {
-                    return Some((*label, String::from_utf8_lossy(title).into_owned()));
+        let index = self.index.get_or_init(|| TitleIndex::new(&self.titles));
+        let mut start = 0;
+        while start + KEY <= hay.len() {
+            let h = key_hash(&hay[start..start + KEY]);
+            let (word, mask) = index.bit(h);
+            if index.bitmap[word] & mask != 0 {
+                for &(i, back) in index.windows.get(&h).into_iter().flatten() {
+                    let (title, label) = &self.titles[i];
+                    let end = start + KEY + back;
+                    if end <= hay.len() && end >= title.len() && hay[..end].ends_with(title) {
+                        return Some((*label, String::from_utf8_lossy(title).into_owned()));
+                    }
                 }
             }
+            start += index.stride;
         }
         None
     }
@@ -196,5 +240,32 @@ mod tests {
         );
         assert_eq!(s.find(b"Security advisory for gadgets"), None);
         assert_eq!(s.find(b"short"), None);
+    }
+
+    #[test]
+    fn strided_scan_finds_every_title_at_every_offset() {
+        // The stride follows the shortest title; each must still be found
+        // wherever it starts, and a title missing its last byte must not.
+        for shortest in [KEY, KEY + 1, KEY + 4, KEY + 7, KEY + 30] {
+            let mut s = Scanner::new();
+            let titles: Vec<String> = (0..40)
+                .map(|i| format!("{i:03} {}", "q".repeat(shortest - 4 + i % 9)))
+                .collect();
+            for (i, t) in titles.iter().enumerate() {
+                s.add_title(t, i);
+            }
+            for (i, t) in titles.iter().enumerate() {
+                for pad in 0..2 * MAX_STRIDE + 1 {
+                    let hay = format!("{}{t}{}", "x".repeat(pad), "y".repeat(pad % 5));
+                    assert_eq!(
+                        s.find(hay.as_bytes()).map(|h| h.0),
+                        Some(i),
+                        "{hay:?} with the shortest title {shortest}"
+                    );
+                    let cut = format!("{}{}", "x".repeat(pad), &t[..t.len() - 1]);
+                    assert_eq!(s.find(cut.as_bytes()), None, "{cut:?}");
+                }
+            }
+        }
     }
 }
