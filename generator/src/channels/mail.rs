@@ -6,6 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use lettre::address::Envelope;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
@@ -93,7 +94,15 @@ pub fn build(mail: Mail) -> Result<Vec<u8>, MailError> {
         subject: mail.subject.clone(),
         message,
     };
+    // The envelope, given rather than left to lettre, which would parse
+    // the From and To headers it has just formatted back into addresses.
+    let envelope = Envelope::new(
+        Some(mail.from.email.clone()),
+        mail.to.iter().map(|m| m.email.clone()).collect(),
+    )
+    .map_err(|e| err(e.to_string()))?;
     let mut builder = Message::builder()
+        .envelope(envelope)
         .from(mail.from.clone())
         .subject(mail.subject.clone())
         .message_id(Some(format!("<{}>", mail.message_id)))
