@@ -5,13 +5,10 @@
 
 use crate::plaintext::WIDTH;
 
+/// Filled as the body text is: at spaces only, so that `oss-security` or a
+/// hyphenated team name never breaks at its hyphen.
 fn wrap(text: &str) -> String {
-    textwrap::fill(
-        text,
-        textwrap::Options::new(WIDTH)
-            .break_words(false)
-            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit),
-    )
+    crate::wrap::fill(text, WIDTH, "", "")
 }
 
 /// Opens the announcement mail. Google Groups rewrites messages, which
