@@ -57,11 +57,30 @@ pub fn to_html(markdown: &str) -> String {
 /// Code blocks and tables may scroll sideways on narrow screens; keyboard
 /// users must be able to focus them to scroll (WCAG 2.1.1).
 fn keyboard_scrollable(html: String) -> String {
-    if !html.contains("<pre") && !html.contains("<table") {
+    const TAGS: [(&str, &str); 2] = [
+        ("<pre>", "<pre tabindex=\"0\">"),
+        ("<table>", "<table tabindex=\"0\">"),
+    ];
+    // One pass over the tags; most bodies have neither and are returned
+    // as they are.
+    let mut out = String::new();
+    let mut copied = 0;
+    for at in memchr::memchr_iter(b'<', html.as_bytes()) {
+        let rest = &html[at..];
+        if let Some((tag, with)) = TAGS.iter().find(|(tag, _)| rest.starts_with(tag)) {
+            if out.is_empty() {
+                out.reserve(html.len() + 64);
+            }
+            out.push_str(&html[copied..at]);
+            out.push_str(with);
+            copied = at + tag.len();
+        }
+    }
+    if copied == 0 {
         return html;
     }
-    html.replace("<pre>", "<pre tabindex=\"0\">")
-        .replace("<table>", "<table tabindex=\"0\">")
+    out.push_str(&html[copied..]);
+    out
 }
 
 fn add_heading_anchors(events: &mut Vec<Event>) {
@@ -140,5 +159,14 @@ mod tests {
         assert!(!html.contains("onclick"), "{html}");
         assert!(html.contains("<b>bold</b>"), "{html}");
         assert!(html.contains(r#"<h2 id="head">"#), "{html}");
+    }
+
+    #[test]
+    fn code_blocks_and_tables_take_keyboard_focus() {
+        let html = to_html("```\n<pre>\n```\n\n| a |\n|---|\n| b |\n\n```\nx\n```\n");
+        assert_eq!(html.matches("<pre tabindex=\"0\">").count(), 2, "{html}");
+        assert_eq!(html.matches("<table tabindex=\"0\">").count(), 1, "{html}");
+        assert!(html.contains("&lt;pre&gt;"), "{html}");
+        assert_eq!(to_html("plain *text*\n"), "<p>plain <em>text</em></p>\n");
     }
 }
