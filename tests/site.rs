@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{advisory, code, stderr, Tree};
+use common::{advisory, code, stderr, Tree, CONFIG};
 
 #[test]
 fn the_example_tree_builds_and_hides_the_embargoed_advisory() {
@@ -501,4 +501,43 @@ fn a_parallel_build_writes_the_same_bytes_as_a_one_thread_build() {
     let many = build("4", "many");
     assert!(one.len() > 70, "{} files", one.len());
     assert_eq!(one, many);
+}
+
+#[test]
+fn the_front_page_lists_the_newest_and_links_the_archive_for_the_rest() {
+    let t = Tree::new();
+    t.write(
+        "herald.yaml",
+        &CONFIG.replace(
+            "  base-url: https://security.example.org/\n",
+            "  base-url: https://security.example.org/\n  index-entries: 2\n",
+        ),
+    );
+    t.write("advisories/2024/b.md", &advisory(1, "2024-05-09T15:00:00Z"));
+    t.write("advisories/2024/c.md", &advisory(2, "2024-06-09T15:00:00Z"));
+    let o = t.herald(&["build", "--site-only", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let index = t.read("public/index.html");
+    assert!(
+        index.contains("CVE-2024-1002") && index.contains("CVE-2024-1001"),
+        "{index}"
+    );
+    assert!(
+        !index.contains("CVE-2024-1000"),
+        "the oldest is not on the front page"
+    );
+    assert!(
+        index.contains("<a href=\"archive/\">All 3 advisories</a>"),
+        "{index}"
+    );
+    let year = t.read("public/archive/2024/index.html");
+    for id in ["CVE-2024-1000", "CVE-2024-1001", "CVE-2024-1002"] {
+        assert!(year.contains(id), "the archive lists {id}");
+    }
+
+    // At or under the limit there is nothing more to link.
+    t.write("herald.yaml", CONFIG);
+    let o = t.herald(&["build", "--site-only", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!t.read("public/index.html").contains("All 3 advisories"));
 }

@@ -277,6 +277,7 @@ impl<'p> Site<'p> {
                     .vis
                     .advisories
                     .iter()
+                    .take(cfg.site.index_entries)
                     .map(|d| view::advisory(cfg, d, false))
                     .collect();
                 let upcoming: Vec<_> = self
@@ -294,6 +295,7 @@ impl<'p> Site<'p> {
                     .map(|p| crate::markdown::to_html(&p.body));
                 self.page("index.html", "index.html".into(), "", |ctx| {
                     ctx.insert("advisories", &advisories);
+                    ctx.insert("advisory_count", &self.vis.advisories.len());
                     ctx.insert("upcoming", &upcoming);
                     ctx.insert("intro", &intro);
                 })
