@@ -175,6 +175,17 @@ fn main() -> ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    // mimalloc 3 keeps freed memory for a second before returning it, so
+    // what one phase of a build frees still counts while the next phase
+    // allocates. With 10 ms (mimalloc 2's default) peak RSS at 10,000
+    // advisories fell from 170-190 MB to about 150 MB, for 2 % more time.
+    // `mi_option_purge_delay` is 15 in mimalloc.h, v2 and v3 alike; the
+    // -sys crate (pinned with its `extended` feature) names no constant.
+    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets an integer option; mimalloc reads it on each purge.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
+    }
     let cli = Cli::parse();
     let root = cli.root;
     let exit: Exit = match cli.command {
