@@ -81,21 +81,27 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         )?),
         None => None,
     };
-    // Settled before the site renders, so that the outbox's file records
-    // are freed by then: overlapping the two raised the peak memory more
-    // than it saved time.
-    if let Some((staged, _, _)) = outbox.as_mut() {
-        staged.finish()?;
-    }
-    let site = Site::new(project, &vis, &tera);
-    let wall = if opts.preview_embargoed {
-        Wall::none()
-    } else {
-        Wall::new(&vis)
+    // The outbox settles (stale files removed, manifest saved: mostly one
+    // thread's file-system calls) while the site renders on the other.
+    let settle = || match outbox.as_mut() {
+        Some((staged, _, _)) => staged.finish(),
+        None => Ok(()),
     };
-    let staging = Staging::new(&opts.out)?;
-    let jobs = site.jobs();
-    let mut leaks = render_site(&site, &jobs, &wall, &staging)?;
+    let render = || -> Result<_, BuildError> {
+        let site = Site::new(project, &vis, &tera);
+        let wall = if opts.preview_embargoed {
+            Wall::none()
+        } else {
+            Wall::new(&vis)
+        };
+        let staging = Staging::new(&opts.out)?;
+        let jobs = site.jobs();
+        let leaks = render_site(&site, &jobs, &wall, &staging)?;
+        Ok((staging, jobs.len(), leaks))
+    };
+    let (settled, rendered) = rayon::join(settle, render);
+    settled?;
+    let (staging, files, mut leaks) = rendered?;
     if !leaks.is_empty() {
         leaks.sort_by(|a, b| a.file.cmp(&b.file));
         return Err(BuildError::Leaks(leaks));
@@ -110,7 +116,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     let unchanged = staging.reused();
     staging.commit()?;
     Ok(Report {
-        files: jobs.len(),
+        files,
         unchanged,
         published: vis.advisories.len(),
         embargoed: vis.embargoed.len(),
