@@ -29,6 +29,8 @@ pub mod serve;
 pub mod signing;
 pub mod site;
 pub mod stamp;
+#[cfg(test)]
+mod testgen;
 pub mod theme;
 pub mod timeline;
 pub mod view;

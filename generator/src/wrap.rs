@@ -126,13 +126,7 @@ mod tests {
             ("", "    "),
         ];
         // A deterministic walk over word sequences, spacings and widths.
-        let mut seed = 7u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = crate::testgen::picker(7);
         for _ in 0..5000 {
             let count = next(30);
             let mut text = String::new();

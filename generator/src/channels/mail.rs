@@ -186,13 +186,7 @@ mod tests {
             "word", " ", "  ", "\t", "=", "==", "a=b", "\r\n", "\r\n", "\r\n", "\r", "\n", "é",
             "日本", "\u{2060}", "x", "|-----|", "~", "\x7f", "\x01", "",
         ];
-        let mut seed = 11u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = crate::testgen::picker(11);
         for _ in 0..5000 {
             let mut text = String::new();
             for _ in 0..next(60) {
