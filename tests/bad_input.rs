@@ -264,6 +264,13 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:8:3: `team.fingerprint` is 0000000000000000000000000000000000000000, but `keys/team.asc` holds the key 0F942EB05131B0E904852872ADF6FBD9B70DD41C"],
         ),
         (
+            "herald.yaml front page of no advisories",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  index-entries: 0"))
+            }),
+            &["error: herald.yaml:4:18: expected at least 1, found `0`"],
+        ),
+        (
             "herald.yaml bad mail address",
             Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("distros@vs.openwall.org", "distros-at-openwall"))),
             &["error: herald.yaml:13:23: invalid mail address `distros-at-openwall`"],

@@ -111,10 +111,15 @@ fn text(d: &mut Decoder, f: &Fields, key: &str) -> Option<String> {
 }
 
 fn number(d: &mut Decoder, f: &Fields, key: &str, default: u32) -> Option<u32> {
+    at_least(d, f, key, default, 0)
+}
+
+fn at_least(d: &mut Decoder, f: &Fields, key: &str, default: u32, min: u32) -> Option<u32> {
     match d.optional(f, key) {
-        Some(n) => d.parse(n, |s| {
-            s.parse::<u32>()
-                .map_err(|_| format!("expected a whole number, found `{s}`"))
+        Some(n) => d.parse(n, |s| match s.parse::<u32>() {
+            Ok(v) if v >= min => Ok(v),
+            Ok(_) => Err(format!("expected at least {min}, found `{s}`")),
+            Err(_) => Err(format!("expected a whole number, found `{s}`")),
         }),
         None => Some(default),
     }
@@ -210,7 +215,8 @@ fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
         None => Some("default".to_string()),
     };
     let feed_entries = number(d, &f, "feed-entries", 50);
-    let index_entries = number(d, &f, "index-entries", 50);
+    // None would leave the front page saying nothing is published.
+    let index_entries = at_least(d, &f, "index-entries", 50, 1);
     let osv_prefix = match d.optional(&f, "osv-prefix") {
         Some(n) => d.parse(n, |s| {
             if !s.is_empty()
