@@ -25,7 +25,6 @@ fn example_outbox() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, outbox)
 }
 
-/// Undo quoted-printable soft breaks and `=3D`, enough for these bodies.
 fn read(outbox: &Path, rel: &str) -> String {
     std::fs::read_to_string(outbox.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }

@@ -83,10 +83,7 @@ impl TitleIndex {
                 let h = key_hash(&title[end - KEY..end]);
                 let (word, mask) = index.bit(h);
                 index.bitmap[word] |= mask;
-                let entry = index.windows.entry(h).or_default();
-                if !entry.contains(&(i, back)) {
-                    entry.push((i, back));
-                }
+                index.windows.entry(h).or_default().push((i, back));
             }
         }
         index

@@ -46,9 +46,10 @@ pub fn oss_security(team: &str, announcement_url: &str) -> String {
 }
 
 /// `label` and the disclosure moment on one line when it fits the width,
-/// else the moment on a line of its own. A mail line past 76 columns makes
-/// the whole body quoted-printable, which list archives and readers of the
-/// raw text then see as `=3D` and broken lines.
+/// else the moment on a line of its own. A mail line past 74 columns makes
+/// lettre's encoding choice quoted-printable for the whole body, which
+/// list archives and readers of the raw text then see as `=3D` and broken
+/// lines.
 fn dated(label: &str, disclosure: &str, end: &str) -> String {
     let line = format!("{label} {disclosure}{end}");
     if line.chars().count() <= WIDTH {
