@@ -129,7 +129,7 @@ fn clean() -> String {
 fn each_lint_fires_on_its_fixture_and_can_be_allowed() {
     let t = Tree::new();
     t.write("advisories/2024/cve-2024-1000.md", &clean());
-    let o = t.herald(&["check", "--strict", "--now", "2025-01-01T00:00:00Z"]);
+    let o = t.herald(&["check", "--strict", "--now", "2024-04-10T00:00:00Z"]);
     assert_eq!(code(&o), 0, "the clean fixture is clean: {}", stderr(&o));
     for (lint, from, to, want) in LINT_CASES {
         let mut text = clean();
@@ -139,7 +139,7 @@ fn each_lint_fires_on_its_fixture_and_can_be_allowed() {
         assert!(text.contains(from), "{lint}: `{from}` not in the fixture");
         let text = text.replacen(from, to, 1);
         t.write("advisories/2024/cve-2024-1000.md", &text);
-        let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+        let o = t.herald(&["check", "--now", "2024-04-10T00:00:00Z"]);
         assert_eq!(code(&o), 0, "{lint}: lints are warnings: {}", stderr(&o));
         let err = stderr(&o);
         assert!(
@@ -147,7 +147,7 @@ fn each_lint_fires_on_its_fixture_and_can_be_allowed() {
             "{lint}: missing `{want}` in:\n{err}"
         );
         assert!(err.contains(&format!("[{lint}]")), "{lint}: {err}");
-        let o = t.herald(&["check", "--strict", "--now", "2025-01-01T00:00:00Z"]);
+        let o = t.herald(&["check", "--strict", "--now", "2024-04-10T00:00:00Z"]);
         assert_eq!(code(&o), 1, "{lint}: --strict makes it an error");
         // Allowed per file, it goes quiet.
         let allowed = text.replacen(
@@ -156,7 +156,7 @@ fn each_lint_fires_on_its_fixture_and_can_be_allowed() {
             1,
         );
         t.write("advisories/2024/cve-2024-1000.md", &allowed);
-        let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+        let o = t.herald(&["check", "--now", "2024-04-10T00:00:00Z"]);
         assert!(
             !stderr(&o).contains(&format!("[{lint}]")),
             "{lint} allowed: {}",
@@ -168,14 +168,14 @@ fn each_lint_fires_on_its_fixture_and_can_be_allowed() {
         "advisories/2024/cve-2024-1000.md",
         &clean().replace("Thanks to Jane Doe.", "Thanks to everyone."),
     );
-    let err = stderr(&t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]));
+    let err = stderr(&t.herald(&["check", "--now", "2024-04-10T00:00:00Z"]));
     assert!(err.contains("warning: advisories/2024/cve-2024-1000.md:31:1: the Acknowledgments section does not credit the reporter Jane Doe [acknowledgments]"), "{err}");
     // An unknown lint name in `allow` is an error.
     t.write(
         "advisories/2024/cve-2024-1000.md",
         &clean().replace("kind: advisory", "kind: advisory\nallow: [todos]"),
     );
-    let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+    let o = t.herald(&["check", "--now", "2024-04-10T00:00:00Z"]);
     common::assert_fails_with(&o, "unknown lint `todos` (did you mean `todo`?)");
 }
 

@@ -257,7 +257,7 @@ fn a_full_disclosure_goes_out_in_order_exactly_once() {
             ),
             (
                 "GET".into(),
-                "/repos/example/widgets/security-advisories?per_page=100".into()
+                "/repos/example/widgets/security-advisories?per_page=100&page=1".into()
             ),
             (
                 "POST".into(),

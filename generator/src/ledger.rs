@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Finding, Pos, Source};
+use crate::diag::{Finding, Source};
 use crate::fields::Decoder;
 use crate::output::{write_atomic, OutputError};
 use crate::yaml::{self, Offset};
@@ -22,15 +22,43 @@ pub enum State {
     /// The external call began; whether it took effect is unknown.
     Started,
     Done,
+    /// Done outside Herald: `herald ledger adopt` or `herald ledger record`.
+    Adopted,
+    /// Its window closed before it was sent; it never will be.
+    Missed,
 }
 
 impl State {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             State::Pending => "pending",
             State::Started => "started",
             State::Done => "done",
+            State::Adopted => "adopted",
+            State::Missed => "missed",
         }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            State::Pending,
+            State::Started,
+            State::Done,
+            State::Adopted,
+            State::Missed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// Nothing more will ever be sent for an action in this state.
+    pub fn is_settled(self) -> bool {
+        matches!(self, State::Done | State::Adopted | State::Missed)
+    }
+
+    /// The action took place, by Herald or by hand.
+    pub fn is_done(self) -> bool {
+        matches!(self, State::Done | State::Adopted)
     }
 }
 
@@ -96,21 +124,19 @@ impl Ledger {
                         at: String::new(),
                         details: BTreeMap::new(),
                     };
-                    for (fk, fv) in fields {
+                    for (fk, node) in fields {
                         let (yaml::Value::Scalar(fk), yaml::Value::Scalar(fv)) =
-                            (&fk.value, &fv.value)
+                            (&fk.value, &node.value)
                         else {
-                            d.error(fv.pos, "expected text");
+                            d.error(node.pos, "expected text");
                             continue;
                         };
                         match fk.text.as_str() {
                             "state" => {
-                                rec.state = match fv.text.as_str() {
-                                    "pending" => State::Pending,
-                                    "started" => State::Started,
-                                    "done" => State::Done,
-                                    other => {
-                                        d.error(Pos::new(k.pos.line, 1, 1), format!("unknown state `{other}`: expected pending, started or done"));
+                                rec.state = match State::parse(&fv.text) {
+                                    Some(st) => st,
+                                    None => {
+                                        d.error(node.pos, format!("unknown state `{}`: expected pending, started, done, adopted or missed", fv.text));
                                         State::Pending
                                     }
                                 }
@@ -129,6 +155,12 @@ impl Ledger {
             Some(f) => Err(f),
             None => Ok(ledger),
         }
+    }
+
+    /// Whether anything at all was ever recorded: a tree's history starts
+    /// with its first record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
     }
 
     pub fn state(&self, channel: &str) -> State {
@@ -169,10 +201,7 @@ impl Ledger {
 
     fn save(&self) -> Result<(), OutputError> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            prepare_dir(dir)?;
         }
         write_atomic(&self.path, self.render().as_bytes())
     }
@@ -192,6 +221,56 @@ impl Ledger {
         }
         out
     }
+}
+
+/// What git must never pick up from `ledger/`: the publish lock and the
+/// temporary files of a write that a killed run left behind.
+const GITIGNORE: &str =
+    "# Written by herald: the lock and a killed run's temporary files.\n.lock\n.*.herald-tmp-*\n";
+
+/// Create `ledger/` if needed, refusing a symlink in its place (the ledger
+/// is written there, and a write must never land outside the tree), and
+/// keep its `.gitignore`.
+pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
+    let io = |source| OutputError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
+            return Err(io(std::io::Error::other(
+                "is a symlink or not a folder; Herald writes the ledger only into a real folder inside the tree",
+            )))
+        }
+        Ok(_) => {}
+        Err(_) => std::fs::create_dir_all(dir).map_err(io)?,
+    }
+    let ignore = dir.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_err() {
+        write_atomic(&ignore, GITIGNORE.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Remove the temporary files that runs killed mid-write left in `dir`,
+/// and return their names. Only this process writes there now: the caller
+/// holds the publish lock.
+pub fn remove_temporaries(dir: &Path) -> Vec<String> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.')
+            && name.contains(".herald-tmp-")
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    removed
 }
 
 #[cfg(test)]

@@ -88,6 +88,19 @@ enum Command {
         /// The outbox that `herald build` wrote.
         #[arg(long, default_value = "outbox", value_name = "DIR")]
         outbox: PathBuf,
+        /// Send the announcement of SLUG (and what follows it) although it is past
+        /// `rules.late-limit-hours`; a person decided it should still go out. Repeatable.
+        #[arg(long, value_name = "SLUG")]
+        late: Vec<String>,
+        /// The most this run may take, e.g. `20m` or `90s`; what is left then stays
+        /// pending for the next run. Keep it under the workflow's own timeout.
+        #[arg(long, default_value = "20m", value_name = "DURATION", value_parser = parse_duration)]
+        deadline: std::time::Duration,
+    },
+    /// Record in ledger/ what was done outside Herald, so that publish never sends it.
+    Ledger {
+        #[command(subcommand)]
+        what: LedgerCommand,
     },
     /// Scaffold an advisory or a pre-announcement that passes `herald check` as written.
     New {
@@ -158,6 +171,42 @@ enum New {
     },
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("expected a duration like `20m` or `1h 30m`: {e}"))?;
+    std::time::Duration::try_from(d).map_err(|_| "a duration must be positive".to_string())
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Record every action of every advisory and pre-announcement public before TIME as
+    /// `adopted` (done outside Herald), sending nothing. Run it once when a tree with
+    /// history starts using Herald, so that its first publish sends nothing old.
+    Adopt {
+        /// Adopt what became public before this moment; default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Timestamp>,
+    },
+    /// Record one action done by hand, e.g. a notice sent from a mail client.
+    Record {
+        /// The advisory or pre-announcement.
+        slug: String,
+        /// The channel, as `herald schedule` names it: advance-notice, distros,
+        /// announcement, blog, forum, ghsa:<ID>, oss-security.
+        channel: String,
+        /// When it was done; default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        at: Option<Timestamp>,
+        /// Where it can be seen (archive link, topic, advisory page).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// The Message-ID of a mail sent by hand.
+        #[arg(long, value_name = "ID")]
+        message_id: Option<String>,
+    },
+}
+
 fn parse_now(s: &str) -> Result<Timestamp, String> {
     Moment::parse(s).map(|m| m.timestamp())
 }
@@ -207,7 +256,30 @@ fn main() -> ExitCode {
             resend_started,
             confirm_sent,
             outbox,
-        } => commands::publish::run(&root, now, dry_run, resend_started, confirm_sent, &outbox),
+            late,
+            deadline,
+        } => commands::publish::run(
+            &root,
+            commands::publish::Flags {
+                now,
+                dry_run,
+                resend_started,
+                confirm_sent,
+                outbox,
+                late,
+                deadline,
+            },
+        ),
+        Command::Ledger { what } => match what {
+            LedgerCommand::Adopt { now } => commands::ledger::adopt(&root, now),
+            LedgerCommand::Record {
+                slug,
+                channel,
+                at,
+                url,
+                message_id,
+            } => commands::ledger::record(&root, &slug, &channel, at, url, message_id),
+        },
         Command::New { what } => match what {
             New::Advisory {
                 cve,

@@ -6,6 +6,7 @@ use icalendar::{Calendar, Component, Event, EventLike};
 use jiff::Timestamp;
 
 use crate::diag::Finding;
+use crate::ledger::State;
 use crate::model::{Moment, Project};
 use crate::timeline::{self, Action, Channel};
 
@@ -119,16 +120,47 @@ pub fn ics(project: &Project, actions: &[Action], now: Timestamp) -> String {
 /// Timeline problems at `now`, reported on the advisory's `embargo` line:
 /// a notice whose moment has passed while the embargo has not, a distros
 /// notice outside openwall's limits, an embargo outside the usual days.
-/// `done` says whether an action is already recorded as done.
-pub fn check(project: &Project, now: Timestamp, done: &dyn Fn(&Action) -> bool) -> Vec<Finding> {
+/// `ledger(slug, channel)` says what the ledger records for an action.
+pub fn check(
+    project: &Project,
+    now: Timestamp,
+    ledger: &dyn Fn(&str, &str) -> State,
+) -> Vec<Finding> {
     let cfg = &project.config;
     let rules = &cfg.rules;
+    let late_limit = i64::from(rules.late_limit_hours) * 3600;
     let mut out = Vec::new();
     for doc in &project.advisories {
         let a = &doc.meta;
         let at = a.spans.embargo;
         let future = a.embargo.timestamp() > now;
+        let done = |action: &Action| ledger(a.slug.as_str(), &action.channel.name()).is_done();
+        if now.as_second() - a.embargo.timestamp().as_second() > late_limit
+            && matches!(ledger(a.slug.as_str(), "announcement"), State::Pending)
+        {
+            out.push(
+                doc.source
+                    .error(at, format!(
+                        "the embargo of `{}` was {}, more than {} hours ago, and the ledger has no record of its announcement; `herald publish` will not send it unattended",
+                        a.slug, a.embargo.human(), rules.late_limit_hours
+                    ))
+                    .with_help(format!(
+                        "if the date is a typo (the wrong year?), correct it. If the advisory went out outside Herald, run `herald ledger adopt` (all history) or `herald ledger record {} announcement --at <when>`. If it must still go out now, run `herald publish --late {}`",
+                        a.slug, a.slug
+                    )),
+            );
+        }
         for action in timeline::advisory_actions(a, rules, &cfg.team.zone) {
+            if ledger(a.slug.as_str(), &action.channel.name()) == State::Missed {
+                out.push(doc.source.warning(
+                    at,
+                    format!(
+                        "the {} of `{}` was missed: its window closed before it was sent (the ledger records it)",
+                        action.channel.name(),
+                        a.slug
+                    ),
+                ));
+            }
             if !future || !matches!(action.channel, Channel::AdvanceNotice | Channel::Distros) {
                 continue;
             }
@@ -142,7 +174,7 @@ pub fn check(project: &Project, now: Timestamp, done: &dyn Fn(&Action) -> bool) 
                             action.due.human(),
                             action.rule
                         ))
-                        .with_help("move the embargo later, or send the notice and record it in the ledger"),
+                        .with_help(format!("move the embargo later, or send the notice by hand and record it: `herald ledger record {} {}`", a.slug, action.channel.name())),
                 );
             }
         }

@@ -9,7 +9,7 @@ use crate::model::{Advisory, Moment, PreAnnouncement, Project};
 use crate::timeline::{self, Action, Channel};
 
 /// Bumped whenever a field changes meaning.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct Manifest {
@@ -29,6 +29,11 @@ pub struct Entry {
     pub channel: String,
     /// UTC, RFC 3339.
     pub due: String,
+    /// UTC, RFC 3339: when the window to send it closes. A private notice
+    /// is useless once the issue is public, and a pre-announcement once
+    /// its release is out; after this moment the action is `missed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     pub rule: String,
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -81,6 +86,7 @@ pub fn advisory(
         let e = match &action.channel {
             Channel::AdvanceNotice if ch.advance_notice_recipients.is_empty() => continue,
             Channel::AdvanceNotice => Entry {
+                until: Some(a.embargo.utc_rfc3339()),
                 message_id: Some(links::channel_message_id(
                     cfg,
                     &a.slug,
@@ -91,6 +97,7 @@ pub fn advisory(
                 ..entry(&action, "advance-notice.eml")
             },
             Channel::Distros => Entry {
+                until: Some(a.embargo.utc_rfc3339()),
                 message_id: Some(links::channel_message_id(
                     cfg,
                     &a.slug,
@@ -167,6 +174,7 @@ pub fn pre_announcement(
     let at = |file: &str, channel: &str| Entry {
         channel: channel.to_string(),
         due: public_at.utc_rfc3339(),
+        until: Some(p.release.utc_rfc3339()),
         rule: action.rule.clone(),
         file: file.to_string(),
         ..Entry::default()

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod check;
+pub mod ledger;
 pub mod new;
 pub mod publish;
 pub mod schedule;
@@ -92,18 +93,23 @@ pub fn load_and_lint(
             return Err(Exit::Findings);
         }
     };
-    // A notice that the ledger records as done is no longer a problem.
+    // What the ledger records changes what is a problem; a ledger that does
+    // not parse is one itself, never read as empty.
     let ledgers = std::cell::RefCell::new(std::collections::HashMap::new());
-    let done = |a: &crate::timeline::Action| {
+    let broken = std::cell::RefCell::new(Vec::new());
+    let done = |slug: &str, channel: &str| {
         let mut cache = ledgers.borrow_mut();
-        let ledger = cache
-            .entry(a.slug.to_string())
-            .or_insert_with(|| crate::ledger::Ledger::load(root, a.slug.as_str()).ok());
+        let ledger = cache.entry(slug.to_string()).or_insert_with(|| {
+            crate::ledger::Ledger::load(root, slug)
+                .map_err(|f| broken.borrow_mut().push(f))
+                .ok()
+        });
         ledger
             .as_ref()
-            .is_some_and(|l| l.state(&a.channel.name()) == crate::ledger::State::Done)
+            .map_or(crate::ledger::State::Pending, |l| l.state(channel))
     };
     let mut timeline = crate::schedule::check(&project, now, &done);
+    timeline.extend(broken.into_inner());
     if !timeline_fatal {
         for f in &mut timeline {
             f.level = Level::Warning;

@@ -1,31 +1,45 @@
 //! `herald publish`: do what is due, in order, once.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::Timestamp;
 
 use super::{load_checked, Exit};
 use crate::publish::{self, Credentials, Options};
 
-pub fn run(
-    root: &Path,
-    now: Option<Timestamp>,
-    dry_run: bool,
-    resend_started: bool,
-    confirm_sent: bool,
-    outbox: &Path,
-) -> Exit {
-    let now = now.unwrap_or_else(Timestamp::now);
+/// The command line of `herald publish`.
+pub struct Flags {
+    pub now: Option<Timestamp>,
+    pub dry_run: bool,
+    pub resend_started: bool,
+    pub confirm_sent: bool,
+    pub outbox: PathBuf,
+    pub late: Vec<String>,
+    pub deadline: Duration,
+}
+
+pub fn run(root: &Path, flags: Flags) -> Exit {
+    let now = flags.now.unwrap_or_else(Timestamp::now);
+    let dry_run = flags.dry_run;
     let (project, _) = match load_checked(root, now, false) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
+    for slug in &flags.late {
+        if let Err(msg) = super::ledger::known_slug(&project, slug) {
+            eprintln!("error: --late {slug}: {msg}");
+            return Exit::Failure;
+        }
+    }
     let opts = Options {
         now,
         dry_run,
-        resend_started,
-        confirm_sent,
-        outbox: root.join(outbox),
+        resend_started: flags.resend_started,
+        confirm_sent: flags.confirm_sent,
+        outbox: root.join(&flags.outbox),
+        late: flags.late,
+        deadline: flags.deadline,
     };
     let creds = Credentials::from_env();
     if dry_run {
@@ -46,11 +60,22 @@ pub fn run(
         }
     };
     eprintln!(
-        "herald: {} done, {} failed, {} need attention",
+        "herald: {} done, {} failed, {} need attention, {} missed, {} late",
         report.done.len(),
         report.failed.len(),
-        report.attention.len()
+        report.attention.len(),
+        report.missed.len(),
+        report.late.len()
     );
+    for m in &report.missed {
+        eprintln!("error: {m}");
+    }
+    for l in &report.late {
+        eprintln!("error: late: {l}");
+    }
+    if !report.missed.is_empty() || !report.late.is_empty() {
+        return Exit::Findings;
+    }
     if !report.failed.is_empty() || !report.attention.is_empty() {
         eprintln!("herald: later steps of a failed sequence wait; fix the cause and run `herald publish` again (the README lists what each failure means)");
         return Exit::Findings;

@@ -68,6 +68,9 @@ pub struct Rules {
     pub distros_preferred_days: u32,
     pub holidays: Vec<Date>,
     pub disclosure_weekdays: Vec<Weekday>,
+    /// How long after its public moment an announcement still goes out
+    /// unattended; later, `publish` waits for `--late <slug>` or a record.
+    pub late_limit_hours: u32,
 }
 
 impl Default for Rules {
@@ -80,6 +83,7 @@ impl Default for Rules {
             distros_preferred_days: 7,
             holidays: Vec::new(),
             disclosure_weekdays: vec![Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday],
+            late_limit_hours: 24,
         }
     }
 }
@@ -402,6 +406,7 @@ fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
             "distros-preferred-days",
             "holidays",
             "disclosure-weekdays",
+            "late-limit-hours",
         ],
         "`rules`",
     )?;
@@ -416,6 +421,7 @@ fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
     let distros_hours = number(d, &f, "distros-hours", def.distros_hours);
     let max_days = number(d, &f, "distros-max-days", def.distros_max_days);
     let preferred = number(d, &f, "distros-preferred-days", def.distros_preferred_days);
+    let late = at_least(d, &f, "late-limit-hours", def.late_limit_hours, 1);
     let holidays = match d.optional(&f, "holidays") {
         Some(n) => d.each(n, |d, i| {
             d.parse(i, |s| {
@@ -443,6 +449,7 @@ fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
         distros_preferred_days: preferred?,
         holidays: holidays?,
         disclosure_weekdays: weekdays?,
+        late_limit_hours: late?,
     })
 }
 

@@ -5,13 +5,12 @@
 //! `external_id` creates it. Because the lookup comes first, a rerun after a
 //! crash finds the topic it already made instead of posting twice.
 
-use reqwest::blocking::Client;
 use serde::Deserialize;
 
-use super::http::{self, HttpError};
+use super::http::{self, HttpError, Session};
 
 pub struct Forum<'a> {
-    pub client: &'a Client,
+    pub session: &'a Session,
     pub base_url: &'a str,
     pub api_key: &'a str,
     pub api_username: &'a str,
@@ -49,11 +48,11 @@ impl Forum<'_> {
     ) -> Result<Option<Topic>, HttpError> {
         let url = format!("{}t/external_id/{}.json", self.base_url, external_id);
         let resp = http::send(
+            self.session,
             "GET",
             &url,
-            || {
-                self.client
-                    .get(&url)
+            |c| {
+                c.get(&url)
                     .header("Api-Key", self.api_key)
                     .header("Api-Username", self.api_username)
                     .header("Accept", "application/json")
@@ -64,11 +63,9 @@ impl Forum<'_> {
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let t: TopicJson = resp.json().map_err(|e| HttpError::Transport {
-            method: "GET".into(),
-            url: url.clone(),
-            message: format!("unexpected answer: {e}"),
-        })?;
+        let t: TopicJson = resp
+            .json()
+            .map_err(|e| HttpError::bad_answer("GET", &url, e))?;
         Ok(Some(Topic {
             id: t.id,
             url: self.url(&t.slug, t.id),
@@ -90,11 +87,11 @@ impl Forum<'_> {
             body["category"] = serde_json::json!(c);
         }
         let resp = http::send(
+            self.session,
             "POST",
             &url,
-            || {
-                self.client
-                    .post(&url)
+            |c| {
+                c.post(&url)
                     .header("Api-Key", self.api_key)
                     .header("Api-Username", self.api_username)
                     .header("Accept", "application/json")
@@ -103,11 +100,9 @@ impl Forum<'_> {
             false,
             log,
         )?;
-        let p: PostJson = resp.json().map_err(|e| HttpError::Transport {
-            method: "POST".into(),
-            url: url.clone(),
-            message: format!("unexpected answer: {e}"),
-        })?;
+        let p: PostJson = resp
+            .json()
+            .map_err(|e| HttpError::bad_answer("POST", &url, e))?;
         Ok(Topic {
             id: p.topic_id,
             url: self.url(&p.topic_slug, p.topic_id),

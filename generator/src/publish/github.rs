@@ -1,15 +1,18 @@
 //! GitHub repository security advisories: find, create if missing, publish.
 
-use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::blocking::RequestBuilder;
 use serde::Deserialize;
 
-use super::http::{self, HttpError};
+use super::http::{self, HttpError, Session};
 
 pub struct GitHub<'a> {
-    pub client: &'a Client,
+    pub session: &'a Session,
     pub api: &'a str,
     pub token: &'a str,
 }
+
+/// Pages of 100 advisories read to find one a crashed run created.
+const MAX_PAGES: u32 = 10;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdvisoryJson {
@@ -25,11 +28,7 @@ pub struct AdvisoryJson {
 }
 
 fn bad_answer(method: &str, url: &str, e: reqwest::Error) -> HttpError {
-    HttpError::Transport {
-        method: method.into(),
-        url: url.into(),
-        message: format!("unexpected answer: {e}"),
-    }
+    HttpError::bad_answer(method, url, e)
 }
 
 impl GitHub<'_> {
@@ -51,9 +50,10 @@ impl GitHub<'_> {
     ) -> Result<Option<AdvisoryJson>, HttpError> {
         let url = format!("{}/{}", self.base(repo), id);
         let resp = http::send(
+            self.session,
             "GET",
             &url,
-            || self.with_headers(self.client.get(&url)),
+            |c| self.with_headers(c.get(&url)),
             true,
             log,
         )?;
@@ -72,17 +72,33 @@ impl GitHub<'_> {
         log: &mut dyn FnMut(String),
     ) -> Result<Vec<AdvisoryJson>, HttpError> {
         let url = self.base(repo);
-        let resp = http::send(
-            "GET",
-            &url,
-            || self.with_headers(self.client.get(&url).query(&[("per_page", "100")])),
-            true,
-            log,
-        )?;
-        if resp.status() == reqwest::StatusCode::NOT_FOUND {
-            return Ok(Vec::new());
+        let mut all = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let page = page.to_string();
+            let resp = http::send(
+                self.session,
+                "GET",
+                &url,
+                |c| {
+                    self.with_headers(
+                        c.get(&url)
+                            .query(&[("per_page", "100"), ("page", page.as_str())]),
+                    )
+                },
+                true,
+                log,
+            )?;
+            if resp.status() == reqwest::StatusCode::NOT_FOUND {
+                break;
+            }
+            let batch: Vec<AdvisoryJson> = resp.json().map_err(|e| bad_answer("GET", &url, e))?;
+            let full = batch.len() >= 100;
+            all.extend(batch);
+            if !full {
+                break;
+            }
         }
-        resp.json().map_err(|e| bad_answer("GET", &url, e))
+        Ok(all)
     }
 
     pub fn create(
@@ -93,9 +109,10 @@ impl GitHub<'_> {
     ) -> Result<AdvisoryJson, HttpError> {
         let url = self.base(repo);
         let resp = http::send(
+            self.session,
             "POST",
             &url,
-            || self.with_headers(self.client.post(&url).json(body)),
+            |c| self.with_headers(c.post(&url).json(body)),
             false,
             log,
         )?;
@@ -111,9 +128,10 @@ impl GitHub<'_> {
         let url = format!("{}/{}", self.base(repo), id);
         let body = serde_json::json!({ "state": "published" });
         let resp = http::send(
+            self.session,
             "PATCH",
             &url,
-            || self.with_headers(self.client.patch(&url).json(&body)),
+            |c| self.with_headers(c.patch(&url).json(&body)),
             true,
             log,
         )?;

@@ -1,7 +1,17 @@
-//! HTTP with bounded retries: 429 waits for `Retry-After`, 5xx and
-//! connection failures back off exponentially, other 4xx fail at once.
+//! HTTP with bounded retries and bounded time.
+//!
+//! - 429 waits for `Retry-After` (seconds or an HTTP date), within the run's
+//!   deadline; a longer wait fails the step, which stays pending.
+//! - A request that may be repeated safely (GET, PATCH to a fixed state)
+//!   backs off and retries on 5xx and on transport failures.
+//! - A request that creates something (POST) is retried only when it
+//!   provably had no effect: a 429, or a connection that was never made.
+//!   A 5xx, a timeout or a connection lost after sending leaves its outcome
+//!   unknown ([`HttpError::maybe_applied`]); the caller must look before it
+//!   creates again.
+//! - Every request carries a timeout no longer than what is left of the run.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::StatusCode;
@@ -12,7 +22,9 @@ const ATTEMPTS: u32 = 4;
 /// which the next scheduled run picks up again.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 const BACKOFF: Duration = Duration::from_millis(500);
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// Per request: a server that accepts and never answers costs this much.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -22,72 +34,136 @@ pub enum HttpError {
         url: String,
         status: u16,
         body: String,
+        maybe_applied: bool,
     },
     #[error("{method} {url}: {message}")]
     Transport {
         method: String,
         url: String,
         message: String,
+        maybe_applied: bool,
     },
+    #[error(
+        "{method} {url}: the run's deadline has passed; the step stays pending for the next run"
+    )]
+    Deadline { method: String, url: String },
 }
 
 impl HttpError {
     pub fn status(&self) -> Option<u16> {
         match self {
             HttpError::Status { status, .. } => Some(*status),
-            HttpError::Transport { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// The request may have taken effect on the server although no success
+    /// came back: it must not be sent again before a lookup.
+    pub fn maybe_applied(&self) -> bool {
+        match self {
+            HttpError::Status { maybe_applied, .. }
+            | HttpError::Transport { maybe_applied, .. } => *maybe_applied,
+            HttpError::Deadline { .. } => false,
+        }
+    }
+
+    /// An answer that came back but could not be read.
+    pub fn bad_answer(method: &str, url: &str, e: impl std::fmt::Display) -> HttpError {
+        HttpError::Transport {
+            method: method.into(),
+            url: url.into(),
+            message: format!("unexpected answer: {e}"),
+            // A successful POST whose answer is unreadable did create.
+            maybe_applied: method == "POST",
         }
     }
 }
 
+/// One client and the moment the whole run must be over.
+#[derive(Clone)]
+pub struct Session {
+    pub client: Client,
+    pub deadline: Instant,
+}
+
 pub fn client() -> Result<Client, String> {
     Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
         .timeout(TIMEOUT)
         .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| e.to_string())
 }
 
-fn retry_after(resp: &Response) -> Option<Duration> {
+/// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = jiff::fmt::rfc2822::parse(v).ok()?.timestamp();
+    let secs = at.as_second() - now.as_second();
+    Some(Duration::from_secs(secs.max(0) as u64))
+}
+
+fn header_retry_after(resp: &Response) -> Option<Duration> {
     let v = resp
         .headers()
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+    retry_after(v, jiff::Timestamp::now())
 }
 
-/// Send the request `make` builds, retrying as the module says. Only
-/// idempotent requests should pass `retry_transport = true`: a POST that
-/// timed out may have taken effect.
+/// Send the request `make` builds, retrying as the module says.
+/// `idempotent` requests may be repeated after any failure; others only
+/// when the failure proves they had no effect.
 pub fn send(
+    session: &Session,
     method: &str,
     url: &str,
-    make: impl Fn() -> RequestBuilder,
-    retry_transport: bool,
+    make: impl Fn(&Client) -> RequestBuilder,
+    idempotent: bool,
     log: &mut dyn FnMut(String),
 ) -> Result<Response, HttpError> {
+    let deadline_error = || HttpError::Deadline {
+        method: method.into(),
+        url: url.into(),
+    };
     let mut attempt = 1;
     loop {
-        let wait = match make().send() {
+        let left = session.deadline.saturating_duration_since(Instant::now());
+        if left < Duration::from_millis(100) {
+            return Err(deadline_error());
+        }
+        let wait = match make(&session.client).timeout(left.min(TIMEOUT)).send() {
             Ok(resp) => {
                 let status = resp.status();
                 if status.is_success() || status == StatusCode::NOT_FOUND && method == "GET" {
                     return Ok(resp);
                 }
-                let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-                let wait = if status == StatusCode::TOO_MANY_REQUESTS {
-                    retry_after(&resp).unwrap_or(BACKOFF * 2u32.pow(attempt - 1))
+                let limited = status == StatusCode::TOO_MANY_REQUESTS;
+                let retryable = limited || status.is_server_error() && idempotent;
+                let wait = if limited {
+                    header_retry_after(&resp).unwrap_or(BACKOFF * 2u32.pow(attempt - 1))
                 } else {
                     BACKOFF * 2u32.pow(attempt - 1)
                 };
-                if !retryable || attempt >= ATTEMPTS || wait > MAX_RETRY_AFTER {
+                let too_long = wait > MAX_RETRY_AFTER || Instant::now() + wait >= session.deadline;
+                if !retryable || attempt >= ATTEMPTS || too_long {
+                    if limited && too_long && attempt < ATTEMPTS {
+                        log(format!(
+                            "{method} {url}: HTTP 429 asks to wait {}s, past what this run may wait; the step stays pending",
+                            wait.as_secs()
+                        ));
+                    }
                     let body = resp.text().unwrap_or_default();
                     return Err(HttpError::Status {
                         method: method.into(),
                         url: url.into(),
                         status: status.as_u16(),
                         body: body.chars().take(300).collect(),
+                        maybe_applied: !idempotent && status.is_server_error(),
                     });
                 }
                 log(format!(
@@ -98,14 +174,23 @@ pub fn send(
                 wait
             }
             Err(e) => {
-                if !retry_transport || attempt >= ATTEMPTS {
+                // Only a connection never made proves nothing was sent.
+                let unsent = e.is_connect();
+                let wait = BACKOFF * 2u32.pow(attempt - 1);
+                let may_retry = idempotent || unsent;
+                if !may_retry || attempt >= ATTEMPTS || Instant::now() + wait >= session.deadline {
+                    let message = if e.is_timeout() {
+                        format!("no answer within {}s ({e})", left.min(TIMEOUT).as_secs())
+                    } else {
+                        e.to_string()
+                    };
                     return Err(HttpError::Transport {
                         method: method.into(),
                         url: url.into(),
-                        message: e.to_string(),
+                        message,
+                        maybe_applied: !idempotent && !unsent,
                     });
                 }
-                let wait = BACKOFF * 2u32.pow(attempt - 1);
                 log(format!(
                     "{method} {url}: {e}; retrying in {:.1}s",
                     wait.as_secs_f64()
@@ -115,5 +200,26 @@ pub fn send(
         };
         std::thread::sleep(wait);
         attempt += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now: jiff::Timestamp = "2015-10-21T07:28:00Z".parse().unwrap();
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        // A date already past means: now.
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
     }
 }

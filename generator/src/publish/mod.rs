@@ -13,6 +13,8 @@ pub mod smtp;
 
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, Instant};
+
 use jiff::{Timestamp, ToSpan};
 
 use crate::channels::manifest::{Entry, Manifest};
@@ -30,7 +32,16 @@ pub struct Options {
     /// checked the archive and found them delivered.
     pub confirm_sent: bool,
     pub outbox: PathBuf,
+    /// Advisories whose announcement may go out although it is past the
+    /// late limit: a person decided so.
+    pub late: Vec<String>,
+    /// How long this run may take in all; what is left then stays pending.
+    pub deadline: Duration,
 }
+
+/// Lateness worth stating in the log and the ledger: past a few runs of
+/// the 10-minute schedule.
+const LATE_NOTE_MINUTES: i64 = 30;
 
 /// Secrets, from the environment only.
 #[derive(Default)]
@@ -68,6 +79,10 @@ pub struct Report {
     pub failed: Vec<String>,
     /// Needs a person: a mail that may or may not have gone out.
     pub attention: Vec<String>,
+    /// Windows that closed unsent, found by this run.
+    pub missed: Vec<String>,
+    /// Announcements past the late limit, waiting for `--late` or a record.
+    pub late: Vec<String>,
 }
 
 enum Step {
@@ -83,7 +98,8 @@ struct Run<'a> {
     project: &'a Project,
     opts: &'a Options,
     creds: &'a Credentials,
-    client: Option<reqwest::blocking::Client>,
+    session: Option<http::Session>,
+    deadline: Instant,
     smtp: Option<smtp::Smtp>,
     report: Report,
     log: &'a mut dyn FnMut(String),
@@ -113,15 +129,7 @@ pub fn publish(
     let _lock = if opts.dry_run {
         None
     } else {
-        std::fs::create_dir_all(&lock_dir).map_err(|e| {
-            PublishError::Setup(format!("cannot create `{}`: {e}", lock_dir.display()))
-        })?;
-        let f = std::fs::File::create(lock_dir.join(".lock"))
-            .map_err(|e| PublishError::Setup(format!("cannot create the publish lock: {e}")))?;
-        f.try_lock().map_err(|_| {
-            PublishError::Setup("another `herald publish` is running on this tree".into())
-        })?;
-        Some(f)
+        Some(lock(&lock_dir, log)?)
     };
     let mut manifests = read_manifests(&opts.outbox)?;
     manifests.sort_by(|a, b| a.0.slug.cmp(&b.0.slug));
@@ -129,34 +137,97 @@ pub fn publish(
         project,
         opts,
         creds,
-        client: None,
+        session: None,
+        deadline: Instant::now() + opts.deadline,
         smtp: None,
         report: Report::default(),
         log,
     };
+    let late_limit = i64::from(project.config.rules.late_limit_hours).hours();
     for (m, dir) in &manifests {
         let mut ledger = Ledger::load(&project.root, &m.slug)
             .map_err(|f| PublishError::Ledger(f.to_string()))?;
         for chain in chains(m) {
             for entry in chain {
-                if ledger.state(&entry.channel) == State::Done {
+                let state = ledger.state(&entry.channel);
+                if state.is_settled() {
                     continue;
                 }
-                let due: Timestamp = entry
-                    .due
-                    .parse()
-                    .map_err(|e| PublishError::Setup(format!("{}: bad due moment: {e}", m.slug)))?;
+                let due = moment(m, &entry.due)?;
                 if due > opts.now {
                     break;
                 }
+                if let Some(until) = &entry.until {
+                    let until = moment(m, until)?;
+                    if opts.now >= until {
+                        run.missed(m, entry, &mut ledger, due, until)?;
+                        continue;
+                    }
+                }
+                if Instant::now() >= run.deadline {
+                    let msg = format!(
+                        "the run's deadline ({}s) has passed; this and later steps stay pending for the next run",
+                        opts.deadline.as_secs()
+                    );
+                    run.fail(m, entry, msg);
+                    return Ok(run.report);
+                }
+                let limit = due.checked_add(late_limit).unwrap_or(due);
+                if entry.channel == "announcement"
+                    && m.kind == "advisory"
+                    && state == State::Pending
+                    && opts.now > limit
+                    && !opts.late.iter().any(|s| s == &m.slug)
+                {
+                    run.too_late(m, due);
+                    break;
+                }
+                let before = run.report.done.len();
                 match run.step(m, dir, entry, &mut ledger)? {
-                    Step::Done => {}
+                    Step::Done => {
+                        if !opts.dry_run && run.report.done.len() > before {
+                            run.note_lateness(m, entry, &mut ledger, due)?;
+                        }
+                    }
                     Step::Stop => break,
                 }
             }
         }
     }
     Ok(run.report)
+}
+
+fn moment(m: &Manifest, s: &str) -> Result<Timestamp, PublishError> {
+    s.parse().map_err(|e| {
+        PublishError::Setup(format!("{}: bad moment `{s}` in the manifest: {e}", m.slug))
+    })
+}
+
+/// Take the publish lock in `ledger/`, first clearing what killed runs left.
+fn lock(dir: &Path, log: &mut dyn FnMut(String)) -> Result<std::fs::File, PublishError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    crate::ledger::prepare_dir(dir).map_err(|e| PublishError::Setup(e.to_string()))?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dir.join(".lock"))
+        .map_err(|e| {
+            PublishError::Setup(format!(
+                "cannot create the publish lock `{}`: {e}",
+                dir.join(".lock").display()
+            ))
+        })?;
+    f.try_lock().map_err(|_| {
+        PublishError::Setup("another `herald publish` is running on this tree".into())
+    })?;
+    for name in crate::ledger::remove_temporaries(dir) {
+        log(format!(
+            "removed `{name}`, left in ledger/ by a run that was killed while writing"
+        ));
+    }
+    Ok(f)
 }
 
 fn read_manifests(outbox: &Path) -> Result<Vec<(Manifest, PathBuf)>, PublishError> {
@@ -261,6 +332,97 @@ impl Run<'_> {
             c if c.starts_with("ghsa:") => self.ghsa(m, dir, e, ledger),
             other => Ok(self.fail(m, e, format!("unknown channel `{other}` in the manifest"))),
         }
+    }
+
+    /// The window of `e` closed before it went out: record it, say it
+    /// loudly, send nothing.
+    fn missed(
+        &mut self,
+        m: &Manifest,
+        e: &Entry,
+        ledger: &mut Ledger,
+        due: Timestamp,
+        until: Timestamp,
+    ) -> Result<(), PublishError> {
+        let label = Self::label(m, e);
+        let started = ledger.state(&e.channel) == State::Started;
+        if started && self.opts.confirm_sent {
+            if !self.opts.dry_run {
+                self.set(
+                    ledger,
+                    &e.channel,
+                    State::Done,
+                    &[("confirmed", "by a person, with --confirm-sent".into())],
+                )?;
+            }
+            self.done(m, e);
+            return Ok(());
+        }
+        let what = if e.channel == "advance-notice" || e.channel == "distros" {
+            "the issue is public now, and a private notice after disclosure is never sent"
+        } else {
+            "its release has happened, and a pre-announcement after it is never sent"
+        };
+        let mut msg =
+            format!("MISSED: {label} was due at {due} and its window closed at {until}: {what}");
+        if started {
+            msg.push_str(". A run died while sending it, so it may have gone out: check the archive; `--confirm-sent` records it as sent");
+        }
+        if self.opts.dry_run {
+            (self.log)(format!("would record as missed: {label}: {msg}"));
+            return Ok(());
+        }
+        (self.log)(msg.clone());
+        self.set(
+            ledger,
+            &e.channel,
+            State::Missed,
+            &[
+                ("due", due.to_string()),
+                ("window-closed", until.to_string()),
+            ],
+        )?;
+        self.report.missed.push(msg);
+        Ok(())
+    }
+
+    /// An announcement past the late limit waits for a person.
+    fn too_late(&mut self, m: &Manifest, due: Timestamp) {
+        let hours = (self.opts.now.as_second() - due.as_second()) / 3600;
+        let msg = format!(
+            "{}: the announcement was due at {due}, {hours} hours ago, past the late limit of {} hours (rules.late-limit-hours). Nothing of it is sent automatically. To send it now, in order: `herald publish --late {}`. If it went out outside Herald: `herald ledger record {} announcement --at <when>` (or `herald ledger adopt` for all history)",
+            m.slug, self.project.config.rules.late_limit_hours, m.slug, m.slug
+        );
+        (self.log)(format!("late: {msg}"));
+        self.report.late.push(msg);
+    }
+
+    /// State in the log and the ledger how late a step went out.
+    fn note_lateness(
+        &mut self,
+        m: &Manifest,
+        e: &Entry,
+        ledger: &mut Ledger,
+        due: Timestamp,
+    ) -> Result<(), PublishError> {
+        let minutes = (self.opts.now.as_second() - due.as_second()) / 60;
+        if minutes < LATE_NOTE_MINUTES {
+            return Ok(());
+        }
+        let late = format!("{}h {:02}m", minutes / 60, minutes % 60);
+        (self.log)(format!(
+            "note: {} went out {late} after it was due ({due})",
+            Self::label(m, e)
+        ));
+        if ledger.state(&e.channel).is_done() {
+            self.set(
+                ledger,
+                &e.channel,
+                State::Done,
+                &[("due", due.to_string()), ("late-by", late)],
+            )?;
+        }
+        Ok(())
     }
 
     fn done(&mut self, m: &Manifest, e: &Entry) {
@@ -433,14 +595,18 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// One HTTP client for the whole run (a clone shares its pool).
-    fn client(&mut self) -> Result<reqwest::blocking::Client, String> {
-        match &self.client {
-            Some(c) => Ok(c.clone()),
+    /// One HTTP client for the whole run (a clone shares its pool), bound
+    /// to the run's deadline.
+    fn session(&mut self) -> Result<http::Session, String> {
+        match &self.session {
+            Some(s) => Ok(s.clone()),
             None => {
-                let c = http::client()?;
-                self.client = Some(c.clone());
-                Ok(c)
+                let s = http::Session {
+                    client: http::client()?,
+                    deadline: self.deadline,
+                };
+                self.session = Some(s.clone());
+                Ok(s)
             }
         }
     }
@@ -475,22 +641,24 @@ impl Run<'_> {
         let title = e.title.clone().unwrap_or_else(|| m.title.clone());
         let base = self.project.config.channels.forum_base_url.clone();
         if self.opts.dry_run {
-            (self.log)(format!("would post `{title}` to {base} (category {:?}, external_id {external_id}) as {user}, API key ***", e.category));
+            let category = e
+                .category
+                .map(|c| format!("category {c}, "))
+                .unwrap_or_default();
+            (self.log)(format!("would post `{title}` to {base} ({category}external_id {external_id}) as {user}, API key ***"));
             return Ok(Step::Done);
         }
         let started = [("external-id", external_id.clone())];
-        self.remote(m, e, ledger, &started, |client, log| {
+        self.remote(m, e, ledger, &started, |session, log| {
             let forum = forum::Forum {
-                client,
+                session,
                 base_url: &base,
                 api_key: &key,
                 api_username: &user,
             };
-            let topic = match forum.find(&external_id, log).map_err(|x| (x, Vec::new()))? {
+            let topic = match forum.find(&external_id, log)? {
                 Some(t) => t,
-                None => forum
-                    .create(&title, &raw, e.category, &external_id, log)
-                    .map_err(|x| (x, Vec::new()))?,
+                None => forum.create(&title, &raw, e.category, &external_id, log)?,
             };
             Ok(vec![("topic-id", topic.id.to_string()), ("url", topic.url)])
         })
@@ -528,65 +696,157 @@ impl Run<'_> {
             ));
             return Ok(Step::Done);
         }
-        let created_before = ledger.get(&e.channel, "created").map(str::to_string);
+        let session = match self.session() {
+            Ok(s) => s,
+            Err(msg) => return Ok(self.fail(m, e, msg)),
+        };
+        let channel = e.channel.as_str();
+        let was_started = ledger.state(channel) == State::Started;
+        // What the ledger learnt of this advisory's id, first: GitHub may
+        // assign another id than the front matter's.
+        let known: Vec<String> = ["ghsa-id", "created"]
+            .iter()
+            .filter_map(|k| ledger.get(channel, k).map(str::to_string))
+            .chain(std::iter::once(id.clone()))
+            .collect();
+        // Ids that belong to the advisory's other GHSAs: never this one's.
+        let others: Vec<String> = m
+            .actions
+            .iter()
+            .filter(|a| a.channel.starts_with("ghsa:") && a.channel != e.channel)
+            .flat_map(|a| {
+                let mut ids = vec![a.channel.trim_start_matches("ghsa:").to_string()];
+                ids.extend(
+                    ["ghsa-id", "created"]
+                        .iter()
+                        .filter_map(|k| ledger.get(&a.channel, k).map(str::to_string)),
+                );
+                ids
+            })
+            .collect();
         let cve = body
             .get("cve_id")
             .and_then(|v| v.as_str())
             .map(str::to_string);
-        let summary = body
-            .get("summary")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        self.remote(m, e, ledger, &[], |client, log| {
-            let gh = github::GitHub {
-                client,
-                api: &api,
-                token: &token,
-            };
-            // Look up before creating: the draft may exist, or a run that
-            // died may have created it already.
-            let lookup_id = created_before.clone().unwrap_or_else(|| id.clone());
-            let existing = match gh
-                .get(&repo, &lookup_id, log)
-                .map_err(|x| (x, Vec::new()))?
-            {
-                Some(a) => Some(a),
-                None => gh
-                    .list(&repo, log)
-                    .map_err(|x| (x, Vec::new()))?
-                    .into_iter()
-                    .find(|a| {
-                        (cve.is_some() && a.cve_id == cve)
-                            || (!summary.is_empty() && a.summary == summary)
-                    }),
-            };
-            let mut adv = match existing {
-                Some(a) => a,
-                None => gh.create(&repo, &body, log).map_err(|x| (x, Vec::new()))?,
-            };
-            if adv.state != "published" {
-                // Kept on failure, so the retry finds the draft it made.
-                let created = vec![("created", adv.ghsa_id.clone())];
-                adv = gh
-                    .publish(&repo, &adv.ghsa_id, log)
-                    .map_err(|x| (x, created))?;
+        self.set(ledger, channel, State::Started, &[])?;
+        failpoint("before", &m.slug, channel);
+        let mut logs = Vec::new();
+        let gh = github::GitHub {
+            session: &session,
+            api: &api,
+            token: &token,
+        };
+        let found = find_ghsa(&gh, &repo, &known, cve.as_deref(), &others, &mut |l| {
+            logs.push(l)
+        });
+        for l in logs.drain(..) {
+            (self.log)(l);
+        }
+        let mut adv = match found {
+            Err(err) => {
+                // A lookup changes nothing; only an earlier unknown outcome
+                // keeps the step `started`.
+                let state = if was_started {
+                    State::Started
+                } else {
+                    State::Pending
+                };
+                self.set(ledger, channel, state, &[("last-error", err.to_string())])?;
+                return Ok(self.fail(m, e, format!("{err}; the next run retries it")));
             }
-            if adv.ghsa_id != id {
-                log(format!(
-                    "note: {}: GitHub assigned {} (the front matter says {id})",
-                    m.slug, adv.ghsa_id
-                ));
+            Ok(Some(a)) => a,
+            Ok(None) if was_started && cve.is_none() => {
+                let msg = format!(
+                    "a run that died, or a server that failed, may have created this advisory already, and without a CVE id Herald cannot find it among {repo}'s advisories. Look at https://github.com/{repo}/security/advisories: if it is there, `herald ledger record {} {channel} --url <its URL>`; if not, set its state back to `pending` in {}",
+                    m.slug,
+                    ledger.path.display()
+                );
+                (self.log)(format!("attention: {}: {msg}", m.slug));
+                self.report
+                    .attention
+                    .push(format!("{}: {msg}", Self::label(m, e)));
+                return Ok(Step::Stop);
             }
-            Ok(vec![("ghsa-id", adv.ghsa_id), ("url", adv.html_url)])
-        })
+            Ok(None) => {
+                let created = gh.create(&repo, &body, &mut |l| logs.push(l));
+                for l in logs.drain(..) {
+                    (self.log)(l);
+                }
+                match created {
+                    Ok(a) => {
+                        // Known now, kept now: a crash from here on finds it.
+                        self.set(
+                            ledger,
+                            channel,
+                            State::Started,
+                            &[("created", a.ghsa_id.clone())],
+                        )?;
+                        failpoint("created", &m.slug, channel);
+                        a
+                    }
+                    Err(err) => {
+                        let (state, next) = if err.maybe_applied() {
+                            (State::Started, "it may have been created; the next run looks it up before creating anything")
+                        } else {
+                            (
+                                State::Pending,
+                                "it stays pending and the next run retries it",
+                            )
+                        };
+                        self.set(ledger, channel, state, &[("last-error", err.to_string())])?;
+                        return Ok(self.fail(m, e, format!("{err}; {next}")));
+                    }
+                }
+            }
+        };
+        if adv.state != "published" {
+            let published = gh.publish(&repo, &adv.ghsa_id, &mut |l| logs.push(l));
+            for l in logs.drain(..) {
+                (self.log)(l);
+            }
+            match published {
+                Ok(a) => adv = a,
+                Err(err) => {
+                    // Publishing a known draft is safe to repeat.
+                    self.set(
+                        ledger,
+                        channel,
+                        State::Pending,
+                        &[
+                            ("last-error", err.to_string()),
+                            ("created", adv.ghsa_id.clone()),
+                        ],
+                    )?;
+                    return Ok(self.fail(
+                        m,
+                        e,
+                        format!("{err}; it stays pending and the next run retries it"),
+                    ));
+                }
+            }
+        }
+        failpoint("after", &m.slug, channel);
+        if adv.ghsa_id != id {
+            (self.log)(format!(
+                "note: {}: GitHub assigned {} (the front matter says {id})",
+                m.slug, adv.ghsa_id
+            ));
+        }
+        self.set(
+            ledger,
+            channel,
+            State::Done,
+            &[("ghsa-id", adv.ghsa_id), ("url", adv.html_url)],
+        )?;
+        self.done(m, e);
+        Ok(Step::Done)
     }
 
-    /// The shape every remote step shares: record `started` (with
-    /// `started_details`), make the calls, then record `done` with what
-    /// `call` returns, or `pending` with the error and the details `call`
-    /// wants kept for the retry. Every remote step looks up before it
-    /// creates, so a retry after a failure is safe.
+    /// The shape of a remote step that finds before it creates: record
+    /// `started` (with `started_details`), make the calls, then record
+    /// `done` with what `call` returns. On failure the step is `pending`,
+    /// or stays `started` when a create may have taken effect, so the next
+    /// run looks it up before anything is created again.
     fn remote(
         &mut self,
         m: &Manifest,
@@ -594,21 +854,19 @@ impl Run<'_> {
         ledger: &mut Ledger,
         started_details: &[(&str, String)],
         call: impl FnOnce(
-            &reqwest::blocking::Client,
+            &http::Session,
             &mut dyn FnMut(String),
-        ) -> Result<
-            Vec<(&'static str, String)>,
-            (http::HttpError, Vec<(&'static str, String)>),
-        >,
+        ) -> Result<Vec<(&'static str, String)>, http::HttpError>,
     ) -> Result<Step, PublishError> {
-        let client = match self.client() {
+        let session = match self.session() {
             Ok(c) => c,
             Err(msg) => return Ok(self.fail(m, e, msg)),
         };
+        let was_started = ledger.state(&e.channel) == State::Started;
         self.set(ledger, &e.channel, State::Started, started_details)?;
         failpoint("before", &m.slug, &e.channel);
         let mut logs = Vec::new();
-        let result = call(&client, &mut |s| logs.push(s));
+        let result = call(&session, &mut |s| logs.push(s));
         for l in logs {
             (self.log)(l);
         }
@@ -619,18 +877,69 @@ impl Run<'_> {
                 self.done(m, e);
                 Ok(Step::Done)
             }
-            Err((err, kept)) => {
-                let mut details = vec![("last-error", err.to_string())];
-                details.extend(kept);
-                self.set(ledger, &e.channel, State::Pending, &details)?;
-                Ok(self.fail(
-                    m,
-                    e,
-                    format!("{err}; it stays pending and the next run retries it"),
-                ))
+            Err(err) => {
+                let (state, next) = if err.maybe_applied() || was_started && err.status().is_none()
+                {
+                    (State::Started, "it may have taken effect; the next run looks it up before creating anything")
+                } else {
+                    (
+                        State::Pending,
+                        "it stays pending and the next run retries it",
+                    )
+                };
+                self.set(
+                    ledger,
+                    &e.channel,
+                    state,
+                    &[("last-error", err.to_string())],
+                )?;
+                Ok(self.fail(m, e, format!("{err}; {next}")))
             }
         }
     }
+}
+
+/// The GitHub advisory this step owns, if it exists: by the ids the ledger
+/// and the front matter know, then by its exact CVE id among the
+/// repository's advisories. Never by summary: two GHSAs of one advisory
+/// may share one. An advisory another GHSA step owns is never taken.
+fn find_ghsa(
+    gh: &github::GitHub,
+    repo: &str,
+    known: &[String],
+    cve: Option<&str>,
+    others: &[String],
+    log: &mut dyn FnMut(String),
+) -> Result<Option<github::AdvisoryJson>, http::HttpError> {
+    for id in known {
+        if others.contains(id) {
+            continue;
+        }
+        if let Some(a) = gh.get(repo, id, log)? {
+            return Ok(Some(a));
+        }
+    }
+    let Some(cve) = cve else {
+        return Ok(None);
+    };
+    let mut matches: Vec<_> = gh
+        .list(repo, log)?
+        .into_iter()
+        .filter(|a| {
+            a.cve_id
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(cve))
+        })
+        .filter(|a| !others.contains(&a.ghsa_id))
+        .collect();
+    if matches.len() > 1 {
+        log(format!(
+            "note: {} advisories in {repo} carry {cve}; taking {}",
+            matches.len(),
+            matches[0].ghsa_id
+        ));
+    }
+    Ok((!matches.is_empty()).then(|| matches.remove(0)))
 }
 
 /// The body of a file with `---` front matter.
