@@ -13,6 +13,7 @@ use common::{code, stderr, Tree, ADVISORY, CONFIG};
 use fakes::{Discourse, GitHub, Http, Smtp};
 
 const GHSA: &str = "GHSA-2345-6789-cfgh";
+const GHSA2: &str = "GHSA-3456-789c-fghj";
 const BEFORE_NOTICE: &str = "2024-04-01T12:00:00Z";
 const DISCLOSURE: &str = "2024-04-09T15:00:00Z";
 
@@ -29,6 +30,25 @@ struct World {
 
 impl World {
     fn new() -> Self {
+        Self::with(&ADVISORY.replace(
+            "component: widgets",
+            &format!("component: widgets\nghsa:\n  - id: {GHSA}\n    repository: example/widgets"),
+        ))
+    }
+
+    /// One advisory with two CVEs and a GHSA for each, sharing one summary.
+    fn with_two_ghsas() -> Self {
+        Self::with(
+            &ADVISORY
+                .replace("cves: [CVE-2024-1000]", "cves: [CVE-2024-1000, CVE-2024-1001]")
+                .replace(
+                    "component: widgets",
+                    &format!("component: widgets\nghsa:\n  - id: {GHSA}\n    repository: example/widgets\n    cves: [CVE-2024-1000]\n  - id: {GHSA2}\n    repository: example/widgets\n    cves: [CVE-2024-1001]"),
+                ),
+        )
+    }
+
+    fn with(advisory: &str) -> Self {
         let (secret, public, _) = common::sequoia_key();
         let forum_state = Arc::new(Mutex::new(Discourse::default()));
         let gh_state = Arc::new(Mutex::new(GitHub::default()));
@@ -40,15 +60,7 @@ impl World {
             .replace("https://forum.example.org/", &forum.url())
             .replace("  oss-security:", &format!("  github: {{ api: \"{}\" }}\n  advance-notice: {{ recipients: [vetted@example.net] }}\n  oss-security:", gh.url()));
         tree.write("herald.yaml", &config);
-        tree.write(
-            "advisories/2024/cve-2024-1000.md",
-            &ADVISORY.replace(
-                "component: widgets",
-                &format!(
-                    "component: widgets\nghsa:\n  - id: {GHSA}\n    repository: example/widgets"
-                ),
-            ),
-        );
+        tree.write("advisories/2024/cve-2024-1000.md", advisory);
         let w = World {
             tree,
             smtp: Smtp::start(),
@@ -535,5 +547,495 @@ fn unsigned_or_stale_builds_are_refused() {
         stderr(&o).contains("run `herald build` again first"),
         "{}",
         stderr(&o)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Time: windows, lateness, history.
+
+/// The scheduled moments of the test advisory.
+const ADVANCE_DUE: &str = "2024-04-02T15:00:00Z";
+const DISTROS_DUE: &str = "2024-04-06T15:00:00Z";
+
+impl World {
+    /// The `at` of a channel's ledger record, and its state.
+    fn record(&self, channel: &str) -> (String, String) {
+        let ledger = self.ledger();
+        let Some(i) = ledger.find(&format!("\"{channel}\":\n")) else {
+            return (String::new(), String::new());
+        };
+        let rest = &ledger[i..];
+        let field = |k: &str| {
+            rest.lines()
+                .skip(1)
+                .take_while(|l| l.starts_with("    "))
+                .find_map(|l| {
+                    l.trim()
+                        .strip_prefix(k)
+                        .map(|v| v.trim().trim_matches('"').to_string())
+                })
+                .unwrap_or_default()
+        };
+        (field("state:"), field("at:"))
+    }
+
+    fn nothing_went_out(&self) -> bool {
+        self.smtp.mails().is_empty()
+            && self.forum.requests().is_empty()
+            && self.gh.requests().is_empty()
+    }
+}
+
+#[test]
+fn a_cron_across_the_schedule_sends_each_notice_inside_its_window_and_each_text_once() {
+    let w = World::new();
+    // Every 6 hours from a day before the advance notice to two days after
+    // disclosure, as a scheduled job would (coarser than every 10 minutes,
+    // with the same decisions).
+    let mut t: jiff::Timestamp = "2024-04-01T15:00:00Z".parse().expect("t");
+    let end: jiff::Timestamp = "2024-04-11T15:00:00Z".parse().expect("t");
+    while t <= end {
+        let now = t.to_string();
+        let o = w.publish(&now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+        t = t
+            .checked_add(jiff::SignedDuration::from_hours(6))
+            .expect("t");
+    }
+    w.assert_all_done_once();
+    let at = |c: &str| w.record(c).1.parse::<jiff::Timestamp>().expect(c);
+    let embargo: jiff::Timestamp = DISCLOSURE.parse().expect("t");
+    assert!(
+        at("advance-notice") >= ADVANCE_DUE.parse().expect("t") && at("advance-notice") < embargo
+    );
+    assert!(at("distros") >= DISTROS_DUE.parse().expect("t") && at("distros") < embargo);
+    assert!(at("announcement") >= embargo);
+}
+
+#[test]
+fn a_notice_late_but_inside_its_window_goes_out_with_its_lateness_stated() {
+    let w = World::new();
+    // The job was down from before the advance notice until a day before
+    // disclosure: both notices are late, both still useful.
+    let o = w.publish("2024-04-08T15:00:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: cve-2024-1000: advance-notice went out 144h 00m after it was due"),
+        "{err}"
+    );
+    assert_eq!(w.subjects().len(), 2, "{:?}", w.subjects());
+    let ledger = w.ledger();
+    assert!(ledger.contains("\"late-by\": \"144h 00m\""), "{ledger}");
+    assert!(ledger.contains("\"late-by\": \"48h 00m\""), "{ledger}");
+}
+
+#[test]
+fn a_notice_whose_window_closed_is_recorded_missed_reported_once_and_never_sent() {
+    let w = World::new();
+    // Down from before the advance notice until after disclosure.
+    let o = w.publish("2024-04-09T15:05:00Z", &[]);
+    assert_eq!(
+        code(&o),
+        1,
+        "missed notices fail the run loudly: {}",
+        stderr(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("MISSED: cve-2024-1000: advance-notice was due at 2024-04-02T15:00:00Z"),
+        "{err}"
+    );
+    assert!(err.contains("MISSED: cve-2024-1000: distros"), "{err}");
+    let subjects = w.subjects();
+    assert!(
+        !subjects
+            .iter()
+            .any(|s| s.contains("[embargoed]") || s.contains("[vs]")),
+        "{subjects:?}"
+    );
+    assert_eq!(w.record("advance-notice").0, "missed");
+    assert_eq!(w.record("distros").0, "missed");
+    // The disclosure itself is only minutes late: it went out.
+    assert_eq!(w.record("announcement").0, "done");
+    assert_eq!(w.record("oss-security").0, "done");
+    // Reported once: the next run is quiet and sends nothing more.
+    let mails = w.smtp.mails().len();
+    let o = w.publish("2024-04-09T16:00:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("MISSED"), "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), mails);
+    // check lists them.
+    let o = w.herald(&["check", "--now", "2024-04-09T16:00:00Z"], false, None);
+    assert!(
+        stderr(&o).contains("the advance-notice of `cve-2024-1000` was missed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_notice_left_started_is_never_resent_after_its_window_closed() {
+    let w = World::new();
+    let o = w.herald(
+        &["publish", "--now", ADVANCE_DUE],
+        false,
+        Some("before:cve-2024-1000:advance-notice"),
+    );
+    assert!(o.status.code() != Some(0));
+    let o = w.publish("2024-04-09T15:00:00Z", &["--resend-started"]);
+    assert!(
+        stderr(&o).contains("MISSED: cve-2024-1000: advance-notice"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("may have gone out"), "{}", stderr(&o));
+    assert!(
+        !w.subjects().iter().any(|s| s.contains("[embargoed]")),
+        "{:?}",
+        w.subjects()
+    );
+}
+
+#[test]
+fn an_announcement_past_the_late_limit_waits_for_a_person() {
+    let w = World::new();
+    let later = "2024-04-11T15:00:00Z";
+    let o = w.publish(later, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("past the late limit of 24 hours"), "{err}");
+    assert!(err.contains("herald publish --late cve-2024-1000"), "{err}");
+    assert!(
+        err.contains("herald ledger record cve-2024-1000 announcement"),
+        "{err}"
+    );
+    assert!(
+        w.smtp.mails().is_empty() && w.forum.requests().is_empty() && w.gh.requests().is_empty()
+    );
+    // check fails at the embargo line, with both remedies.
+    let o = w.herald(&["check", "--now", later], false, None);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("advisories/2024/cve-2024-1000.md:6:10: the embargo of `cve-2024-1000`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("herald ledger adopt") && err.contains("--late cve-2024-1000"),
+        "{err}"
+    );
+    // A mistyped slug is refused with a suggestion.
+    let o = w.publish(later, &["--late", "cve-2024-100"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `cve-2024-1000`?"),
+        "{}",
+        stderr(&o)
+    );
+    // A person decides: it goes out, in order, once.
+    let o = w.publish(later, &["--late", "cve-2024-1000"]);
+    assert_eq!(
+        code(&o),
+        0,
+        "the missed notices were reported by the first run: {}",
+        stderr(&o)
+    );
+    assert_eq!(
+        w.subjects()
+            .iter()
+            .filter(|s| s.contains("Security advisory for widgets"))
+            .count(),
+        1
+    );
+    assert_eq!(w.topics(), 1);
+    assert_eq!(w.advisories().len(), 1);
+    assert!(
+        w.ledger().contains("\"late-by\": \"48h 00m\""),
+        "{}",
+        w.ledger()
+    );
+    let o = w.publish(later, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn a_tree_with_history_and_no_ledger_sends_nothing_until_adopted() {
+    let w = World::new();
+    std::fs::remove_dir_all(w.tree.path().join("ledger")).ok();
+    let years_later = "2026-11-28T00:00:00Z";
+    let o = w.herald(&["check", "--now", years_later], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let o = w.herald(&["ledger", "adopt", "--now", years_later], false, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("adopted 7 action(s)"), "{}", stderr(&o));
+    for channel in [
+        "advance-notice",
+        "distros",
+        "announcement",
+        "blog",
+        "forum",
+        "oss-security",
+    ] {
+        assert_eq!(w.record(channel).0, "adopted", "{channel}: {}", w.ledger());
+    }
+    let o = w.herald(&["check", "--now", years_later], false, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.herald(&["build", "--now", years_later], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(years_later, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(w.nothing_went_out());
+    // Adopting again changes nothing.
+    let before = w.ledger();
+    let o = w.herald(&["ledger", "adopt", "--now", years_later], false, None);
+    assert_eq!(code(&o), 0);
+    assert_eq!(w.ledger(), before);
+}
+
+#[test]
+fn without_adopting_a_late_run_sends_nothing_at_all() {
+    let w = World::new();
+    let years_later = "2026-11-28T00:00:00Z";
+    let o = w.herald(&["build", "--now", years_later], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(years_later, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(w.nothing_went_out(), "{:?}", w.subjects());
+}
+
+#[test]
+fn a_notice_sent_by_hand_is_recorded_and_not_sent_again() {
+    let w = World::new();
+    let o = w.herald(
+        &[
+            "ledger",
+            "record",
+            "cve-2024-1000",
+            "advance-notce",
+            "--at",
+            ADVANCE_DUE,
+        ],
+        false,
+        None,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `advance-notice`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = w.herald(
+        &[
+            "ledger",
+            "record",
+            "cve-2024-1000",
+            "advance-notice",
+            "--at",
+            ADVANCE_DUE,
+            "--message-id",
+            "<by-hand@example.org>",
+        ],
+        false,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        w.record("advance-notice"),
+        ("adopted".into(), "2024-04-02T15:00:00Z".into())
+    );
+    let o = w.publish(DISTROS_DUE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let subjects = w.subjects();
+    assert!(
+        !subjects.iter().any(|s| s.contains("[embargoed]")),
+        "{subjects:?}"
+    );
+    assert_eq!(
+        subjects.iter().filter(|s| s.contains("[vs]")).count(),
+        1,
+        "{subjects:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Identity: servers that act and then fail, and crashes around every call.
+
+#[test]
+fn two_ghsas_sharing_a_summary_end_as_two_even_after_a_crash_between_them() {
+    for failpoint in [
+        format!("created:cve-2024-1000:ghsa:{GHSA}"),
+        format!("after:cve-2024-1000:ghsa:{GHSA}"),
+        format!("created:cve-2024-1000:ghsa:{GHSA2}"),
+        format!("before:cve-2024-1000:ghsa:{GHSA2}"),
+    ] {
+        let w = World::with_two_ghsas();
+        assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+        let o = w.herald(&["publish", "--now", DISCLOSURE], false, Some(&failpoint));
+        assert!(o.status.code() != Some(0), "{failpoint}: killed");
+        let o = w.publish(DISCLOSURE, &[]);
+        assert_eq!(code(&o), 0, "{failpoint}: {}", stderr(&o));
+        let adv = w.advisories();
+        assert_eq!(adv.len(), 2, "{failpoint}: two GHSAs: {adv:?}");
+        assert!(adv.iter().all(|a| a.2 == "published"), "{adv:?}");
+        assert_ne!(adv[0].1, adv[1].1);
+        let mut cves: Vec<&str> = adv.iter().map(|a| a.3.as_str()).collect();
+        cves.sort();
+        assert_eq!(cves, ["CVE-2024-1000", "CVE-2024-1001"], "{failpoint}");
+        let ledger = w.ledger();
+        for id in [&adv[0].1, &adv[1].1] {
+            assert!(
+                ledger.contains(&format!("\"ghsa-id\": \"{id}\"")),
+                "{failpoint}: {ledger}"
+            );
+        }
+        let posts =
+            w.gh.count("POST", "/repos/example/widgets/security-advisories");
+        assert_eq!(posts, 2, "{failpoint}: one POST per GHSA");
+    }
+}
+
+#[test]
+fn a_server_that_creates_then_fails_never_gets_a_second_create() {
+    for answer in [
+        fakes::fault(500),
+        fakes::fault(502),
+        fakes::fault(fakes::DROP),
+    ] {
+        let w = World::new();
+        assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+        w.forum_state
+            .lock()
+            .expect("lock")
+            .after_create
+            .push_back(answer.clone());
+        w.gh_state
+            .lock()
+            .expect("lock")
+            .after_create
+            .push_back(answer.clone());
+        let o = w.publish(DISCLOSURE, &[]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("the next run looks it up before creating anything"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            w.forum.count("POST", "/posts.json"),
+            1,
+            "one POST in the failed run"
+        );
+        assert_eq!(w.record("forum").0, "started", "{}", w.ledger());
+        // The next run finds the topic, then the GHSA (by its CVE), and
+        // creates neither again.
+        for _ in 0..2 {
+            let o = w.publish(DISCLOSURE, &[]);
+            if code(&o) == 0 {
+                break;
+            }
+        }
+        assert_eq!(w.forum.count("POST", "/posts.json"), 1, "{:?}", answer.0);
+        assert_eq!(
+            w.gh.count("POST", "/repos/example/widgets/security-advisories"),
+            1
+        );
+        w.assert_all_done_once();
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_costs_a_bounded_time() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    for _ in 0..4 {
+        w.forum_state
+            .lock()
+            .expect("lock")
+            .faults
+            .push_back(fakes::fault(fakes::HANG));
+    }
+    let start = Instant::now();
+    let o = w.publish(DISCLOSURE, &["--deadline", "4s"]);
+    let took = start.elapsed();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(took.as_secs() < 15, "bounded by the deadline: {took:?}");
+    assert!(stderr(&o).contains("deadline"), "{}", stderr(&o));
+    assert_eq!(w.topics(), 0);
+    assert_ne!(w.record("forum").0, "done");
+    // The next run, with the server back, finishes.
+    w.forum_state.lock().expect("lock").faults.clear();
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+}
+
+#[test]
+fn retry_after_as_an_http_date_is_honoured() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    let at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(3))
+        .expect("t");
+    let date = jiff::fmt::rfc2822::to_string(&at.to_zoned(jiff::tz::TimeZone::UTC)).expect("date");
+    let date = date.replace("+0000", "GMT");
+    w.forum_state.lock().expect("lock").faults.push_back((
+        429,
+        vec![("Retry-After".into(), date.clone())],
+        "{}".into(),
+    ));
+    let start = Instant::now();
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(start.elapsed().as_secs_f64() >= 1.5, "waited for {date}");
+    w.assert_all_done_once();
+}
+
+#[test]
+fn a_killed_runs_temporary_files_are_removed_and_ignored_by_git() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    let tmp = w
+        .tree
+        .path()
+        .join("ledger/.cve-2024-1000.yaml.herald-tmp-4242");
+    std::fs::write(&tmp, "half").expect("plant");
+    let ignore =
+        std::fs::read_to_string(w.tree.path().join("ledger/.gitignore")).expect("gitignore");
+    assert!(
+        ignore.contains(".*.herald-tmp-*") && ignore.contains(".lock"),
+        "{ignore}"
+    );
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!tmp.exists());
+    assert!(
+        stderr(&o).contains("removed `.cve-2024-1000.yaml.herald-tmp-4242`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_hand_edited_ledger_that_does_not_parse_is_a_located_error_never_a_reset() {
+    let w = World::new();
+    assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
+    let path = w.tree.path().join("ledger/cve-2024-1000.yaml");
+    let text = std::fs::read_to_string(&path).expect("ledger");
+    std::fs::write(&path, text.replace("state: done", "state: doen")).expect("edit");
+    let o = w.herald(&["check", "--now", DISTROS_DUE], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ledger/cve-2024-1000.yaml:5:12: unknown state `doen`"),
+        "{}",
+        stderr(&o)
+    );
+    let mails = w.smtp.mails().len();
+    let o = w.publish(DISTROS_DUE, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        w.smtp.mails().len(),
+        mails,
+        "nothing sent from a broken ledger"
     );
 }

@@ -135,6 +135,18 @@ impl Request {
 
 /// (status, extra headers, body)
 pub type Answer = (u16, Vec<(String, String)>, String);
+/// A status that makes the fake close the connection without an answer.
+pub const DROP: u16 = 0;
+/// A status that makes the fake hold the connection open, never answering.
+pub const HANG: u16 = 1;
+
+pub fn fault(status: u16) -> Answer {
+    (
+        status,
+        vec![],
+        "{\"message\":\"fault injected by the test\"}".into(),
+    )
+}
 type Script = Box<dyn FnMut(&Request) -> Answer + Send>;
 
 pub struct Http {
@@ -192,6 +204,19 @@ impl Http {
                 };
                 log.lock().expect("lock").push(req.clone());
                 let (status, headers, body) = (script.lock().expect("lock"))(&req);
+                match status {
+                    // The server acted, then the connection dropped.
+                    DROP => continue,
+                    // The server accepted and never answers.
+                    HANG => {
+                        thread::spawn(move || {
+                            thread::sleep(std::time::Duration::from_secs(120));
+                            drop(stream);
+                        });
+                        continue;
+                    }
+                    _ => {}
+                }
                 let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n", body.len());
                 for (k, v) in headers {
                     head.push_str(&format!("{k}: {v}\r\n"));
@@ -226,6 +251,8 @@ pub struct Discourse {
     pub topics: Vec<(String, u64)>,
     /// Answers to give before behaving normally, for fault injection.
     pub faults: VecDeque<Answer>,
+    /// Answers to give to a POST after the topic was created.
+    pub after_create: VecDeque<Answer>,
 }
 
 pub fn discourse(state: Arc<Mutex<Discourse>>) -> impl FnMut(&Request) -> Answer + Send {
@@ -255,6 +282,9 @@ pub fn discourse(state: Arc<Mutex<Discourse>>) -> impl FnMut(&Request) -> Answer
             let ext = body["external_id"].as_str().unwrap_or_default().to_string();
             let id = 100 + s.topics.len() as u64;
             s.topics.push((ext, id));
+            if let Some(f) = s.after_create.pop_front() {
+                return f;
+            }
             return (
                 200,
                 vec![],
@@ -276,6 +306,8 @@ pub struct GitHub {
     pub faults: VecDeque<Answer>,
     /// Answers to give to publishing requests (PATCH) only.
     pub patch_faults: VecDeque<Answer>,
+    /// Answers to give to a POST after the advisory was created.
+    pub after_create: VecDeque<Answer>,
 }
 
 pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Send {
@@ -318,6 +350,9 @@ pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Sen
                 ];
                 let id = ids[s.advisories.len() % ids.len()].to_string();
                 s.advisories.push((repo, id, "draft".into(), cve));
+                if let Some(f) = s.after_create.pop_front() {
+                    return f;
+                }
                 (201, vec![], json(s.advisories.last().expect("pushed")))
             }
             (method, tail) => {

@@ -179,8 +179,10 @@ pub fn send(
                 let wait = BACKOFF * 2u32.pow(attempt - 1);
                 let may_retry = idempotent || unsent;
                 if !may_retry || attempt >= ATTEMPTS || Instant::now() + wait >= session.deadline {
-                    let message = if e.is_timeout() {
-                        format!("no answer within {}s ({e})", left.min(TIMEOUT).as_secs())
+                    let message = if e.is_timeout() && left < TIMEOUT {
+                        format!("no answer before the run's deadline ({e})")
+                    } else if e.is_timeout() {
+                        format!("no answer within {}s ({e})", TIMEOUT.as_secs())
                     } else {
                         e.to_string()
                     };
