@@ -71,14 +71,19 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     };
     // Render the outbox first: it is private, and if a channel template
     // fails, nothing at all is written.
+    let wall = if opts.preview_embargoed {
+        Wall::none()
+    } else {
+        Wall::new(&vis)
+    };
+    let mut outbox_leaks = Vec::new();
     let mut outbox = match &opts.outbox {
-        Some(dir) => Some(build_outbox(
-            project,
-            &vis,
-            &tera,
-            opts.signer.as_ref(),
-            dir,
-        )?),
+        Some(dir) => {
+            let (staged, count, unchanged, leaks) =
+                build_outbox(project, &vis, &tera, opts.signer.as_ref(), &wall, Some(dir))?;
+            outbox_leaks = leaks;
+            staged.map(|s| (s, count, unchanged))
+        }
         None => None,
     };
     // The outbox settles (stale files removed, manifest saved: mostly one
@@ -89,19 +94,15 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     };
     let render = || -> Result<_, BuildError> {
         let site = Site::new(project, &vis, &tera);
-        let wall = if opts.preview_embargoed {
-            Wall::none()
-        } else {
-            Wall::new(&vis)
-        };
         let staging = Staging::new(&opts.out)?;
         let jobs = site.jobs();
-        let leaks = render_site(&site, &jobs, &wall, &staging)?;
+        let leaks = render_site(&site, &jobs, &wall, Some(&staging))?;
         Ok((staging, jobs.len(), leaks))
     };
     let (settled, rendered) = rayon::join(settle, render);
     settled?;
     let (staging, files, mut leaks) = rendered?;
+    leaks.extend(outbox_leaks);
     if !leaks.is_empty() {
         leaks.sort_by(|a, b| a.file.cmp(&b.file));
         return Err(BuildError::Leaks(leaks));
@@ -126,18 +127,57 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     })
 }
 
-/// Render every job of the site into `staging`, holding each file against
-/// the wall; the leaks found instead of files written.
+/// Everything `build` would publish at `now`, rendered in memory and held
+/// against the wall, nothing written: what `herald check` runs so that any
+/// tree it passes builds. Returns the leaks found.
+pub fn rehearse(project: &Project, now: Timestamp) -> Result<Vec<Leak>, BuildError> {
+    rayon::join(
+        || {
+            let tera = theme::compile(&project.theme)
+                .map_err(|(name, msg)| BuildError::Theme(name, msg))?;
+            let vis = Visibility::at(project, now);
+            let wall = Wall::new(&vis);
+            let (_, _, _, mut leaks) = build_outbox(project, &vis, &tera, None, &wall, None)?;
+            let site = Site::new(project, &vis, &tera);
+            leaks.extend(render_site(&site, &site.jobs(), &wall, None)?);
+            leaks.sort_by(|a, b| a.file.cmp(&b.file));
+            Ok(leaks)
+        },
+        || (),
+    )
+    .0
+}
+
+/// Render every job of the site into `staging` (or nowhere, to rehearse),
+/// holding each file against the wall; the leaks found instead of files
+/// written.
 fn render_site(
     site: &Site,
     jobs: &[Job],
     wall: &Wall,
-    staging: &Staging,
+    staging: Option<&Staging>,
 ) -> Result<Vec<Leak>, BuildError> {
     let leaks = Mutex::new(Vec::new());
     let leak = |l: Leak| leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
     jobs.par_iter()
         .try_for_each(|job| -> Result<(), BuildError> {
+            let Some(staging) = staging else {
+                if let Job::OsvAll = job {
+                    let _ = site.osv_all(|piece| match wall.check(OSV_ALL, piece) {
+                        Ok(()) => Ok::<(), ()>(()),
+                        Err(l) => {
+                            leak(l);
+                            Err(())
+                        }
+                    });
+                    return Ok(());
+                }
+                let out = site.render(*job)?;
+                if let Err(l) = wall.check(&out.path, &out.bytes) {
+                    leak(l);
+                }
+                return Ok(());
+            };
             if let Job::OsvAll = job {
                 // Streamed: each record is held against the wall as a
                 // whole before it is written, and no title or id can span
@@ -168,41 +208,69 @@ fn render_site(
     Ok(leaks.into_inner().unwrap_or_else(|p| p.into_inner()))
 }
 
+/// Channel texts that only go to private lists before disclosure, and the
+/// publisher's own manifest: everything else in the outbox is public once
+/// it is sent.
+fn is_private(path: &str) -> bool {
+    ["advance-notice.eml", "distros.eml", "manifest.json"]
+        .iter()
+        .any(|n| path.rsplit('/').next() == Some(*n))
+}
+
+type Outboxed = (Option<Staging>, usize, usize, Vec<Leak>);
+
 /// Render every channel text of every advisory and pre-announcement into a
-/// staged outbox, returned uncommitted with its file count and how many of
-/// those were already in place.
+/// staged outbox (or nowhere, to rehearse), returned uncommitted with its
+/// file count, how many of those were already in place, and the leaks: a
+/// public text holds against the wall as it will stand when it goes out,
+/// its own public moment or now, whichever is later.
 fn build_outbox(
     project: &Project,
     vis: &Visibility,
     tera: &tera::Tera,
     signer: Option<&SigningKey>,
-    dir: &std::path::Path,
-) -> Result<(Staging, usize, usize), BuildError> {
+    wall: &Wall,
+    dir: Option<&std::path::Path>,
+) -> Result<Outboxed, BuildError> {
     let outbox = Outbox::new(project, tera, signer)?;
-    let staging = Staging::new(dir)?;
+    let staging = dir.map(Staging::new).transpose()?;
+    let leaks = Mutex::new(Vec::new());
     let pres: Vec<_> = vis
         .pre_announcements
         .iter()
         .chain(&vis.hidden_pre_announcements)
         .collect();
     let count = std::sync::atomic::AtomicUsize::new(0);
-    let write = |files: Vec<crate::site::Output>| -> Result<(), BuildError> {
+    let write = |files: Vec<crate::site::Output>, public_at: Timestamp| -> Result<(), BuildError> {
         count.fetch_add(files.len(), std::sync::atomic::Ordering::Relaxed);
-        files
-            .iter()
-            .try_for_each(|f| staging.write(&f.path, &f.bytes).map_err(BuildError::from))
+        let at = public_at.max(vis.now);
+        files.iter().try_for_each(|f| {
+            if !is_private(&f.path) {
+                if let Err(l) = wall.check_at(&format!("outbox/{}", f.path), &f.bytes, Some(at)) {
+                    leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
+                }
+            }
+            match &staging {
+                Some(s) => s.write(&f.path, &f.bytes).map_err(BuildError::from),
+                None => Ok(()),
+            }
+        })
     };
     project
         .advisories
         .par_iter()
-        .try_for_each(|doc| write(outbox.advisory(doc)?))?;
+        .try_for_each(|doc| write(outbox.advisory(doc)?, doc.meta.embargo.timestamp()))?;
     pres.par_iter()
-        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?))?;
+        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?, at.timestamp()))?;
+    let leaks = leaks.into_inner().unwrap_or_else(|p| p.into_inner());
+    let Some(staging) = staging else {
+        return Ok((None, count.into_inner(), 0, leaks));
+    };
     // Counted before the stamp, which is not a channel file.
     let unchanged = staging.reused();
     staging.write(
         crate::stamp::FILE,
         &crate::stamp::render(project, signer.is_some()),
     )?;
-    Ok((staging, count.into_inner(), unchanged))
+    Ok((Some(staging), count.into_inner(), unchanged, leaks))
 }

@@ -2,12 +2,10 @@
 //! public output for traces of what is not.
 
 use aho_corasick::{AhoCorasick, MatchKind};
-
-use crate::leakscan::{Scanner, KEY};
 use jiff::Timestamp;
 
+use crate::canon::canonical;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
-use crate::theme::escaped_forms;
 use crate::timeline;
 
 /// The project split at one moment into what may be shown and what not.
@@ -99,48 +97,38 @@ impl std::fmt::Display for Leak {
     }
 }
 
-/// Titles are not unique: "Security advisory for Cargo" may name a
-/// published advisory and an embargoed one. A title that is already part of
-/// a public title reveals nothing, and matching it would stop every build.
-/// Returns the test for whether a hidden title is still secret.
-fn public_titles(vis: &Visibility) -> impl Fn(&str) -> bool {
-    let hidden: Vec<String> = vis
-        .embargoed
-        .iter()
-        .map(|d| &d.meta.title)
-        .chain(
-            vis.hidden_pre_announcements
-                .iter()
-                .map(|(d, _)| &d.meta.title),
-        )
-        .map(|t| t.to_ascii_lowercase())
-        .collect();
-    let mut public = String::new();
-    let titles = vis
-        .advisories
-        .iter()
-        .map(|d| &d.meta.title)
-        .chain(vis.pre_announcements.iter().map(|(d, _)| &d.meta.title));
-    for t in titles {
-        public.push_str(&t.to_ascii_lowercase());
-        public.push('\n');
-    }
-    // One pass over all public titles finds every hidden title inside them.
-    let mut exempt = std::collections::HashSet::new();
-    if let Ok(ac) = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .build(&hidden)
-    {
-        for m in ac.find_overlapping_iter(&public) {
-            exempt.insert(hidden[m.pattern().as_usize()].clone());
-        }
-    }
-    move |title: &str| title.len() >= KEY && !exempt.contains(&title.to_ascii_lowercase())
+/// What one hidden pattern is, for its boundary test and its report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Id,
+    Title,
 }
 
-/// A scanner for every title and id that must not appear yet.
+struct Pattern {
+    kind: Kind,
+    /// Index into `Wall::labels`.
+    label: usize,
+    /// When it stops being secret.
+    public_at: Timestamp,
+}
+
+/// Titles shorter than this (in canonical form) are not scanned: they
+/// occur by chance in other text.
+pub const MIN_TITLE: usize = 12;
+
+/// A scanner for every id and title that is still hidden at the build's
+/// moment, compared in the canonical form of [`crate::canon`].
+///
+/// Each pattern keeps the moment it becomes public, so one wall also
+/// serves the channel texts: a text that goes out at `t` may name what is
+/// public at `t` and nothing hidden then.
+///
+/// The cost is linear: building is linear in the hidden ids and titles
+/// (an Aho-Corasick automaton), and each scan is linear in the output plus
+/// the number of matches.
 pub struct Wall {
-    scanner: Scanner,
+    automaton: Option<AhoCorasick>,
+    patterns: Vec<Pattern>,
     labels: Vec<String>,
 }
 
@@ -148,59 +136,177 @@ impl Wall {
     /// A wall that stops nothing: only for the embargoed preview.
     pub fn none() -> Self {
         Wall {
-            scanner: Scanner::new(),
+            automaton: None,
+            patterns: Vec::new(),
             labels: Vec::new(),
         }
     }
 
     pub fn new(vis: &Visibility) -> Self {
-        let mut scanner = Scanner::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
         let mut labels: Vec<String> = Vec::new();
-        let secret_title = public_titles(vis);
+        // Every title with the moment it becomes public, for the exemption.
+        let mut titles: Vec<(String, Timestamp, &str)> = Vec::new();
+        for d in &vis.advisories {
+            titles.push((
+                canonical(d.meta.title.as_bytes()),
+                d.meta.embargo.timestamp(),
+                d.meta.slug.as_str(),
+            ));
+        }
+        for (d, at) in &vis.pre_announcements {
+            titles.push((
+                canonical(d.meta.title.as_bytes()),
+                at.timestamp(),
+                d.meta.slug.as_str(),
+            ));
+        }
+        let mut hidden_titles: Vec<(String, Timestamp, &str, String)> = Vec::new();
         for doc in &vis.embargoed {
             let a = &doc.meta;
+            let at = a.embargo.timestamp();
             let what = format!("from advisory `{}`, embargoed until {}", a.slug, a.embargo);
-            if secret_title(&a.title) {
-                labels.push(format!("the title {what}"));
-                for form in escaped_forms(&a.title) {
-                    scanner.add_title(&form, labels.len() - 1);
-                }
-            }
-            labels.push(format!("a CVE id {what}"));
-            for c in &a.cves {
-                scanner.add_id(c.as_str(), labels.len() - 1);
-            }
-            labels.push(format!("a GHSA id {what}"));
-            for g in &a.ghsa {
-                scanner.add_id(g.id.as_str(), labels.len() - 1);
+            let title = canonical(a.title.as_bytes());
+            titles.push((title.clone(), at, a.slug.as_str()));
+            hidden_titles.push((title, at, a.slug.as_str(), format!("the title {what}")));
+            let ids = a
+                .cves
+                .iter()
+                .map(|c| (c.as_str(), "a CVE id"))
+                .chain(a.ghsa.iter().map(|g| (g.id.as_str(), "a GHSA id")));
+            for (id, kind) in ids {
+                labels.push(format!("{kind} {what}"));
+                texts.push(canonical(id.as_bytes()));
+                patterns.push(Pattern {
+                    kind: Kind::Id,
+                    label: labels.len() - 1,
+                    public_at: at,
+                });
             }
         }
         for (doc, at) in &vis.hidden_pre_announcements {
             let p = &doc.meta;
-            if secret_title(&p.title) {
-                labels.push(format!(
+            let title = canonical(p.title.as_bytes());
+            titles.push((title.clone(), at.timestamp(), p.slug.as_str()));
+            hidden_titles.push((
+                title,
+                at.timestamp(),
+                p.slug.as_str(),
+                format!(
                     "the title of pre-announcement `{}`, not public until {at}",
                     p.slug
-                ));
-                for form in escaped_forms(&p.title) {
-                    scanner.add_title(&form, labels.len() - 1);
-                }
-            }
+                ),
+            ));
         }
-        Wall { scanner, labels }
+        let exempt = exempt_titles(&hidden_titles, &titles);
+        for (i, (title, at, _, label)) in hidden_titles.into_iter().enumerate() {
+            if title.len() < MIN_TITLE || exempt.contains(&i) {
+                continue;
+            }
+            labels.push(label);
+            texts.push(title);
+            patterns.push(Pattern {
+                kind: Kind::Title,
+                label: labels.len() - 1,
+                public_at: at,
+            });
+        }
+        let automaton = (!texts.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&texts)
+                    .ok()
+            })
+            .flatten();
+        Wall {
+            automaton,
+            patterns,
+            labels,
+        }
     }
 
+    /// Hold a public file against the wall at the build's moment.
     pub fn check(&self, file: &str, bytes: &[u8]) -> Result<(), Leak> {
-        if self.scanner.is_empty() {
+        self.check_at(file, bytes, None)
+    }
+
+    /// Hold `file` (its name and its bytes) against the wall as it stands
+    /// at `at`; `None`: as it stands at the build's moment.
+    pub fn check_at(&self, file: &str, bytes: &[u8], at: Option<Timestamp>) -> Result<(), Leak> {
+        let Some(ac) = &self.automaton else {
             return Ok(());
+        };
+        for hay in [file.as_bytes(), bytes] {
+            let text = canonical(hay);
+            if let Some((p, found)) = self.find(ac, &text, at) {
+                return Err(Leak {
+                    file: file.to_string(),
+                    found,
+                    what: self.labels[p.label].clone(),
+                });
+            }
         }
-        match self.scanner.find(bytes) {
-            None => Ok(()),
-            Some((label, found)) => Err(Leak {
-                file: file.to_string(),
-                found,
-                what: self.labels[label].clone(),
-            }),
+        Ok(())
+    }
+
+    /// The first hidden pattern in canonical `text`, and what was found.
+    pub fn find_in_canonical(&self, text: &str, at: Option<Timestamp>) -> Option<(String, String)> {
+        let ac = self.automaton.as_ref()?;
+        self.find(ac, text, at)
+            .map(|(p, found)| (found, self.labels[p.label].clone()))
+    }
+
+    fn find(
+        &self,
+        ac: &AhoCorasick,
+        text: &str,
+        at: Option<Timestamp>,
+    ) -> Option<(&Pattern, String)> {
+        let bytes = text.as_bytes();
+        for m in ac.find_overlapping_iter(text) {
+            let p = &self.patterns[m.pattern().as_usize()];
+            if at.is_some_and(|t| p.public_at <= t) {
+                continue;
+            }
+            // `CVE-2024-1000` is not `CVE-2024-10001`.
+            if p.kind == Kind::Id
+                && bytes
+                    .get(m.end())
+                    .is_some_and(|b| b.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            return Some((p, text[m.start()..m.end()].to_string()));
+        }
+        None
+    }
+}
+
+/// Titles are not unique: "Security advisory for Cargo" may name a
+/// published advisory and an embargoed one. A hidden title inside a title
+/// that becomes public before it reveals nothing when that one is shown
+/// (and while that one is hidden too, it is found as itself), and matching
+/// it would stop every build. Returns the indexes of such hidden titles.
+fn exempt_titles(
+    hidden: &[(String, Timestamp, &str, String)],
+    all: &[(String, Timestamp, &str)],
+) -> std::collections::HashSet<usize> {
+    let mut exempt = std::collections::HashSet::new();
+    let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(hidden.iter().map(|h| &h.0))
+    else {
+        return exempt;
+    };
+    for (title, at, slug) in all {
+        for m in ac.find_overlapping_iter(title) {
+            let h = &hidden[m.pattern().as_usize()];
+            if h.2 != *slug && *at < h.1 {
+                exempt.insert(m.pattern().as_usize());
+            }
         }
     }
+    exempt
 }

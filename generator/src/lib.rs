@@ -5,6 +5,7 @@
 //! (`site`, `feed`) → `build` writes it, behind the `embargo` wall.
 
 pub mod build;
+pub mod canon;
 pub mod channels;
 pub mod commands;
 pub mod crosscheck;
@@ -33,6 +34,7 @@ pub mod stamp;
 mod testgen;
 pub mod theme;
 pub mod timeline;
+pub mod tree;
 pub mod view;
 pub mod wrap;
 pub mod yaml;

@@ -87,7 +87,12 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
         Some((config, cfg_src)) => (
             load_theme(root, config, cfg_src, &mut findings),
             load_key(root, config, cfg_src, &mut findings),
-            load_patches(root, &advisories, &mut findings),
+            load_patches(
+                root,
+                &advisories,
+                config.rules.max_patch_bytes,
+                &mut findings,
+            ),
         ),
         None => (None, None, Vec::new()),
     };
@@ -185,10 +190,23 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
         return Vec::new();
     }
     let mut files = Vec::new();
+    let canonical = crate::tree::canonical_root(root);
     for entry in WalkDir::new(&base).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
                 files.push(e.into_path())
+            }
+            Ok(e) if e.path_is_symlink() => {
+                let shown = e.path().strip_prefix(root).unwrap_or(e.path());
+                match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy()) {
+                    Ok(target)
+                        if target.is_file() && e.path().extension().is_some_and(|x| x == "md") =>
+                    {
+                        files.push(e.into_path())
+                    }
+                    Ok(_) => {}
+                    Err(why) => findings.push(file_error(shown, why)),
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -348,9 +366,22 @@ fn load_theme(
         if !base.is_dir() {
             continue;
         }
+        let canonical = crate::tree::canonical_root(root);
         for entry in WalkDir::new(&base).sort_by_file_name() {
             let entry = match entry {
                 Ok(e) if e.file_type().is_file() => e,
+                Ok(e) if e.path_is_symlink() => {
+                    let shown = e.path().strip_prefix(root).unwrap_or(e.path());
+                    match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy())
+                    {
+                        Ok(target) if target.is_file() => e,
+                        Ok(_) => continue,
+                        Err(why) => {
+                            findings.push(file_error(shown, why));
+                            continue;
+                        }
+                    }
+                }
                 Ok(_) => continue,
                 Err(e) => {
                     findings.push(file_error(&dir, format!("cannot read theme: {e}")));
@@ -398,13 +429,11 @@ fn load_key(
 ) -> Option<PublicKey> {
     let path = root.join(&config.team.key);
     let at = config_pos(src, &config.team.key);
-    let armored = match std::fs::read(&path) {
+    let canonical = crate::tree::canonical_root(root);
+    let armored = match crate::tree::read_inside(root, &canonical, &config.team.key, KEY_LIMIT) {
         Ok(a) => a,
-        Err(e) => {
-            findings.push(src.error(
-                at,
-                format!("cannot read the team key `{}`: {e}", config.team.key),
-            ));
+        Err(why) => {
+            findings.push(src.error(at, format!("the team key: {why}")));
             return None;
         }
     };
@@ -454,27 +483,34 @@ fn load_key(
     })
 }
 
+/// An armored public key is a few kilobytes; a keyring of many keys still
+/// fits far below this.
+const KEY_LIMIT: u64 = 1024 * 1024;
+
 /// Patch files named by advisories, read once even when shared.
 fn load_patches(
     root: &Path,
     advisories: &[Document<Advisory>],
+    limit: u32,
     findings: &mut Findings,
 ) -> Vec<Patch> {
     let mut seen: HashMap<&str, ()> = HashMap::new();
     let mut out = Vec::new();
+    let canonical = crate::tree::canonical_root(root);
     for doc in advisories {
         for (p, pos) in doc.meta.patches.iter().zip(&doc.meta.spans.patches) {
             if seen.insert(p, ()).is_some() {
                 continue;
             }
-            match std::fs::read(root.join(p)) {
+            match crate::tree::read_inside(root, &canonical, p, u64::from(limit)) {
                 Ok(bytes) => out.push(Patch {
                     path: p.clone(),
                     bytes: bytes.into(),
                 }),
-                Err(e) => findings.push(
+                Err(why) => findings.push(
                     doc.source
-                        .error(*pos, format!("cannot read patch `{p}`: {e}")),
+                        .error(*pos, format!("patch refused: {why}"))
+                        .with_help("a patch is a regular file inside the tree, named relative to its root, under `rules.max-patch-bytes`"),
                 ),
             }
         }

@@ -1,17 +1,41 @@
-//! `herald check`: validate everything, write nothing.
+//! `herald check`: validate everything, rehearse the build behind the
+//! embargo wall, write nothing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use super::{load_and_lint, summary, Exit, Format};
+use super::{load_and_lint, report_as, summary, Exit, Format};
+use crate::canon::canonical;
+use crate::diag::{file_error, Finding, Findings, Pos};
+use crate::embargo::{Leak, Visibility, Wall};
+use crate::model::Project;
 
 pub fn run(root: &Path, now: Option<Timestamp>, strict: bool, format: Format) -> Exit {
-    let (project, warnings) =
-        match load_and_lint(root, now.unwrap_or_else(Timestamp::now), true, true, format) {
-            Ok(v) => v,
-            Err(exit) => return exit,
-        };
+    let now = now.unwrap_or_else(Timestamp::now);
+    let (project, warnings) = match load_and_lint(root, now, true, true, format) {
+        Ok(v) => v,
+        Err(exit) => return exit,
+    };
+    // Whatever `build` would refuse, `check` refuses first, at its source.
+    let leaks = match crate::build::rehearse(&project, now) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("herald: `herald build` would fail the same way");
+            return Exit::Findings;
+        }
+    };
+    if !leaks.is_empty() {
+        let findings = Findings(locate(&project, now, &leaks));
+        report_as(&findings, format);
+        eprintln!(
+            "herald: embargo wall: {} leak(s) that `herald build` would refuse; {}",
+            leaks.len(),
+            summary(&findings)
+        );
+        return Exit::Findings;
+    }
     if strict && !warnings.0.is_empty() {
         eprintln!("herald: {} (--strict)", summary(&warnings));
         return Exit::Findings;
@@ -24,4 +48,81 @@ pub fn run(root: &Path, now: Option<Timestamp>, strict: bool, format: Format) ->
         summary(&warnings)
     );
     Exit::Ok
+}
+
+/// Each leak at the source line that carries it, where one does; else at
+/// the output file that would have carried it.
+fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
+    let vis = Visibility::at(project, now);
+    let wall = Wall::new(&vis);
+    // The public sources: what a reader's page is made of at `now`, and
+    // what each public channel text is made of.
+    let mut sources: Vec<(PathBuf, &str, Option<Timestamp>)> = Vec::new();
+    for d in &project.advisories {
+        sources.push((
+            d.source.path.clone(),
+            &d.source.text,
+            Some(d.meta.embargo.timestamp().max(now)),
+        ));
+    }
+    for (d, at) in vis
+        .pre_announcements
+        .iter()
+        .chain(&vis.hidden_pre_announcements)
+    {
+        sources.push((
+            d.source.path.clone(),
+            &d.source.text,
+            Some(at.timestamp().max(now)),
+        ));
+    }
+    for d in &project.pages {
+        sources.push((d.source.path.clone(), &d.source.text, None));
+    }
+    let theme = Path::new("themes").join(&project.config.site.theme);
+    for (name, text) in &project.theme.templates {
+        sources.push((theme.join("templates").join(name), text, None));
+    }
+    let mut out = Vec::new();
+    let mut located = std::collections::HashSet::new();
+    for (path, text, at) in &sources {
+        for (i, line) in text.lines().enumerate() {
+            // A pre-announcement names its advisory by slug; that field is
+            // never shown.
+            if line.starts_with("advisory:") {
+                continue;
+            }
+            if let Some((found, what)) = wall.find_in_canonical(&canonical(line.as_bytes()), *at) {
+                if located.insert((path.clone(), i)) {
+                    let src = crate::diag::Source::new(path.clone(), text.to_string());
+                    out.push(src.error(
+                        Pos::new(i + 1, 1, line.chars().count().max(1)),
+                        format!("embargo leak: `{found}` here is {what}; `herald build` would refuse to publish it"),
+                    ).with_help("remove it until the embargo lifts (the wall reads through case, entities, markup, look-alike letters and invisible characters)"));
+                }
+            }
+        }
+    }
+    for (name, _) in &project.theme.statics {
+        let path = theme.join("static").join(name);
+        if let Some((found, what)) = wall.find_in_canonical(&canonical(name.as_bytes()), None) {
+            out.push(file_error(
+                &path,
+                format!("embargo leak: the file name holds `{found}`, {what}"),
+            ));
+        }
+    }
+    if out.is_empty() {
+        // Made by rendering alone (a template that reaches for hidden
+        // data, say): name the output.
+        for l in leaks {
+            out.push(file_error(
+                Path::new(&l.file),
+                format!("embargo leak: contains `{}`, {}", l.found, l.what),
+            ));
+        }
+    }
+    let mut findings = Findings(out);
+    findings.sort();
+    findings.0
 }

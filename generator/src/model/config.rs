@@ -71,6 +71,8 @@ pub struct Rules {
     /// How long after its public moment an announcement still goes out
     /// unattended; later, `publish` waits for `--late <slug>` or a record.
     pub late_limit_hours: u32,
+    /// The largest patch Herald attaches to a private notice.
+    pub max_patch_bytes: u32,
 }
 
 impl Default for Rules {
@@ -84,6 +86,7 @@ impl Default for Rules {
             holidays: Vec::new(),
             disclosure_weekdays: vec![Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday],
             late_limit_hours: 24,
+            max_patch_bytes: 5 * 1024 * 1024,
         }
     }
 }
@@ -407,6 +410,7 @@ fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
             "holidays",
             "disclosure-weekdays",
             "late-limit-hours",
+            "max-patch-bytes",
         ],
         "`rules`",
     )?;
@@ -422,6 +426,7 @@ fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
     let max_days = number(d, &f, "distros-max-days", def.distros_max_days);
     let preferred = number(d, &f, "distros-preferred-days", def.distros_preferred_days);
     let late = at_least(d, &f, "late-limit-hours", def.late_limit_hours, 1);
+    let max_patch = at_least(d, &f, "max-patch-bytes", def.max_patch_bytes, 1);
     let holidays = match d.optional(&f, "holidays") {
         Some(n) => d.each(n, |d, i| {
             d.parse(i, |s| {
@@ -450,6 +455,7 @@ fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {
         holidays: holidays?,
         disclosure_weekdays: weekdays?,
         late_limit_hours: late?,
+        max_patch_bytes: max_patch?,
     })
 }
 

@@ -33,6 +33,16 @@ pub enum OutputError {
     Io { path: PathBuf, source: io::Error },
     #[error("refusing to replace `{0}`: it exists but was not made by Herald (no `{MARKER}` file in it); choose another folder or remove it")]
     Foreign(PathBuf),
+    #[error("refusing to write through `{0}`: it is a symbolic link, and Herald never writes where a link points (it could lead outside the tree); remove the link")]
+    Symlink(PathBuf),
+}
+
+/// Refuse a symbolic link where Herald is about to write.
+pub fn refuse_symlink(path: &Path) -> Result<(), OutputError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(OutputError::Symlink(path.to_path_buf())),
+        _ => Ok(()),
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -78,6 +88,7 @@ impl Staging {
     /// Prepare a staging folder for `target`, refusing early if the target
     /// could not be replaced at the end.
     pub fn new(target: &Path) -> Result<Self, OutputError> {
+        refuse_symlink(target)?;
         if target.exists() && !target.join(MARKER).exists() {
             let empty = fs::read_dir(target)
                 .map(|mut d| d.next().is_none())
@@ -95,10 +106,14 @@ impl Staging {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let cache = parent.join(format!(".{}.herald", name.trim_start_matches('.')));
+        refuse_symlink(&cache)?;
         fs::create_dir_all(&cache).map_err(io_err(&cache))?;
         let ignore = cache.join(".gitignore");
-        if !ignore.exists() {
-            fs::write(&ignore, "*\n").map_err(io_err(&ignore))?;
+        if fs::symlink_metadata(&ignore).is_err() {
+            put(&ignore, b"*\n").map_err(io_err(&ignore))?;
+        }
+        for inside in ["spare", "spare.manifest", "live.manifest"] {
+            refuse_symlink(&cache.join(inside))?;
         }
         let dir = cache.join(format!("staging-{}", std::process::id()));
         remove_if_present(&dir).map_err(io_err(&dir))?;
