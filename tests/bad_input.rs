@@ -249,7 +249,7 @@ fn cases() -> Vec<Case> {
         (
             "herald.yaml key file missing",
             Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("keys/team.asc", "keys/missing.asc"))),
-            &["error: herald.yaml:7:8: cannot read the team key `keys/missing.asc`"],
+            &["error: herald.yaml:7:8: the team key: cannot read `keys/missing.asc`"],
         ),
         (
             "herald.yaml key file is not a key",
@@ -276,6 +276,195 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:13:23: invalid mail address `distros-at-openwall`"],
         ),
         (
+            "javascript link",
+            Box::new(bad_variant("Details.\n", "[x](javascript:alert(1))\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `javascript:` URL"],
+        ),
+        (
+            "javascript link in capitals",
+            Box::new(bad_variant("Details.\n", "[x](JavaScript:alert(1))\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `javascript:` URL"],
+        ),
+        (
+            "entity-encoded javascript link",
+            Box::new(bad_variant("Details.\n", "[x](&#106;avascript:alert(1))\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `javascript:` URL"],
+        ),
+        (
+            "vbscript link",
+            Box::new(bad_variant("Details.\n", "See [x](vbscript:msgbox).\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:5: a link to a `vbscript:` URL"],
+        ),
+        (
+            "data URL link",
+            Box::new(bad_variant("Details.\n", "[x](data:text/html;base64,PHNjcmlwdD4=)\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `data:` URL"],
+        ),
+        (
+            "file URL link",
+            Box::new(bad_variant("Details.\n", "[x](file:///etc/passwd)\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `file:` URL"],
+        ),
+        (
+            "javascript image",
+            Box::new(bad_variant("Details.\n", "![x](javascript:alert(1))\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `javascript:` URL"],
+        ),
+        (
+            "javascript autolink",
+            Box::new(bad_variant("Details.\n", "<javascript:alert(1)>\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: a link to a `javascript:` URL"],
+        ),
+        (
+            "javascript reference definition",
+            Box::new(bad_variant("Details.\n", "[x][r]\n\n[r]: javascript:alert(1)\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:21:1: reference `[r]`: a link to a `javascript:` URL"],
+        ),
+        (
+            "unused javascript reference definition",
+            Box::new(bad_variant("Details.\n", "Text.\n\n[r]: javascript:alert(1)\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:21:1: reference `[r]`"],
+        ),
+        (
+            "raw script tag",
+            Box::new(bad_variant("Details.\n", "<script>alert(1)</script>\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: raw HTML `<script>` is not allowed"],
+        ),
+        (
+            "inline script tag",
+            Box::new(bad_variant("Details.\n", "Text <script>alert(1)</script>.\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:6: raw HTML `<script>` is not allowed"],
+        ),
+        (
+            "img onerror",
+            Box::new(bad_variant("Details.\n", "<img src=x onerror=alert(1)>\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: `<img>`: the event handler `onerror` is not allowed"],
+        ),
+        (
+            "onerror in mixed case",
+            Box::new(bad_variant("Details.\n", "<img src=x OnError=alert(1)>\n".replace("\\n", "\n").as_str())),
+            &["the event handler `onerror` is not allowed"],
+        ),
+        (
+            "iframe",
+            Box::new(bad_variant("Details.\n", "<iframe src=https://example.org></iframe>\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: raw HTML `<iframe>` is not allowed"],
+        ),
+        (
+            "svg onload",
+            Box::new(bad_variant("Details.\n", "<svg onload=alert(1)></svg>\n".replace("\\n", "\n").as_str())),
+            &["raw HTML `<svg>` is not allowed"],
+        ),
+        (
+            "anchor to javascript",
+            Box::new(bad_variant("Details.\n", "<a href=\"javascript:alert(1)\">x</a>\n".replace("\\n", "\n").as_str())),
+            &["advisories/2025/bad.md:19:1: `<a>`: `href`: a link to a `javascript:` URL"],
+        ),
+        (
+            "anchor to entity-encoded javascript",
+            Box::new(bad_variant("Details.\n", "<a href='jav&#x61;script:alert(1)'>x</a>\n".replace("\\n", "\n").as_str())),
+            &["`href`: a link to a `javascript:` URL"],
+        ),
+        (
+            "style attribute",
+            Box::new(bad_variant("Details.\n", "<span style=\"position:fixed\">x</span>\n".replace("\\n", "\n").as_str())),
+            &["the attribute `style` is not allowed"],
+        ),
+        (
+            "style element",
+            Box::new(bad_variant("Details.\n", "<style>body{display:none}</style>\n".replace("\\n", "\n").as_str())),
+            &["raw HTML `<style>` is not allowed"],
+        ),
+        (
+            "form",
+            Box::new(bad_variant("Details.\n", "<form action=https://example.org><input></form>\n".replace("\\n", "\n").as_str())),
+            &["raw HTML `<form>` is not allowed"],
+        ),
+        (
+            "deeply nested divs",
+            Box::new(bad_variant("Details.\n", "<div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div><div>\n".replace("\\n", "\n").as_str())),
+            &["raw HTML nested more than 64 elements deep"],
+        ),
+        (
+            "deeply nested quotes",
+            Box::new(bad_variant("Details.\n", ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> x\n".replace("\\n", "\n").as_str())),
+            &["block quotes and lists nested more than 64 deep"],
+        ),
+        (
+            "patch: absolute path",
+            Box::new(|t: &Tree| {
+                
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "/proc/self/environ"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `/proc/self/environ` is an absolute path"],
+        ),
+        (
+            "patch: a device",
+            Box::new(|t: &Tree| {
+                
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "/dev/zero"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `/dev/zero` is an absolute path"],
+        ),
+        (
+            "patch: leaves the tree with ..",
+            Box::new(|t: &Tree| {
+                
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "../../etc/passwd"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `../../etc/passwd` leaves the tree"],
+        ),
+        (
+            "patch: symlink out of the tree",
+            Box::new(|t: &Tree| {
+                std::fs::create_dir_all(t.path().join("patches")).expect("mkdir"); std::os::unix::fs::symlink("/etc/hostname", t.path().join("patches/out.patch")).expect("link");
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "patches/out.patch"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `patches/out.patch` is a link to"],
+        ),
+        (
+            "patch: a folder",
+            Box::new(|t: &Tree| {
+                std::fs::create_dir_all(t.path().join("patches")).expect("mkdir");
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "patches"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `patches` is not a regular file"],
+        ),
+        (
+            "patch: over the size limit",
+            Box::new(|t: &Tree| {
+                t.write_bytes("patches/big.patch", &vec![b'x'; 6 * 1024 * 1024]);
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "patches/big.patch"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `patches/big.patch` has 6291456 bytes, over the limit of 5242880"],
+        ),
+        (
+            "patch: missing",
+            Box::new(|t: &Tree| {
+                
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "patches/none.patch"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: cannot read `patches/none.patch`"],
+        ),
+        (
+            "herald.yaml key outside the tree",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("keys/team.asc", "/etc/hostname"))),
+            &["error: herald.yaml:7:8: the team key: `/etc/hostname` is an absolute path"],
+        ),
+        (
+            "page symlinked out of the tree",
+            Box::new(|t: &Tree| {
+                std::fs::create_dir_all(t.path().join("content")).expect("mkdir");
+                std::os::unix::fs::symlink("/etc/hostname", t.path().join("content/host.md")).expect("link");
+            }),
+            &["error: content/host.md: `content/host.md` is a symlink to `/etc/hostname`, outside the tree"],
+        ),
+        (
+            "herald.yaml late limit of zero",
+            Box::new(|t: &Tree| t.write("herald.yaml", &format!("{}rules:\n  late-limit-hours: 0\n", common::CONFIG))),
+            &["error: herald.yaml:15:21: expected at least 1, found `0`"],
+        ),
+        (
             "theme template with a syntax error",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));
@@ -290,7 +479,7 @@ fn cases() -> Vec<Case> {
 fn every_bad_input_is_located_and_leaves_public_untouched() {
     let mut failures = Vec::new();
     let all = cases();
-    assert!(all.len() >= 25);
+    assert!(all.len() >= 60, "{} cases", all.len());
     for (name, apply, expected) in all {
         let t = Tree::new();
         let ok = t.build("2025-01-01T00:00:00Z");

@@ -243,6 +243,8 @@ fn open_document<T>(
             "the Markdown body is empty",
         );
     }
+    d.findings
+        .extend(crate::safety::check_body(&src, split.body, split.body_line));
     // `split.body` is the tail of the source text.
     let start = src.text.len() - split.body.len();
     let body = crate::model::Body::new(src.text.clone(), start);
