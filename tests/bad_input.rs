@@ -393,7 +393,7 @@ fn cases() -> Vec<Case> {
         (
             "patch: absolute path",
             Box::new(|t: &Tree| {
-                
+
                 bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "/proc/self/environ"))(t)
             }),
             &["advisories/2025/bad.md:9:11: patch refused: `/proc/self/environ` is an absolute path"],
@@ -401,7 +401,7 @@ fn cases() -> Vec<Case> {
         (
             "patch: a device",
             Box::new(|t: &Tree| {
-                
+
                 bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "/dev/zero"))(t)
             }),
             &["advisories/2025/bad.md:9:11: patch refused: `/dev/zero` is an absolute path"],
@@ -409,7 +409,7 @@ fn cases() -> Vec<Case> {
         (
             "patch: leaves the tree with ..",
             Box::new(|t: &Tree| {
-                
+
                 bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "../../etc/passwd"))(t)
             }),
             &["advisories/2025/bad.md:9:11: patch refused: `../../etc/passwd` leaves the tree"],
@@ -441,7 +441,7 @@ fn cases() -> Vec<Case> {
         (
             "patch: missing",
             Box::new(|t: &Tree| {
-                
+
                 bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "patches/none.patch"))(t)
             }),
             &["advisories/2025/bad.md:9:11: patch refused: cannot read `patches/none.patch`"],
