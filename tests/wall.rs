@@ -1,0 +1,235 @@
+//! The embargo wall against someone trying to slip a hidden id or title
+//! past it: 150 named attempts, each spelled as a reader would still read
+//! it, in every place a public byte comes from. Each must be refused by
+//! `build` (nothing written) and by `check`, at a location.
+
+mod common;
+
+use common::{advisory, code, stderr, Tree, ADVISORY, CONFIG};
+
+const NOW: &str = "2024-04-10T00:00:00Z";
+const HIDDEN_TITLE: &str = "Security advisory for the gadget parser";
+
+/// Spellings a reader reads as `CVE-2024-2000`.
+const ID_SPELLINGS: &[(&str, &str)] = &[
+    ("upper case", "CVE-2024-2000"),
+    ("lower case", "cve-2024-2000"),
+    ("mixed case", "Cve-2024-2000"),
+    ("odd case", "cVE-2024-2000"),
+    ("zero-width space", "CVE\u{200B}-2024-2000"),
+    ("zero-width joiner", "CV\u{200D}E-2024-2000"),
+    ("raw soft hyphen", "CVE-20\u{00AD}24-2000"),
+    ("entity soft hyphen", "CVE&shy;-2024-2000"),
+    ("hyphen U+2010", "CVE\u{2010}2024\u{2010}2000"),
+    ("non-breaking hyphen", "CVE\u{2011}2024\u{2011}2000"),
+    ("minus sign", "CVE\u{2212}2024\u{2212}2000"),
+    ("en dash", "CVE\u{2013}2024\u{2013}2000"),
+    ("entity hyphen", "CVE&hyphen;2024&hyphen;2000"),
+    (
+        "fullwidth digits",
+        "CVE-\u{FF12}\u{FF10}\u{FF12}\u{FF14}-2000",
+    ),
+    ("Cyrillic look-alikes", "\u{0421}V\u{0415}-2024-2000"),
+    ("split by emphasis", "**CVE**-2024-2000"),
+    ("split by underscores", "_CVE_-2024-2000"),
+    ("split by backticks", "`CVE`-2024-`2000`"),
+    ("split by a tag", "CVE-<b>2024</b>-2000"),
+    ("numeric entities", "&#67;VE-2024-&#x32;000"),
+];
+
+/// Spellings a reader reads as the hidden title.
+const TITLE_SPELLINGS: &[(&str, &str)] = &[
+    ("as written", "Security advisory for the gadget parser"),
+    ("upper case", "SECURITY ADVISORY FOR THE GADGET PARSER"),
+    (
+        "line break inside",
+        "Security advisory\nfor the gadget parser",
+    ),
+    (
+        "nbsp inside",
+        "Security&nbsp;advisory for the gadget parser",
+    ),
+    (
+        "tags inside",
+        "Security <em>advisory</em> for the gadget parser",
+    ),
+    (
+        "emphasis inside",
+        "Security advisory for the **gadget** parser",
+    ),
+    (
+        "zero-width space inside",
+        "Security advi\u{200B}sory for the gadget parser",
+    ),
+    (
+        "soft hyphen inside",
+        "Security advi&shy;sory for the gadget parser",
+    ),
+    (
+        "Cyrillic a",
+        "Security \u{0430}dvisory for the gadget parser",
+    ),
+    (
+        "fullwidth letters",
+        "Security advisory for the \u{FF47}adget parser",
+    ),
+];
+
+/// File names a reader reads as the id.
+const NAMES: &[(&str, &str)] = &[
+    ("lower", "cve-2024-2000.txt"),
+    ("upper", "CVE-2024-2000.txt"),
+    ("mixed", "Cve-2024-2000.txt"),
+    ("percent-encoded dash", "cve%2D2024%2D2000.txt"),
+    ("zero-width space", "cve\u{200B}-2024-2000.txt"),
+    ("soft hyphen", "cve-\u{00AD}2024-2000.txt"),
+    ("en dash", "cve\u{2013}2024\u{2013}2000.txt"),
+    ("fullwidth", "cve-\u{FF12}024-2000.txt"),
+    ("Cyrillic", "\u{0441}ve-2024-2000.txt"),
+    ("in a folder", "cve-2024-2000/index.txt"),
+    ("in an upper-case folder", "CVE-2024-2000/notes.txt"),
+    ("numeric entity dashes", "cve&#45;2024&#45;2000.txt"),
+    ("minus signs", "cve\u{2212}2024\u{2212}2000.txt"),
+];
+
+/// A tree with one published advisory and one under embargo until 2099
+/// (whose title is HIDDEN_TITLE), with a theme folder to plant files in.
+fn tree() -> Tree {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-2000.md",
+        &advisory(1000, "2099-06-09T15:00:00Z").replace(
+            "Security advisory for widgets number 1000 (CVE-2024-2000)",
+            HIDDEN_TITLE,
+        ),
+    );
+    t.write(
+        "herald.yaml",
+        &CONFIG.replace(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  theme: mine",
+        ),
+    );
+    std::fs::create_dir_all(t.path().join("themes/mine/static")).expect("theme");
+    t
+}
+
+type Plant = Box<dyn Fn(&Tree)>;
+
+fn places(text: &'static str) -> Vec<(&'static str, Plant)> {
+    vec![
+        (
+            "a content page",
+            Box::new(move |t: &Tree| {
+                t.write(
+                    "content/about.md",
+                    &format!("---\ntitle: About\n---\n\nSee {text} soon.\n"),
+                )
+            }),
+        ),
+        (
+            "a published advisory's body",
+            Box::new(move |t: &Tree| {
+                t.write(
+                    "advisories/2024/cve-2024-1000.md",
+                    &format!("{ADVISORY}\nRelated: {text}.\n"),
+                )
+            }),
+        ),
+        (
+            "a theme's static file",
+            Box::new(move |t: &Tree| {
+                t.write("themes/mine/static/notes.txt", &format!("next: {text}\n"))
+            }),
+        ),
+        (
+            "a public pre-announcement",
+            Box::new(move |t: &Tree| {
+                t.write(
+                    "advisories/2024/pre-widgets.md",
+                    &format!("---\nkind: pre-announcement\ntitle: Security release for widgets on 2099-06-09\nrelease: 2099-06-09T15:00:00Z\nannounce: 2024-04-01T00:00:00Z\nseverity: high\ncomponent: widgets\n---\n\nA release is coming. {text}\n"),
+                )
+            }),
+        ),
+    ]
+}
+
+fn link_place(text: &'static str) -> (&'static str, Plant) {
+    (
+        "a link in a published advisory",
+        Box::new(move |t: &Tree| {
+            t.write(
+                "advisories/2024/cve-2024-1000.md",
+                &format!("{ADVISORY}\n[the fix](https://example.org/fix/{text})\n"),
+            )
+        }),
+    )
+}
+
+fn attempts() -> Vec<(String, Plant)> {
+    let mut out: Vec<(String, Plant)> = Vec::new();
+    for (how, id) in ID_SPELLINGS {
+        let mut ps = places(id);
+        if !id.contains(['<', '`', '*', '\n', ' ']) {
+            ps.push(link_place(id));
+        }
+        for (place, plant) in ps {
+            out.push((format!("the id ({how}) in {place}"), plant));
+        }
+    }
+    for (how, title) in TITLE_SPELLINGS {
+        for (place, plant) in places(title) {
+            out.push((format!("the title ({how}) in {place}"), plant));
+        }
+    }
+    for (how, name) in NAMES {
+        let path = format!("themes/mine/static/{name}");
+        out.push((
+            format!("the id ({how}) in a static file's name"),
+            Box::new(move |t: &Tree| t.write(&path, "harmless\n")),
+        ));
+    }
+    out
+}
+
+#[test]
+fn a_clean_tree_builds_so_every_refusal_below_is_the_plant() {
+    let t = tree();
+    let o = t.herald(&["check", "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(t.grep("public", "2024-2000").is_empty());
+    assert!(!HIDDEN_TITLE.is_empty());
+}
+
+#[test]
+fn every_leak_attempt_is_refused_by_build_and_located_by_check() {
+    let all = attempts();
+    assert!(all.len() >= 150, "{} attempts", all.len());
+    let mut failures = Vec::new();
+    for (name, plant) in &all {
+        let t = tree();
+        plant(&t);
+        let o = t.build(NOW);
+        let err = stderr(&o);
+        if code(&o) != 1 || !err.contains("embargo") {
+            failures.push(format!("{name}: build exit {}: {err}", code(&o)));
+        }
+        if t.path().join("public").exists() {
+            failures.push(format!("{name}: public/ was written"));
+        }
+        let o = t.herald(&["check", "--now", NOW]);
+        let err = stderr(&o);
+        if code(&o) != 1 || !err.contains("embargo leak") {
+            failures.push(format!("{name}: check exit {}: {err}", code(&o)));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} got through:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
