@@ -1039,3 +1039,91 @@ fn a_hand_edited_ledger_that_does_not_parse_is_a_located_error_never_a_reset() {
         "nothing sent from a broken ledger"
     );
 }
+
+#[test]
+fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
+    let w = World::new();
+    // A patch that would carry the environment is refused, not attached.
+    let adv = w.tree.read("advisories/2024/cve-2024-1000.md");
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &adv.replace(
+            "component: widgets",
+            "component: widgets\npatches: [/proc/self/environ]",
+        ),
+    );
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("patch refused"), "{}", stderr(&o));
+    w.tree.write("advisories/2024/cve-2024-1000.md", &adv);
+    let secrets = [
+        ("HERALD_SIGNING_PASSPHRASE", "passphrase-PLANTED-1"),
+        ("GITHUB_TOKEN", "ghp_PLANTED_token_2"),
+        ("DISCOURSE_API_KEY", "discourse-PLANTED-3"),
+        ("HERALD_EXTRA_SECRET", "extra-PLANTED-4"),
+    ];
+    let run = |args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("herald").expect("bin");
+        cmd.arg("--root")
+            .arg(w.tree.path())
+            .args(args)
+            .env("HERALD_SIGNING_KEY", &w.secret)
+            .env("HERALD_SMTP_URL", w.smtp.url())
+            .env("DISCOURSE_API_USERNAME", "security-bot")
+            .env_remove("HERALD_FAILPOINT");
+        for (k, v) in secrets {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run")
+    };
+    for (cmd, now) in [
+        ("build", BEFORE_NOTICE),
+        ("publish", ADVANCE_DUE),
+        ("publish", DISTROS_DUE),
+        ("publish", DISCLOSURE),
+    ] {
+        let o = run(&[cmd, "--now", now]);
+        assert_eq!(code(&o), 0, "{cmd} {now}: {}", stderr(&o));
+    }
+    let planted: Vec<&str> = secrets.iter().map(|s| s.1).collect();
+    let mut found = Vec::new();
+    for dir in ["public", "outbox", "ledger"] {
+        for (path, bytes) in w.tree.snapshot(dir) {
+            let text = String::from_utf8_lossy(&bytes);
+            found.extend(
+                planted
+                    .iter()
+                    .filter(|p| text.contains(*p))
+                    .map(|p| format!("{p} in {}", path.display())),
+            );
+        }
+    }
+    for m in w.smtp.mails() {
+        found.extend(
+            planted
+                .iter()
+                .filter(|p| m.data.contains(*p))
+                .map(|p| format!("{p} in a mail")),
+        );
+    }
+    for r in w.forum.requests().iter().chain(&w.gh.requests()) {
+        let mut seen = format!("{} {} {}", r.method, r.path, r.body);
+        for (k, v) in &r.headers {
+            // Each service gets its own credential, and only that.
+            let own = (k.eq_ignore_ascii_case("authorization")
+                && v == "Bearer ghp_PLANTED_token_2")
+                || (k.eq_ignore_ascii_case("api-key") && v == "discourse-PLANTED-3");
+            if !own {
+                seen.push_str(&format!(" {k}: {v}"));
+            }
+        }
+        found.extend(
+            planted
+                .iter()
+                .filter(|p| seen.contains(*p))
+                .map(|p| format!("{p} in {} {}", r.method, r.path)),
+        );
+    }
+    assert!(found.is_empty(), "{found:?}");
+    assert!(w.smtp.mails().len() >= 3, "the disclosure went out");
+}
