@@ -665,7 +665,14 @@ fn a_notice_whose_window_closed_is_recorded_missed_reported_once_and_never_sent(
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stderr(&o).contains("MISSED"), "{}", stderr(&o));
     assert_eq!(w.smtp.mails().len(), mails);
-    // check lists them.
+    // schedule and check list them.
+    let o = w.herald(&["schedule", "--now", "2024-04-09T16:00:00Z"], false, None);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.contains("missed: cve-2024-1000 advance-notice"),
+        "{out}"
+    );
+    assert!(out.contains("missed: cve-2024-1000 distros"), "{out}");
     let o = w.herald(&["check", "--now", "2024-04-09T16:00:00Z"], false, None);
     assert!(
         stderr(&o).contains("the advance-notice of `cve-2024-1000` was missed"),

@@ -15,6 +15,24 @@ pub fn run(root: &Path, now: Option<Timestamp>, ics: Option<&Path>) -> Exit {
     };
     let actions = schedule::upcoming(&project, now);
     print!("{}", schedule::table(&project, &actions));
+    // What can no longer happen, so nobody waits for it.
+    let mut ledgers = std::collections::HashMap::new();
+    for a in crate::timeline::actions(&project) {
+        let ledger = ledgers
+            .entry(a.slug.to_string())
+            .or_insert_with(|| crate::ledger::Ledger::load(root, a.slug.as_str()).ok());
+        let missed = ledger
+            .as_ref()
+            .is_some_and(|l| l.state(&a.channel.name()) == crate::ledger::State::Missed);
+        if missed {
+            println!(
+                "missed: {} {} (due {}; its window closed unsent, the ledger records it)",
+                a.slug,
+                a.channel.name(),
+                a.due.utc_rfc3339()
+            );
+        }
+    }
     if let Some(path) = ics {
         let path = root.join(path);
         if let Err(e) = std::fs::write(&path, schedule::ics(&project, &actions, now)) {
