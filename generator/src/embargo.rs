@@ -56,13 +56,9 @@ impl<'p> Visibility<'p> {
             .pre_announcements
             .iter()
             .map(|d| {
-                let adv = d.meta.advisory.as_ref().and_then(|s| project.advisory(s));
-                let at = timeline::pre_announcement_public(
-                    &d.meta,
-                    adv.map(|a| &a.meta),
-                    &cfg.rules,
-                    &cfg.team.zone,
-                );
+                let adv = project.announced(&d.meta);
+                let at =
+                    timeline::pre_announcement_public(&d.meta, adv, &cfg.rules, &cfg.team.zone);
                 (d, at)
             })
             .partition(|(_, at)| at.timestamp() <= now);
@@ -212,6 +208,34 @@ impl Wall {
                 public_at: at,
             });
         }
+        Self::from_parts(texts, patterns, labels)
+    }
+
+    /// A wall that never opens, for `ids` and `texts` (titles, summaries)
+    /// that a text must not carry at all: what a pre-announcement must not
+    /// say of its advisory.
+    pub fn forever(ids: &[&str], texts: &[&str], what: &str) -> Self {
+        let never = |kind| Pattern {
+            kind,
+            label: 0,
+            public_at: Timestamp::MAX,
+        };
+        let mut needles = Vec::new();
+        let mut patterns = Vec::new();
+        for id in ids {
+            needles.push(canonical(id.as_bytes()));
+            patterns.push(never(Kind::Id));
+        }
+        for t in texts.iter().map(|t| canonical(t.as_bytes())) {
+            if t.len() >= MIN_TITLE {
+                needles.push(t);
+                patterns.push(never(Kind::Title));
+            }
+        }
+        Self::from_parts(needles, patterns, vec![what.to_string()])
+    }
+
+    fn from_parts(texts: Vec<String>, patterns: Vec<Pattern>, labels: Vec<String>) -> Self {
         let automaton = (!texts.is_empty())
             .then(|| {
                 AhoCorasick::builder()

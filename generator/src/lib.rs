@@ -14,7 +14,6 @@ pub mod embargo;
 pub mod feed;
 pub mod fields;
 pub mod frontmatter;
-pub mod leakscan;
 pub mod ledger;
 pub mod links;
 pub mod lint;

@@ -90,13 +90,6 @@ fn escape_html(input: &str) -> String {
     out
 }
 
-/// The escaped forms under which a text can appear in HTML output.
-pub fn escaped_forms(text: &str) -> Vec<String> {
-    let mut forms = vec![text.to_string(), escape_html(text)];
-    forms.dedup();
-    forms
-}
-
 /// Compile a theme. On failure, names the template and says what is wrong.
 pub fn compile(theme: &Theme) -> Result<Tera, (String, String)> {
     let mut tera = Tera::default();

@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tera::{Context, Tera};
 
-use crate::leakscan::Scanner;
+use crate::embargo::Wall;
 use crate::links;
 use crate::model::config::Config;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
@@ -587,7 +587,11 @@ impl<'p> Outbox<'p> {
         let mut files = Vec::new();
         let mut add =
             |name: &str, channel: &'static str, bytes: Vec<u8>| -> Result<(), ChannelError> {
-                if let Some((_, found)) = guard.as_ref().and_then(|g| g.find(&bytes)) {
+                if let Some(found) = guard
+                    .as_ref()
+                    .and_then(|g| g.check(name, &bytes).err())
+                    .map(|l| l.found)
+                {
                     return Err(ChannelError::Reveals {
                         slug: slug.to_string(),
                         channel,
@@ -650,18 +654,19 @@ impl<'p> Outbox<'p> {
 
     /// What of its advisory a pre-announcement must not say: ids, title,
     /// summary.
-    fn reveal_guard(&self, p: &PreAnnouncement) -> Option<Scanner> {
+    fn reveal_guard(&self, p: &PreAnnouncement) -> Option<Wall> {
         let a = &self.project.advisory(p.advisory.as_ref()?)?.meta;
-        let mut s = Scanner::new();
-        for c in &a.cves {
-            s.add_id(c.as_str(), 0);
-        }
-        for g in &a.ghsa {
-            s.add_id(g.id.as_str(), 0);
-        }
-        s.add_title(&a.title, 0);
-        s.add_title(&a.summary, 0);
-        Some(s)
+        let ids: Vec<&str> = a
+            .cves
+            .iter()
+            .map(|c| c.as_str())
+            .chain(a.ghsa.iter().map(|g| g.id.as_str()))
+            .collect();
+        Some(Wall::forever(
+            &ids,
+            &[&a.title, &a.summary],
+            "what the advisory says",
+        ))
     }
 }
 

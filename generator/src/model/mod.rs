@@ -108,4 +108,9 @@ impl Project {
     pub fn advisory(&self, slug: &Slug) -> Option<&Document<Advisory>> {
         self.advisories.iter().find(|a| &a.meta.slug == slug)
     }
+
+    /// The advisory a pre-announcement announces, when it names one.
+    pub fn announced(&self, p: &PreAnnouncement) -> Option<&Advisory> {
+        self.advisory(p.advisory.as_ref()?).map(|d| &d.meta)
+    }
 }
