@@ -285,6 +285,28 @@ impl Findings {
     }
 }
 
+/// Byte offsets in a document's Markdown body, mapped to file positions.
+pub struct BodyPos<'a> {
+    pub text: &'a str,
+    /// The file line the body starts on.
+    pub first_line: usize,
+}
+
+impl BodyPos<'_> {
+    /// The position of `offset`. An offset inside a character (a parser's
+    /// offset into text it rewrote) moves back to that character's start.
+    pub fn pos(&self, offset: usize, len: usize) -> Pos {
+        let mut at = offset.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let before = &self.text[..at];
+        let line = self.first_line + before.matches('\n').count();
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Pos::new(line, col, len.max(1))
+    }
+}
+
 /// The nearest of `candidates` to `word`, when it is close enough to be a typo.
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates

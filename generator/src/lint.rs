@@ -48,21 +48,6 @@ pub fn names() -> Vec<&'static str> {
     LINTS.iter().map(|(n, _)| *n).collect()
 }
 
-/// Maps byte offsets in the body to file positions.
-struct Body<'a> {
-    text: &'a str,
-    first_line: usize,
-}
-
-impl Body<'_> {
-    fn pos(&self, offset: usize, len: usize) -> Pos {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = self.first_line + before.matches('\n').count();
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Pos::new(line, col, len.max(1))
-    }
-}
-
 fn is_cve_at(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     if b.len() < 13 || &b[..4] != b"CVE-" || !b[4..8].iter().all(u8::is_ascii_digit) || b[8] != b'-'
@@ -106,7 +91,7 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
         }
     }
 
-    let body = Body {
+    let body = crate::diag::BodyPos {
         text: &doc.body,
         first_line: doc.body_line,
     };

@@ -14,7 +14,7 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-use crate::diag::{Finding, Pos, Source};
+use crate::diag::{BodyPos, Finding, Source};
 
 pub const ALLOWED_SCHEMES: &[&str] = &["http", "https", "mailto"];
 
@@ -99,21 +99,12 @@ pub fn check_url(url: &str) -> Result<(), String> {
 
 struct Located<'a> {
     src: &'a Source,
-    /// Byte offset of the body in the source text, and its first line.
-    body: &'a str,
-    first_line: usize,
+    body: BodyPos<'a>,
 }
 
 impl Located<'_> {
-    fn pos(&self, offset: usize, len: usize) -> Pos {
-        let before = &self.body[..offset.min(self.body.len())];
-        let line = self.first_line + before.matches('\n').count();
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Pos::new(line, col, len.max(1))
-    }
-
     fn error(&self, offset: usize, len: usize, msg: String) -> Finding {
-        self.src.error(self.pos(offset, len), msg)
+        self.src.error(self.body.pos(offset, len), msg)
     }
 }
 
@@ -122,8 +113,10 @@ impl Located<'_> {
 pub fn check_body(src: &Source, body: &str, first_line: usize) -> Vec<Finding> {
     let at = Located {
         src,
-        body,
-        first_line,
+        body: BodyPos {
+            text: body,
+            first_line,
+        },
     };
     let mut out = Vec::new();
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;

@@ -406,11 +406,7 @@ pub fn actions(project: &crate::model::Project) -> Vec<Action> {
     }
     for doc in &project.pre_announcements {
         let p = &doc.meta;
-        let adv = p
-            .advisory
-            .as_ref()
-            .and_then(|s| project.advisory(s))
-            .map(|d| &d.meta);
+        let adv = project.announced(p);
         out.push(pre_announcement_action(p, adv, rules, zone));
     }
     out.sort_by(|x, y| {

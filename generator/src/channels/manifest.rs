@@ -165,11 +165,7 @@ pub fn pre_announcement(
     signed: bool,
 ) -> Vec<u8> {
     let cfg = &project.config;
-    let adv = p
-        .advisory
-        .as_ref()
-        .and_then(|s| project.advisory(s))
-        .map(|d| &d.meta);
+    let adv = project.announced(p);
     let action = timeline::pre_announcement_action(p, adv, &cfg.rules, &cfg.team.zone);
     let at = |file: &str, channel: &str| Entry {
         channel: channel.to_string(),
