@@ -1134,3 +1134,34 @@ fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
     assert!(found.is_empty(), "{found:?}");
     assert!(w.smtp.mails().len() >= 3, "the disclosure went out");
 }
+
+#[test]
+fn a_hand_record_waits_for_no_one_and_never_races_a_publish_run() {
+    let w = World::new();
+    std::fs::create_dir_all(w.tree.path().join("ledger")).expect("ledger");
+    let lock = std::fs::File::create(w.tree.path().join("ledger/.lock")).expect("lock");
+    lock.try_lock()
+        .expect("held by the test, as a running publish would");
+    for args in [
+        &[
+            "ledger",
+            "record",
+            "cve-2024-1000",
+            "advance-notice",
+            "--at",
+            ADVANCE_DUE,
+        ][..],
+        &["ledger", "adopt", "--now", "2026-11-28T00:00:00Z"][..],
+        &["publish", "--now", ADVANCE_DUE][..],
+    ] {
+        let o = w.herald(args, false, None);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("another `herald publish` is running"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(w.ledger().is_empty(), "{}", w.ledger());
+    assert!(w.smtp.mails().is_empty());
+}

@@ -33,11 +33,7 @@ pub fn channels_of(project: &Project, slug: &str) -> Result<(Vec<String>, Timest
         .find(|d| d.meta.slug.as_str() == slug)
     {
         let p = &doc.meta;
-        let adv = p
-            .advisory
-            .as_ref()
-            .and_then(|s| project.advisory(s))
-            .map(|d| &d.meta);
+        let adv = project.announced(p);
         let at = timeline::pre_announcement_public(p, adv, &cfg.rules, &cfg.team.zone);
         let names = ["announcement", "blog", "forum"].map(String::from).to_vec();
         return Ok((names, at.timestamp()));
@@ -67,6 +63,15 @@ pub fn known_slug(project: &Project, slug: &str) -> Result<(), String> {
     })
 }
 
+/// The publish lock, held while the ledger is written by hand.
+fn locked(project: &Project) -> Result<std::fs::File, Exit> {
+    let dir = project.root.join(crate::ledger::DIR);
+    crate::publish::lock(&dir, &mut |l| eprintln!("{l}")).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Failure
+    })
+}
+
 fn stamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
@@ -75,6 +80,10 @@ pub fn adopt(root: &Path, now: Option<Timestamp>) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
     let (project, _) = match load_checked(root, now, false) {
         Ok(v) => v,
+        Err(exit) => return exit,
+    };
+    let _lock = match locked(&project) {
+        Ok(l) => l,
         Err(exit) => return exit,
     };
     let slugs: Vec<String> = project
@@ -159,6 +168,10 @@ pub fn record(
         );
         return Exit::Failure;
     }
+    let _lock = match locked(&project) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
     let mut ledger = match Ledger::load(&project.root, slug) {
         Ok(l) => l,
         Err(f) => {

@@ -203,8 +203,10 @@ fn moment(m: &Manifest, s: &str) -> Result<Timestamp, PublishError> {
     })
 }
 
-/// Take the publish lock in `ledger/`, first clearing what killed runs left.
-fn lock(dir: &Path, log: &mut dyn FnMut(String)) -> Result<std::fs::File, PublishError> {
+/// Take the publish lock in `ledger/`, first clearing what killed runs
+/// left. Everything that writes the ledger holds it, so a hand record
+/// never races a publish run.
+pub fn lock(dir: &Path, log: &mut dyn FnMut(String)) -> Result<std::fs::File, PublishError> {
     use std::os::unix::fs::OpenOptionsExt;
     crate::ledger::prepare_dir(dir).map_err(|e| PublishError::Setup(e.to_string()))?;
     let f = std::fs::OpenOptions::new()
