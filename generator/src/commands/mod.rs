@@ -19,7 +19,7 @@ use crate::diag::{Findings, Level};
 use crate::load;
 use crate::model::Project;
 
-/// Exit codes, as documented in the README and `--help`.
+/// Exit codes, as documented in docs/guide.md and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,

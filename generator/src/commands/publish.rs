@@ -77,7 +77,7 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
         return Exit::Findings;
     }
     if !report.failed.is_empty() || !report.attention.is_empty() {
-        eprintln!("herald: later steps of a failed sequence wait; fix the cause and run `herald publish` again (the README lists what each failure means)");
+        eprintln!("herald: later steps of a failed sequence wait; fix the cause and run `herald publish` again (docs/guide.md, Publishing, lists what each failure means)");
         return Exit::Findings;
     }
     Exit::Ok
