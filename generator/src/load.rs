@@ -153,7 +153,9 @@ fn load_config(root: &Path, findings: &mut Findings) -> Option<(Config, Arc<Sour
                 Path::new(CONFIG_FILE),
                 "not found: every Herald tree needs one at its root",
             )
-            .with_help("docs/guide.md shows a complete example (this repository's own herald.yaml is one)"),
+            .with_help(
+                "docs/guide.md shows a complete example (this repository's own herald.yaml is one)",
+            ),
         );
         return None;
     }

@@ -85,6 +85,7 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     let mut located = std::collections::HashSet::new();
+    let mut found_at_source = std::collections::HashSet::new();
     for (path, text, at) in &sources {
         for (i, line) in text.lines().enumerate() {
             // A pre-announcement names its advisory by slug; that field is
@@ -93,6 +94,7 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
                 continue;
             }
             if let Some((found, what)) = wall.find_in_canonical(&canonical(line.as_bytes()), *at) {
+                found_at_source.insert(found.clone());
                 if located.insert((path.clone(), i)) {
                     let src = crate::diag::Source::new(path.clone(), text.to_string());
                     out.push(src.error(
@@ -106,16 +108,17 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
     for (name, _) in &project.theme.statics {
         let path = theme.join("static").join(name);
         if let Some((found, what)) = wall.find_in_canonical(&canonical(name.as_bytes()), None) {
+            found_at_source.insert(found.clone());
             out.push(file_error(
                 &path,
                 format!("embargo leak: the file name holds `{found}`, {what}"),
             ));
         }
     }
-    if out.is_empty() {
-        // Made by rendering alone (a template that reaches for hidden
-        // data, say): name the output.
-        for l in leaks {
+    // A leak no source line shows (made by rendering alone, or a title
+    // split across source lines) is named at the output that carries it.
+    for l in leaks {
+        if !found_at_source.contains(&l.found) {
             out.push(file_error(
                 Path::new(&l.file),
                 format!("embargo leak: contains `{}`, {}", l.found, l.what),
