@@ -199,7 +199,7 @@ fn a_pre_announcement_that_names_its_cve_fails_the_build() {
     );
     let o = t.build("2025-01-01T00:00:00Z");
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert!(stderr(&o).contains("error: the announcement text of pre-announcement `pre` reveals `CVE-2024-1000` of its advisory"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error: the announcement text of pre-announcement `pre` reveals `cve-2024-1000` of its advisory"), "{}", stderr(&o));
     assert!(
         !t.path().join("outbox").exists() && !t.path().join("public").exists(),
         "nothing written"
