@@ -34,6 +34,8 @@ GEN = os.path.join(HERE, "gen_shim.py")
 HUGO_SITE = os.path.join(REPO, "..", "shared", "bench", "hugo-site")
 WORK = os.path.join(REPO, "target", "bench")
 
+NOW = "2026-01-01T00:00:00Z"
+
 CONFIG = """site:
   title: Benchmark Security Advisories
   base-url: https://security.example.org/
@@ -51,7 +53,7 @@ channels:
 """
 
 
-def generate(n, fmt):
+def generate(n, fmt, herald=None):
     d = os.path.join(WORK, f"{fmt}-{n}")
     marker = os.path.join(d, ".complete")
     if not os.path.exists(marker):
@@ -67,6 +69,11 @@ def generate(n, fmt):
             f.write(CONFIG)
         os.makedirs(os.path.join(d, "keys"), exist_ok=True)
         shutil.copy(os.path.join(REPO, "keys", "security.asc"), os.path.join(d, "keys"))
+        # A tree with history is adopted once, as a team does on its first
+        # day; without it `check` refuses every old announcement as late.
+        if herald and not os.path.isdir(os.path.join(d, "ledger")):
+            subprocess.run([herald, "--root", d, "ledger", "adopt", "--now", NOW],
+                           check=True, stderr=subprocess.DEVNULL)
     else:
         site = os.path.join(WORK, f"hugo-site-{n}")
         if not os.path.isdir(site):
@@ -108,14 +115,14 @@ def main():
     hugo = shutil.which("hugo")
     medians = {}
     for n in args.counts:
-        root = generate(n, "herald")
+        root = generate(n, "herald", herald)
         out = os.path.join(WORK, f"out-{n}")
         jobs = {
-            "herald build": [herald, "--root", root, "build", "--now", "2026-01-01T00:00:00Z",
+            "herald build": [herald, "--root", root, "build", "--now", NOW,
                              "--out", os.path.join(out, "public"), "--outbox", os.path.join(out, "outbox")],
             "herald site-only": [herald, "--root", root, "build", "--site-only", "--now",
-                                 "2026-01-01T00:00:00Z", "--out", os.path.join(out, "public-site")],
-            "herald check": [herald, "--root", root, "check", "--now", "2026-01-01T00:00:00Z"],
+                                 NOW, "--out", os.path.join(out, "public-site")],
+            "herald check": [herald, "--root", root, "check", "--now", NOW],
         }
         # The same build into empty folders, as on a fresh CI checkout. Each
         # run gets folders never used before, and they are all deleted only
@@ -128,7 +135,7 @@ def main():
         def cold_argv():
             d = os.path.join(out, f"cold-{len(cold_runs)}")
             cold_runs.append(d)
-            return [herald, "--root", root, "build", "--now", "2026-01-01T00:00:00Z",
+            return [herald, "--root", root, "build", "--now", NOW,
                     "--out", os.path.join(d, "public"), "--outbox", os.path.join(d, "outbox")]
         jobs["herald build, cold"] = cold_argv
         cwd = {}

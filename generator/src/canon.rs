@@ -76,12 +76,34 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Step 1: `%XX` decoded. Borrowed when there is nothing to decode.
+/// Step 1: `%XX` decoded. Borrowed when there is nothing to decode; the
+/// text between escapes is copied a slice at a time.
 fn percent_decoded(input: &[u8]) -> Cow<'_, [u8]> {
-    if memchr::memchr(b'%', input).is_none() {
-        return Cow::Borrowed(input);
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    for at in memchr::memchr_iter(b'%', input) {
+        let (Some(hi), Some(lo)) = (
+            input.get(at + 1).copied().and_then(hex),
+            input.get(at + 2).copied().and_then(hex),
+        ) else {
+            continue;
+        };
+        if at < copied {
+            continue;
+        }
+        let buf = out.get_or_insert_with(|| Vec::with_capacity(input.len()));
+        buf.extend_from_slice(&input[copied..at]);
+        buf.push(hi << 4 | lo);
+        copied = at + 3;
     }
-    Cow::Owned(percent_encoding::percent_decode(input).collect())
+    match out {
+        None => Cow::Borrowed(input),
+        Some(mut buf) => {
+            buf.extend_from_slice(&input[copied..]);
+            Cow::Owned(buf)
+        }
+    }
 }
 
 /// Push one non-ASCII character in its canonical form.
@@ -121,6 +143,11 @@ fn push_folded(out: &mut String, c: char) {
     }
 }
 
+/// ASCII that the canonical form keeps as it is, up to case.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'*' | b'_' | b'`' | b'~' | b'<')
+}
+
 fn push_ascii(out: &mut String, c: char) {
     match c {
         '*' | '_' | '`' | '~' => {}
@@ -158,6 +185,17 @@ pub fn canonical(input: &[u8]) -> String {
                 }
                 None => no_close_from = i,
             }
+        }
+        if is_plain(b) {
+            // A run of plain ASCII is only lower-cased: copy it whole.
+            let run = bytes[i..].iter().take_while(|b| is_plain(**b)).count();
+            out.extend(
+                bytes[i..i + run]
+                    .iter()
+                    .map(|b| b.to_ascii_lowercase() as char),
+            );
+            i += run;
+            continue;
         }
         if b.is_ascii() {
             push_ascii(&mut out, b as char);
@@ -199,6 +237,8 @@ mod tests {
             "CVE-<span class=x>2026</span>-40001",
             "CVE%2D2026%2D40001",
             "cve-2026-4000&#49;",
+            "cve%2d2026-40001",
+            "%43VE-2026-40001",
             "CVE-2026-40001\u{FE0F}",
         ] {
             assert!(
@@ -231,6 +271,7 @@ mod tests {
         assert_eq!(canonical(b"a < b and c > d"), "a < b and c > d");
         assert_eq!(canonical(b"Plain Text."), "plain text.");
         assert_eq!(canonical(b"x <unclosed and <b>bold</b>"), "x bold");
+        assert_eq!(canonical(b"100% of %zz and %4"), "100% of %zz and %4");
     }
 
     #[test]
