@@ -576,8 +576,7 @@ fn a_missing_root_or_config_is_a_clear_error() {
     assert!(stderr(&out)
         .contains("error: herald.yaml: not found: every Herald tree needs one at its root"));
 
-    let out = assert_cmd::Command::cargo_bin("herald")
-        .expect("binary")
+    let out = common::herald_cmd()
         .args(["--root", "/nonexistent/herald-tree", "check"])
         .output()
         .expect("run");

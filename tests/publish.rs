@@ -77,12 +77,10 @@ impl World {
     }
 
     fn herald(&self, args: &[&str], sign: bool, failpoint: Option<&str>) -> Output {
-        let mut cmd = assert_cmd::Command::cargo_bin("herald").expect("bin");
+        let mut cmd = common::herald_cmd();
         cmd.arg("--root")
             .arg(self.tree.path())
             .args(args)
-            .env_remove("HERALD_SIGNING_KEY")
-            .env_remove("HERALD_FAILPOINT")
             .env("HERALD_SMTP_URL", self.smtp.url())
             .env("GITHUB_TOKEN", "gh-test-token")
             .env("DISCOURSE_API_KEY", "discourse-test-key")
@@ -486,8 +484,7 @@ fn a_draft_created_before_publishing_failed_is_published_not_created_again() {
 fn dry_run_shows_the_plan_with_secrets_redacted_and_does_nothing() {
     let w = World::new();
     let url = format!("smtp://mailer:s3cret-pass@127.0.0.1:{}", w.smtp.port);
-    let o = assert_cmd::Command::cargo_bin("herald")
-        .expect("bin")
+    let o = common::herald_cmd()
         .arg("--root")
         .arg(w.tree.path())
         .args(["publish", "--dry-run", "--now", DISCLOSURE])
@@ -1070,14 +1067,13 @@ fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
         ("HERALD_EXTRA_SECRET", "extra-PLANTED-4"),
     ];
     let run = |args: &[&str]| {
-        let mut cmd = assert_cmd::Command::cargo_bin("herald").expect("bin");
+        let mut cmd = common::herald_cmd();
         cmd.arg("--root")
             .arg(w.tree.path())
             .args(args)
             .env("HERALD_SIGNING_KEY", &w.secret)
             .env("HERALD_SMTP_URL", w.smtp.url())
-            .env("DISCOURSE_API_USERNAME", "security-bot")
-            .env_remove("HERALD_FAILPOINT");
+            .env("DISCOURSE_API_USERNAME", "security-bot");
         for (k, v) in secrets {
             cmd.env(k, v);
         }
@@ -1164,4 +1160,40 @@ fn a_hand_record_waits_for_no_one_and_never_races_a_publish_run() {
     }
     assert!(w.ledger().is_empty(), "{}", w.ledger());
     assert!(w.smtp.mails().is_empty());
+}
+
+#[test]
+fn a_public_source_repository_sends_no_notice_of_what_it_already_leaked() {
+    let w = World::new();
+    w.gh_state
+        .lock()
+        .unwrap()
+        .repositories
+        .push(("example/security".into(), "public".into()));
+    let run = |now: &str| {
+        common::herald_cmd()
+            .arg("--root")
+            .arg(w.tree.path())
+            .args(["publish", "--now", now])
+            .env("HERALD_SMTP_URL", w.smtp.url())
+            .env("GITHUB_TOKEN", "gh-test-token")
+            .env("GITHUB_REPOSITORY", "example/security")
+            .env("GITHUB_API_URL", w.gh.url())
+            .output()
+            .expect("run")
+    };
+    let o = run(ADVANCE_DUE);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("example/security is public"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(w.smtp.mails().is_empty(), "nothing is sent");
+    assert_eq!(w.ledger(), "", "nothing is recorded");
+    // Made private, the same run sends the advance notice.
+    w.gh_state.lock().unwrap().repositories[0].1 = "private".into();
+    let o = run(ADVANCE_DUE);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.subjects().len(), 1, "{:?}", w.subjects());
 }

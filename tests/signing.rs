@@ -89,10 +89,8 @@ fn sequoia_key() -> (Vec<u8>, Vec<u8>, String) {
 }
 
 fn herald(dir: &Path, args: &[&str], key: Option<&str>, passphrase: Option<&str>) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("herald").expect("bin");
-    cmd.current_dir(dir)
-        .env_remove("HERALD_SIGNING_KEY")
-        .env_remove("HERALD_SIGNING_PASSPHRASE");
+    let mut cmd = common::herald_cmd();
+    cmd.current_dir(dir);
     if let Some(k) = key {
         cmd.env("HERALD_SIGNING_KEY", k);
     }

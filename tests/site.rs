@@ -486,10 +486,8 @@ fn a_parallel_build_writes_the_same_bytes_as_a_one_thread_build() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile::tempdir().expect("tmp");
     let build = |threads: &str, name: &str| {
-        let o = assert_cmd::Command::cargo_bin("herald")
-            .expect("bin")
+        let o = common::herald_cmd()
             .env("RAYON_NUM_THREADS", threads)
-            .env_remove("HERALD_SIGNING_KEY")
             .arg("--root")
             .arg(root)
             .args(["build", "--now", "2026-11-21T12:00:00Z", "--out"])

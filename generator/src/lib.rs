@@ -29,6 +29,7 @@ pub mod schedule;
 pub mod serve;
 pub mod signing;
 pub mod site;
+pub mod source_guard;
 pub mod stamp;
 #[cfg(test)]
 mod testgen;

@@ -41,6 +41,10 @@ enum Command {
         /// How to print the findings.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+        /// Go on in a public source repository (GitHub Actions) that holds only published
+        /// advisories; never enough when anything in it is under embargo.
+        #[arg(long)]
+        public_source: bool,
     },
     /// Print every upcoming action (notices, pre-announcements, disclosures) with the rule behind it.
     Schedule {
@@ -67,6 +71,10 @@ enum Command {
         /// Build the public site only, not the outbox.
         #[arg(long)]
         site_only: bool,
+        /// Go on in a public source repository (GitHub Actions) that holds only published
+        /// advisories; never enough when anything in it is under embargo.
+        #[arg(long)]
+        public_source: bool,
     },
     /// Send and post every action whose moment has come, in order, exactly once; record each in ledger/.
     ///
@@ -96,6 +104,10 @@ enum Command {
         /// pending for the next run. Keep it under the workflow's own timeout.
         #[arg(long, default_value = "20m", value_name = "DURATION", value_parser = parse_duration)]
         deadline: std::time::Duration,
+        /// Go on in a public source repository (GitHub Actions) that holds only published
+        /// advisories; never enough when anything in it is under embargo.
+        #[arg(long)]
+        public_source: bool,
     },
     /// Record in ledger/ what was done outside Herald, so that publish never sends it.
     Ledger {
@@ -242,14 +254,22 @@ fn main() -> ExitCode {
             strict,
             now,
             format,
-        } => commands::check::run(&root, now, strict, format),
+            public_source,
+        } => commands::check::run(&root, now, strict, format, public_source),
         Command::Schedule { now, ics } => commands::schedule::run(&root, now, ics.as_deref()),
         Command::Build {
             now,
             out,
             outbox,
             site_only,
-        } => commands::build::run(&root, now, &out, (!site_only).then_some(outbox.as_path())),
+            public_source,
+        } => commands::build::run(
+            &root,
+            now,
+            &out,
+            (!site_only).then_some(outbox.as_path()),
+            public_source,
+        ),
         Command::Publish {
             now,
             dry_run,
@@ -258,6 +278,7 @@ fn main() -> ExitCode {
             outbox,
             late,
             deadline,
+            public_source,
         } => commands::publish::run(
             &root,
             commands::publish::Flags {
@@ -268,6 +289,7 @@ fn main() -> ExitCode {
                 outbox,
                 late,
                 deadline,
+                public_source,
             },
         ),
         Command::Ledger { what } => match what {

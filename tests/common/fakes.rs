@@ -308,6 +308,30 @@ pub struct GitHub {
     pub patch_faults: VecDeque<Answer>,
     /// Answers to give to a POST after the advisory was created.
     pub after_create: VecDeque<Answer>,
+    /// Repositories and their visibility (`public`, `private`, `internal`),
+    /// for `GET /repos/{owner}/{repo}`.
+    pub repositories: Vec<(String, String)>,
+}
+
+/// `GET /repos/{owner}/{repo}` as GitHub answers it: a repository the
+/// caller may not see is a 404, and only a token sees a private one.
+fn repository(s: &GitHub, req: &Request, repo: &str) -> Answer {
+    let authorized = req.header("Authorization").is_some();
+    match s.repositories.iter().find(|(r, _)| r == repo) {
+        Some((r, v)) if v == "public" || authorized => (
+            200,
+            vec![],
+            format!(
+                "{{\"full_name\":\"{r}\",\"private\":{},\"visibility\":\"{v}\"}}",
+                v != "public"
+            ),
+        ),
+        _ => (
+            404,
+            vec![],
+            "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest/repos/repos#get-a-repository\",\"status\":\"404\"}".into(),
+        ),
+    }
 }
 
 pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Send {
@@ -320,6 +344,9 @@ pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Sen
         let Some(rest) = path.strip_prefix("/repos/") else {
             return (404, vec![], "{}".into());
         };
+        if req.method == "GET" && rest.matches('/').count() == 1 {
+            return repository(&s, req, rest);
+        }
         let Some((repo, tail)) = rest.split_once("/security-advisories") else {
             return (404, vec![], "{}".into());
         };

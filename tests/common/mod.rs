@@ -162,21 +162,37 @@ pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `herald --root ROOT ARGS`, with no signing key or backtrace setting
-/// taken from the environment.
+/// The `herald` binary, with nothing taken from the environment that would
+/// change what it does: no signing key, failpoint or backtrace setting, and
+/// no GitHub Actions variables (which would make it ask GitHub about the
+/// repository the suite runs in).
+pub fn herald_cmd() -> Command {
+    let mut cmd = Command::cargo_bin("herald").expect("binary");
+    for var in [
+        "RUST_BACKTRACE",
+        "HERALD_SIGNING_KEY",
+        "HERALD_SIGNING_PASSPHRASE",
+        "HERALD_FAILPOINT",
+        "GITHUB_ACTIONS",
+        "GITHUB_REPOSITORY",
+        "GITHUB_API_URL",
+        "GITHUB_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// `herald --root ROOT ARGS`, as [`herald_cmd`] runs it.
 pub fn herald_in<I, S>(root: &Path, args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    Command::cargo_bin("herald")
-        .expect("binary")
+    herald_cmd()
         .arg("--root")
         .arg(root)
         .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("HERALD_SIGNING_KEY")
-        .env_remove("HERALD_SIGNING_PASSPHRASE")
         .output()
         .expect("run herald")
 }

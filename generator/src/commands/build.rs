@@ -31,12 +31,21 @@ pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
     Ok(key)
 }
 
-pub fn run(root: &Path, now: Option<Timestamp>, out: &Path, outbox: Option<&Path>) -> Exit {
+pub fn run(
+    root: &Path,
+    now: Option<Timestamp>,
+    out: &Path,
+    outbox: Option<&Path>,
+    public_source: bool,
+) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
     let (project, _) = match load_checked(root, now, false) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
+    if let Err(exit) = super::guard_source(&project, now, public_source) {
+        return exit;
+    }
     let signer = match outbox {
         Some(_) => match team_signer(&project.public_key.fingerprint) {
             Ok(s) => s,

@@ -11,12 +11,21 @@ use crate::diag::{file_error, Finding, Findings, Pos};
 use crate::embargo::{Leak, Visibility, Wall};
 use crate::model::Project;
 
-pub fn run(root: &Path, now: Option<Timestamp>, strict: bool, format: Format) -> Exit {
+pub fn run(
+    root: &Path,
+    now: Option<Timestamp>,
+    strict: bool,
+    format: Format,
+    public_source: bool,
+) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
     let (project, warnings) = match load_and_lint(root, now, true, true, format) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
+    if let Err(exit) = super::guard_source(&project, now, public_source) {
+        return exit;
+    }
     // Whatever `build` would refuse, `check` refuses first, at its source.
     let leaks = match crate::build::rehearse(&project, now) {
         Ok(l) => l,

@@ -40,6 +40,32 @@ pub enum Format {
     Github,
 }
 
+/// Stop in a public source repository (see [`crate::source_guard`]);
+/// `acknowledged` is `--public-source`.
+pub fn guard_source(project: &Project, now: Timestamp, acknowledged: bool) -> Result<(), Exit> {
+    use crate::source_guard::{guard, Ci, Verdict};
+    let ci = Ci::from_env();
+    match guard(project, now, acknowledged, ci.as_ref()) {
+        Ok(Verdict::NotInCi | Verdict::NotPublic) => Ok(()),
+        Ok(Verdict::PublicAcknowledged) => {
+            eprintln!("herald: the source repository is public (--public-source): it holds nothing under embargo");
+            Ok(())
+        }
+        // An outage must not hold back a disclosure; the next run asks again.
+        Ok(Verdict::Unknown(why)) => {
+            eprintln!("warning: could not learn from GitHub whether the source repository is public ({why}); going on");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if std::env::var_os("GITHUB_ACTIONS").is_some() {
+                println!("::error title=Herald: public source repository::{e}");
+            }
+            Err(Exit::Findings)
+        }
+    }
+}
+
 pub fn report(findings: &Findings) {
     report_as(findings, Format::Human);
 }

@@ -17,6 +17,7 @@ pub struct Flags {
     pub outbox: PathBuf,
     pub late: Vec<String>,
     pub deadline: Duration,
+    pub public_source: bool,
 }
 
 pub fn run(root: &Path, flags: Flags) -> Exit {
@@ -26,6 +27,9 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
         Ok(v) => v,
         Err(exit) => return exit,
     };
+    if let Err(exit) = super::guard_source(&project, now, flags.public_source) {
+        return exit;
+    }
     for slug in &flags.late {
         if let Err(msg) = super::ledger::known_slug(&project, slug) {
             eprintln!("error: --late {slug}: {msg}");
