@@ -465,6 +465,39 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:15:21: expected at least 1, found `0`"],
         ),
         (
+            "slug too long for a file name",
+            Box::new(bad_variant("kind: advisory", &format!("kind: advisory\nslug: {}", "a".repeat(300)))),
+            &["error: advisories/2025/bad.md:3:7: slug of 300 characters: at most 100 fit in the file names Herald makes from it"],
+        ),
+        (
+            "file name too long for a slug",
+            Box::new(|t: &Tree| {
+                let text = ADVISORY.replace("CVE-2024-1000", "CVE-2024-2000").replace("widgets (", "gadgets (");
+                t.write(&format!("advisories/2025/{}.md", "b".repeat(200)), &text);
+            }),
+            &[".md:1:1: the file name gives no usable slug; add a `slug` field"],
+        ),
+        (
+            "mail address with a quoted local part",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("email: security@example.org", "email: '\"sec team\"@example.org'"))),
+            &["error: herald.yaml:6:10: invalid mail address `\"sec team\"@example.org`: expected `name@example.org`"],
+        ),
+        (
+            "mail address at an IP literal",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("email: security@example.org", "email: 'security@[192.0.2.1]'"))),
+            &["error: herald.yaml:6:10: invalid mail address `security@[192.0.2.1]`"],
+        ),
+        (
+            "mail address not in ASCII",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("address: oss-security@lists.openwall.com", "address: sécurité@lists.openwall.com"))),
+            &["invalid mail address `sécurité@lists.openwall.com`: use an ASCII address"],
+        ),
+        (
+            "two mail addresses in one",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("address: distros@vs.openwall.org", "address: 'distros@vs.openwall.org;evil@example.net'"))),
+            &["invalid mail address `distros@vs.openwall.org;evil@example.net`"],
+        ),
+        (
             "theme template with a syntax error",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));

@@ -136,22 +136,24 @@ fn email(d: &mut Decoder, f: &Fields, key: &str) -> Option<String> {
     d.required(f, key).and_then(|n| d.parse(n, parse_email))
 }
 
+/// A mail address as the mail builder will take it (lettre parses it
+/// again when the mail is made; checking with the same parser here is what
+/// makes `check` refuse whatever `build` would), with a dotted domain, in
+/// ASCII: a non-ASCII address needs SMTPUTF8, which list servers refuse.
 pub fn parse_email(s: &str) -> Result<String, String> {
-    let ok = s.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty()
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !s.contains(char::is_whitespace)
-            && !domain.contains('@')
-            && !s.contains(['<', '>', ',', '"'])
-    });
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "invalid mail address `{s}`: expected `name@example.org`"
-        ))
+    let bad = |why: &str| Err(format!("invalid mail address `{s}`: {why}"));
+    if !s.is_ascii() {
+        return bad(
+            "use an ASCII address (non-ASCII ones need SMTPUTF8, which list servers refuse)",
+        );
+    }
+    // Quoted local parts parse as addresses but not as envelope senders.
+    if s.contains(|c: char| c.is_whitespace() || "<>,\"()[]\\;:".contains(c)) {
+        return bad("expected `name@example.org`");
+    }
+    match s.parse::<lettre::Address>() {
+        Ok(a) if a.domain().contains('.') => Ok(s.to_string()),
+        _ => bad("expected `name@example.org`"),
     }
 }
 

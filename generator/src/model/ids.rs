@@ -102,7 +102,18 @@ impl CweId {
 }
 
 impl Slug {
+    /// Slugs become file names (`ledger/<slug>.yaml`, `outbox/<slug>/`,
+    /// temporaries with a suffix), and file systems stop at 255 bytes.
+    pub const MAX_LEN: usize = 100;
+
     pub fn parse(s: &str) -> Result<Self, String> {
+        if s.len() > Self::MAX_LEN {
+            return Err(format!(
+                "slug of {} characters: at most {} fit in the file names Herald makes from it",
+                s.len(),
+                Self::MAX_LEN
+            ));
+        }
         let ok = !s.is_empty()
             && !s.starts_with('-')
             && !s.ends_with('-')
