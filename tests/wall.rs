@@ -1,5 +1,5 @@
 //! The embargo wall against someone trying to slip a hidden id or title
-//! past it: 150 named attempts, each spelled as a reader would still read
+//! past it: over 200 named attempts, each spelled as a reader would still read
 //! it, in every place a public byte comes from. Each must be refused by
 //! `build` (nothing written) and by `check`, at a location.
 
@@ -166,12 +166,35 @@ fn link_place(text: &'static str) -> (&'static str, Plant) {
     )
 }
 
+/// Places where only an attribute carries the text: never read in the
+/// flow of a page, but in the file, followed, shown on hover or spoken.
+fn attribute_places(text: &'static str) -> Vec<(&'static str, Plant)> {
+    let page = |body: String| {
+        move |t: &Tree| t.write("content/about.md", &format!("---\ntitle: About\n---\n\n{body}\n"))
+    };
+    vec![
+        (
+            "a link's address on a content page",
+            Box::new(page(format!("See [the tracker](https://example.org/issues/{text})."))),
+        ),
+        (
+            "an image's alt text on a content page",
+            Box::new(page(format!("![{text}](https://example.org/chart.png)"))),
+        ),
+        (
+            "a title attribute on a content page",
+            Box::new(page(format!("<abbr title=\"{text}\">soon</abbr>"))),
+        ),
+    ]
+}
+
 fn attempts() -> Vec<(String, Plant)> {
     let mut out: Vec<(String, Plant)> = Vec::new();
     for (how, id) in ID_SPELLINGS {
         let mut ps = places(id);
         if !id.contains(['<', '`', '*', '\n', ' ']) {
             ps.push(link_place(id));
+            ps.extend(attribute_places(id));
         }
         for (place, plant) in ps {
             out.push((format!("the id ({how}) in {place}"), plant));

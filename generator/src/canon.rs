@@ -161,29 +161,65 @@ fn push_ascii(out: &mut String, c: char) {
 }
 
 /// The canonical form of `input` (any bytes; invalid UTF-8 is replaced).
+///
+/// Tags are taken out of the flow of the text, not dropped: a reader does
+/// not read `<b>` between `CVE-` and `2026`, but an attribute (`title`,
+/// `alt`, `href`) is shown, spoken or followed, and every byte of a file is
+/// in the file. So each tag's inside is appended after the text, on its
+/// own line, and the wall sees `<a title="CVE-…">` as surely as the text.
+/// A line break never occurs otherwise in the canonical form, nor in any
+/// pattern, so no match spans two of these pieces.
 pub fn canonical(input: &[u8]) -> String {
     let decoded = percent_decoded(input);
     let text = String::from_utf8_lossy(&decoded);
     let text = html_escape::decode_html_entities(&text);
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
+    let mut tags = String::new();
+    fold(&text, &mut out, Some(&mut tags));
+    if !tags.is_empty() {
+        let mut inside = String::with_capacity(tags.len());
+        fold(&tags, &mut inside, None);
+        for piece in inside.split_terminator('\n') {
+            out.push('\n');
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
+/// Fold decoded `text` into `out`. With `tags`, each tag's inside goes
+/// there (one per line) instead of into the text; without, `<` is text.
+fn fold(text: &str, out: &mut String, mut tags: Option<&mut String>) {
+    let bytes = text.as_bytes();
     // Past this byte there is no `>`: no later tag can close.
     let mut no_close_from = usize::MAX;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'<'
-            && i < no_close_from
-            && bytes
-                .get(i + 1)
-                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, b'/' | b'!' | b'?'))
-        {
-            match memchr::memchr(b'>', &bytes[i + 1..]) {
-                Some(end) => {
-                    i += end + 2;
-                    continue;
+        if b == b'\n' && tags.is_none() {
+            // A line of `tags`: kept, so that pieces stay apart.
+            out.push('\n');
+            i += 1;
+            continue;
+        }
+        if let Some(tags) = tags.as_deref_mut() {
+            if b == b'<'
+                && i < no_close_from
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, b'/' | b'!' | b'?'))
+            {
+                match memchr::memchr(b'>', &bytes[i + 1..]) {
+                    Some(end) => {
+                        // Line breaks inside a tag are white space.
+                        let inside = &text[i + 1..i + 1 + end];
+                        tags.extend(inside.chars().map(|c| if c == '\n' { ' ' } else { c }));
+                        tags.push('\n');
+                        i += end + 2;
+                        continue;
+                    }
+                    None => no_close_from = i,
                 }
-                None => no_close_from = i,
             }
         }
         if is_plain(b) {
@@ -198,16 +234,15 @@ pub fn canonical(input: &[u8]) -> String {
             continue;
         }
         if b.is_ascii() {
-            push_ascii(&mut out, b as char);
+            push_ascii(out, b as char);
             i += 1;
             continue;
         }
         // A character boundary: `text` is valid UTF-8 and `b` is a lead byte.
         let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
-        push_folded(&mut out, c);
+        push_folded(out, c);
         i += c.len_utf8();
     }
-    out
 }
 
 #[cfg(test)]
@@ -270,8 +305,26 @@ mod tests {
     fn text_without_anything_special_is_only_lower_cased() {
         assert_eq!(canonical(b"a < b and c > d"), "a < b and c > d");
         assert_eq!(canonical(b"Plain Text."), "plain text.");
-        assert_eq!(canonical(b"x <unclosed and <b>bold</b>"), "x bold");
+        // A tag's inside is kept, apart from the text.
+        assert_eq!(
+            canonical(b"x <unclosed and <b>bold</b>"),
+            "x bold\nunclosed and <b\n/b"
+        );
         assert_eq!(canonical(b"100% of %zz and %4"), "100% of %zz and %4");
+    }
+
+    #[test]
+    fn what_tags_carry_is_seen_apart_from_the_text() {
+        let out = canonical(
+            b"See <a href=\"https://e.org/CVE%2D2026%2D40001\" title=\"Cve&#8209;2026-40001\">it</a>.",
+        );
+        assert_eq!(
+            out,
+            "see it.\na href=\"https://e.org/cve-2026-40001\" title=\"cve-2026-40001\"\n/a"
+        );
+        // Text that only looks like a tag once decoded is still read.
+        assert!(canonical(b"&lt;CVE-2026-40001&gt;").contains("cve-2026-40001"));
+        assert!(canonical(b"<CVE-2026-40001>").contains("cve-2026-40001"));
     }
 
     #[test]
