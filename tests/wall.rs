@@ -35,6 +35,9 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     ("split by backticks", "`CVE`-2024-`2000`"),
     ("split by a tag", "CVE-<b>2024</b>-2000"),
     ("numeric entities", "&#67;VE-2024-&#x32;000"),
+    // Decoded, these would read `LVE-…`; written out, they read as the id.
+    ("a percent escape swallowing the C", "%4CVE-2024-2000"),
+    ("an unterminated entity swallowing the C", "&#x4CVE-2024-2000"),
 ];
 
 /// Spellings a reader reads as the hidden title.
@@ -170,12 +173,19 @@ fn link_place(text: &'static str) -> (&'static str, Plant) {
 /// flow of a page, but in the file, followed, shown on hover or spoken.
 fn attribute_places(text: &'static str) -> Vec<(&'static str, Plant)> {
     let page = |body: String| {
-        move |t: &Tree| t.write("content/about.md", &format!("---\ntitle: About\n---\n\n{body}\n"))
+        move |t: &Tree| {
+            t.write(
+                "content/about.md",
+                &format!("---\ntitle: About\n---\n\n{body}\n"),
+            )
+        }
     };
     vec![
         (
             "a link's address on a content page",
-            Box::new(page(format!("See [the tracker](https://example.org/issues/{text})."))),
+            Box::new(page(format!(
+                "See [the tracker](https://example.org/issues/{text})."
+            ))),
         ),
         (
             "an image's alt text on a content page",
@@ -194,7 +204,11 @@ fn attempts() -> Vec<(String, Plant)> {
         let mut ps = places(id);
         if !id.contains(['<', '`', '*', '\n', ' ']) {
             ps.push(link_place(id));
-            ps.extend(attribute_places(id));
+            // In an attribute, the page's HTML parser decodes `&#x4C` to
+            // `L`: the page then says `LVE-…`, which is no leak.
+            if !id.contains("&#x4C") {
+                ps.extend(attribute_places(id));
+            }
         }
         for (place, plant) in ps {
             out.push((format!("the id ({how}) in {place}"), plant));

@@ -173,9 +173,30 @@ pub fn canonical(input: &[u8]) -> String {
     let decoded = percent_decoded(input);
     let text = String::from_utf8_lossy(&decoded);
     let text = html_escape::decode_html_entities(&text);
+    fold_all(&text)
+}
+
+/// The canonical form of `input` read as plain text, where `%4C` and
+/// `&#x4C` are what they look like, not `L`; `None` when that is the
+/// canonical form itself. A mail or a Markdown file shows its escapes as
+/// written, so an escape that would swallow the id's first letter
+/// (`%4CVE-2026-40001`) must not hide it.
+pub fn canonical_literal(input: &[u8]) -> Option<String> {
+    if memchr::memchr2(b'%', b'&', input).is_none() {
+        return None;
+    }
+    Some(fold_all(&String::from_utf8_lossy(input)))
+}
+
+/// Every canonical form of `input`: as decoded, then as plain text.
+pub fn readings(input: &[u8]) -> impl Iterator<Item = String> {
+    std::iter::once(canonical(input)).chain(canonical_literal(input))
+}
+
+fn fold_all(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut tags = String::new();
-    fold(&text, &mut out, Some(&mut tags));
+    fold(text, &mut out, Some(&mut tags));
     if !tags.is_empty() {
         let mut inside = String::with_capacity(tags.len());
         fold(&tags, &mut inside, None);
@@ -325,6 +346,21 @@ mod tests {
         // Text that only looks like a tag once decoded is still read.
         assert!(canonical(b"&lt;CVE-2026-40001&gt;").contains("cve-2026-40001"));
         assert!(canonical(b"<CVE-2026-40001>").contains("cve-2026-40001"));
+    }
+
+    #[test]
+    fn an_escape_that_swallows_a_letter_is_also_read_as_written() {
+        for text in [
+            "%4CVE-2026-40001",
+            "&#x4CVE-2026-40001",
+            "&#6CVE-2026-40001",
+        ] {
+            assert!(
+                readings(text.as_bytes()).any(|r| r.contains("cve-2026-40001")),
+                "{text}"
+            );
+        }
+        assert_eq!(canonical_literal(b"plain"), None);
     }
 
     #[test]

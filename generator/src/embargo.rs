@@ -4,7 +4,7 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use jiff::Timestamp;
 
-use crate::canon::canonical;
+use crate::canon::{canonical, canonical_literal, readings};
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::timeline;
 
@@ -159,6 +159,8 @@ impl Wall {
             ));
         }
         let mut hidden_titles: Vec<(String, Timestamp, &str, String)> = Vec::new();
+        // A title with `&` or `%` in it, as a plain-text channel shows it.
+        let mut literal_titles: Vec<Option<String>> = Vec::new();
         for doc in &vis.embargoed {
             let a = &doc.meta;
             let at = a.embargo.timestamp();
@@ -166,6 +168,7 @@ impl Wall {
             let title = canonical(a.title.as_bytes());
             titles.push((title.clone(), at, a.slug.as_str()));
             hidden_titles.push((title, at, a.slug.as_str(), format!("the title {what}")));
+            literal_titles.push(canonical_literal(a.title.as_bytes()));
             let ids = a
                 .cves
                 .iter()
@@ -185,6 +188,7 @@ impl Wall {
             let p = &doc.meta;
             let title = canonical(p.title.as_bytes());
             titles.push((title.clone(), at.timestamp(), p.slug.as_str()));
+            literal_titles.push(canonical_literal(p.title.as_bytes()));
             hidden_titles.push((
                 title,
                 at.timestamp(),
@@ -196,17 +200,20 @@ impl Wall {
             ));
         }
         let exempt = exempt_titles(&hidden_titles, &titles);
-        for (i, (title, at, _, label)) in hidden_titles.into_iter().enumerate() {
+        let hidden_titles = hidden_titles.into_iter().zip(literal_titles);
+        for (i, ((title, at, _, label), literal)) in hidden_titles.enumerate() {
             if title.len() < MIN_TITLE || exempt.contains(&i) {
                 continue;
             }
             labels.push(label);
-            texts.push(title);
-            patterns.push(Pattern {
-                kind: Kind::Title,
-                label: labels.len() - 1,
-                public_at: at,
-            });
+            for form in std::iter::once(title).chain(literal) {
+                texts.push(form);
+                patterns.push(Pattern {
+                    kind: Kind::Title,
+                    label: labels.len() - 1,
+                    public_at: at,
+                });
+            }
         }
         Self::from_parts(texts, patterns, labels)
     }
@@ -226,7 +233,7 @@ impl Wall {
             needles.push(canonical(id.as_bytes()));
             patterns.push(never(Kind::Id));
         }
-        for t in texts.iter().map(|t| canonical(t.as_bytes())) {
+        for t in texts.iter().flat_map(|t| readings(t.as_bytes())) {
             if t.len() >= MIN_TITLE {
                 needles.push(t);
                 patterns.push(never(Kind::Title));
@@ -262,8 +269,7 @@ impl Wall {
         let Some(ac) = &self.automaton else {
             return Ok(());
         };
-        for hay in [file.as_bytes(), bytes] {
-            let text = canonical(hay);
+        for text in [file.as_bytes(), bytes].into_iter().flat_map(readings) {
             if let Some((p, found)) = self.find(ac, &text, at) {
                 return Err(Leak {
                     file: file.to_string(),
