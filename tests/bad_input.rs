@@ -498,6 +498,20 @@ fn cases() -> Vec<Case> {
             &["invalid mail address `distros@vs.openwall.org;evil@example.net`"],
         ),
         (
+            "lone carriage return",
+            Box::new(bad_variant("summary: Widgets overflow\n", "summary: Widgets\roverflow\n")),
+            &["error: advisories/2025/bad.md:4:17: a carriage return without a line feed"],
+        ),
+        (
+            "UTF-16 file",
+            Box::new(|t: &Tree| {
+                let utf16: Vec<u8> = "---\nkind: advisory\n---\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+                t.write_bytes(BAD, &utf16);
+            }),
+            // Shown as visible symbols, never as NUL bytes on the terminal.
+            &["error: advisories/2025/bad.md:1:1: missing front matter", "  1 | -\u{2400}-\u{2400}-\u{2400}"],
+        ),
+        (
             "theme template with a syntax error",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));
@@ -542,6 +556,9 @@ fn every_bad_input_is_located_and_leaves_public_untouched() {
                 if !err.contains(want) {
                     failures.push(format!("{name} ({cmd:?}): missing `{want}` in:\n{err}"));
                 }
+            }
+            if err.contains('\0') {
+                failures.push(format!("{name}: a NUL byte reached the terminal"));
             }
             if !err.contains("nothing was written") {
                 failures.push(format!(

@@ -79,6 +79,39 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        self.render(&mut out)?;
+        f.write_str(&printable(&out))
+    }
+}
+
+/// What a terminal may be sent: control characters of the input (a NUL
+/// from a UTF-16 file, an escape sequence, a bidirectional override that
+/// reorders the line) are shown as visible symbols, one column each so
+/// that the caret still points at the right place.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.contains(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| match c {
+            c if !bad(c) => c,
+            // The Control Pictures block: NUL is U+2400, and so on.
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7F}' => '\u{2421}',
+            _ => '\u{FFFD}',
+        })
+        .collect::<String>()
+        .into()
+}
+
+impl Finding {
+    fn render(&self, f: &mut String) -> fmt::Result {
+        use std::fmt::Write;
         let path = self.path.display();
         let code = self.code.map(|c| format!(" [{c}]")).unwrap_or_default();
         if self.pos.line == 0 {

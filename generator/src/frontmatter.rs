@@ -54,7 +54,31 @@ pub fn split(source: &Source) -> Result<Split<'_>, Finding> {
 }
 
 /// Decode bytes as UTF-8, or say where the first invalid byte is.
+///
+/// A carriage return must be followed by a line feed: YAML (and most
+/// editors) count a lone one as a line break, and the positions Herald
+/// reports count `\n` only, so a lone CR would shift every finding after
+/// it to the wrong line.
 pub fn decode_utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
+    let text = utf8(path, bytes)?;
+    let lone_cr = memchr::memchr_iter(b'\r', text.as_bytes())
+        .find(|&i| text.as_bytes().get(i + 1) != Some(&b'\n'));
+    if let Some(at) = lone_cr {
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let source = Source::new(path, text.clone());
+        return Err(source
+            .error(
+                Pos::new(line, col, 1),
+                "a carriage return without a line feed (an old Mac line ending)",
+            )
+            .with_help("save the file with LF (or CRLF) line endings"));
+    }
+    Ok(text)
+}
+
+fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
     String::from_utf8(bytes).map_err(|e| {
         let good = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();

@@ -231,11 +231,9 @@ fn stem_slug(path: &Path) -> Option<Slug> {
 
 /// A file's text split and its front matter opened, ready for a decoder.
 fn open_document<T>(
-    root: &Path,
-    path: &Path,
+    src: Source,
     decode: impl FnOnce(&mut Decoder, &yaml::Node) -> Option<T>,
 ) -> Result<(Document<T>, Vec<Finding>), Vec<Finding>> {
-    let src = read_source(root, path).map_err(|f| vec![f])?;
     let split = frontmatter::split(&src).map_err(|f| vec![f])?;
     let mut d = Decoder::new(&src);
     let meta = decode(&mut d, &split.front);
@@ -267,9 +265,23 @@ fn open_document<T>(
 }
 
 fn read_entry(root: &Path, path: &Path) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
-    let stem = stem_slug(path);
+    let src = read_source(root, path).map_err(|f| vec![f])?;
+    parse_entry(src)
+}
+
+/// An advisory or pre-announcement file's bytes, as `load` judges them:
+/// its warnings when it is valid, else its findings. It reads nothing
+/// else (patches are read when the project is assembled), so it can be
+/// fed anything; the fuzz harness does.
+pub fn judge_entry(path: &Path, bytes: Vec<u8>) -> Result<Vec<Finding>, Vec<Finding>> {
+    let text = frontmatter::decode_utf8(path, bytes).map_err(|f| vec![f])?;
+    parse_entry(Source::new(path.to_path_buf(), text)).map(|(_, w)| w)
+}
+
+fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
+    let stem = stem_slug(&src.path);
     let mut is_pre = false;
-    let (doc, w) = open_document(root, path, |d, front| {
+    let (doc, w) = open_document(src, |d, front| {
         let mut fields = d.map_any(front, "front matter")?;
         fields.pos = FENCE;
         let kind = d.required(&fields, "kind").and_then(|n| {
@@ -329,7 +341,8 @@ enum Either {
 
 fn read_page(root: &Path, path: &Path) -> Result<(Document<Page>, Vec<Finding>), Vec<Finding>> {
     let stem = stem_slug(path);
-    open_document(root, path, |d, front| {
+    let src = read_source(root, path).map_err(|f| vec![f])?;
+    open_document(src, |d, front| {
         let mut fields = d.map(front, page::FIELDS, "page front matter")?;
         fields.pos = FENCE;
         page::decode(d, &fields, stem)

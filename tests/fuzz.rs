@@ -1,0 +1,257 @@
+//! Fuzzing the two parsers an outsider's bytes reach first: the
+//! front-matter reader (every advisory file) and the wall's canonical form
+//! (every public byte). Built on proptest, so it runs on stable Rust.
+//!
+//! In the ordinary suite each property runs a fixed, seeded batch of cases.
+//! `scripts/fuzz SECONDS` runs each for that long with fresh seeds, and
+//! prints the seed: `HERALD_FUZZ_SEED=<hex>` replays a run.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use herald::canon::{canonical, readings};
+use herald::embargo::Wall;
+use herald::load::judge_entry;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+
+/// Cases per batch; the ordinary suite runs one batch per property.
+const BATCH: u32 = 256;
+
+/// Run `test` on `strategy`: one seeded batch, or batches with fresh seeds
+/// until `HERALD_FUZZ_SECONDS` have passed.
+fn fuzz<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+    let seconds: u64 = std::env::var("HERALD_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut seed: [u8; 32] = match std::env::var("HERALD_FUZZ_SEED") {
+        Ok(hex) => from_hex(&hex),
+        Err(_) if seconds > 0 => fresh_seed(),
+        Err(_) => [7; 32],
+    };
+    let mut cases = 0u64;
+    loop {
+        let config = Config {
+            cases: BATCH,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        if let Err(e) = runner.run(&strategy, &test) {
+            panic!("{name}: {e}\nreplay: HERALD_FUZZ_SEED={}", to_hex(&seed));
+        }
+        cases += u64::from(BATCH);
+        if Instant::now() >= deadline {
+            break;
+        }
+        seed = fresh_seed();
+    }
+    eprintln!("fuzz {name}: {cases} cases without a finding");
+}
+
+fn fresh_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos()
+        .to_le_bytes();
+    seed[..16].copy_from_slice(&t);
+    seed[16..24].copy_from_slice(&u64::from(std::process::id()).to_le_bytes());
+    seed
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    }
+    out
+}
+
+/// Fragments that YAML, the front-matter fences and the field decoders
+/// treat specially.
+fn fragment() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::sample::select(vec![
+            ": ", "- ", "-", "[", "]", "{", "}", "'", "\"", "\t", "\n", "\r\n", "---\n", "---",
+            "&a ", "*a", "!!binary ", "!x ", "? ", "|\n", ">-\n", "#", "%YAML 1.2\n", "\u{feff}",
+            "\0", "é", "\u{202e}", "\u{2028}", "~", "null", "0x1F", "1e999", "2024-13-45",
+            "CVE-", "GHSA-", "<script>", "](javascript:", "\\", "    ", "  - package: x\n",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+        prop::collection::vec(any::<u8>(), 0..6),
+        "\\PC{0,6}".prop_map(|s| s.into_bytes()),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(prop::sample::Index, Vec<u8>),
+    Delete(prop::sample::Index, usize),
+    DuplicateLine(prop::sample::Index),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        4 => (any::<prop::sample::Index>(), fragment()).prop_map(|(i, f)| Edit::Insert(i, f)),
+        2 => (any::<prop::sample::Index>(), 1usize..40).prop_map(|(i, n)| Edit::Delete(i, n)),
+        1 => any::<prop::sample::Index>().prop_map(Edit::DuplicateLine),
+    ]
+}
+
+/// A valid advisory, edited a few times: near-valid input finds more than
+/// noise does.
+fn advisory_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => prop::collection::vec(edit(), 0..6).prop_map(|edits| {
+            let mut b = common::ADVISORY.as_bytes().to_vec();
+            for e in edits {
+                match e {
+                    Edit::Insert(i, f) => {
+                        let at = i.index(b.len() + 1);
+                        b.splice(at..at, f);
+                    }
+                    Edit::Delete(i, n) => {
+                        let at = i.index(b.len().max(1));
+                        let end = (at + n).min(b.len());
+                        b.drain(at.min(end)..end);
+                    }
+                    Edit::DuplicateLine(i) => {
+                        let at = i.index(b.len().max(1));
+                        let start = b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+                        let end = b[at..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| at + p + 1);
+                        let line = b[start..end].to_vec();
+                        b.splice(end..end, line);
+                    }
+                }
+            }
+            b
+        }),
+        1 => prop::collection::vec(any::<u8>(), 0..400),
+    ]
+}
+
+#[test]
+fn front_matter_reader_never_panics_and_every_finding_is_in_the_file() {
+    let path = Path::new("advisories/2024/fuzzed.md");
+    fuzz("front matter", advisory_bytes(), |bytes| {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let lines: Vec<&str> = text.split('\n').collect();
+        let findings = match judge_entry(path, bytes.clone()) {
+            Ok(warnings) => warnings,
+            Err(errors) => {
+                prop_assert!(!errors.is_empty(), "refused without a reason");
+                errors
+            }
+        };
+        for f in &findings {
+            // Rendering a finding (with its source line) must not panic.
+            let shown = f.to_string();
+            prop_assert!(!shown.contains('\0'), "a NUL byte reached the terminal: {shown:?}");
+            let p = f.pos;
+            if p.line == 0 {
+                continue; // about the whole file
+            }
+            prop_assert!(p.line <= lines.len(), "line {} of {}: {shown}", p.line, lines.len());
+            let width = lines[p.line - 1].trim_end_matches('\r').chars().count();
+            prop_assert!(p.col >= 1 && p.col <= width + 1, "column {} of {width}: {shown}", p.col);
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn canonical_form_never_panics_and_keeps_its_promises() {
+    let input = prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..300),
+        "\\PC{0,120}".prop_map(String::into_bytes),
+        prop::collection::vec(fragment(), 0..30).prop_map(|v| v.concat()),
+    ];
+    fuzz("canonical form", input, |bytes| {
+        for form in readings(&bytes) {
+            prop_assert!(!form.chars().any(|c| c.is_ascii_uppercase()), "{form:?}");
+            prop_assert!(
+                !form.contains(['\u{ad}', '\u{200b}', '\u{200d}', '\u{feff}', '*', '_', '`']),
+                "{form:?}"
+            );
+            prop_assert!(!form.contains("  "), "white space not collapsed: {form:?}");
+            // NFKC grows a character 18-fold at most (U+FDFA): the form
+            // stays linear in its input.
+            prop_assert!(form.len() <= 18 * bytes.len() + 4, "{} from {}", form.len(), bytes.len());
+        }
+        Ok(())
+    });
+}
+
+/// One character of an id, as a reader would still read it.
+fn disguise(c: char) -> BoxedStrategy<String> {
+    let mut ways: Vec<String> = vec![
+        c.to_string(),
+        c.to_ascii_lowercase().to_string(),
+        format!("&#{};", c as u32),
+        format!("&#x{:X};", c as u32),
+        format!("%{:02X}", c as u32),
+    ];
+    match c {
+        'C' => ways.extend(["\u{0421}", "\u{0441}", "\u{FF23}"].map(String::from)),
+        'E' => ways.extend(["\u{0415}", "\u{0435}", "\u{FF25}"].map(String::from)),
+        'V' => ways.extend(["\u{FF36}", "\u{2164}"].map(String::from)),
+        '-' => ways.extend(
+            ["\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}", "\u{FE63}", "\u{FF0D}", "&hyphen;", "&ndash;", "&minus;"]
+                .map(String::from),
+        ),
+        d if d.is_ascii_digit() => {
+            let n = d as u32 - '0' as u32;
+            for base in [0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7F6] {
+                ways.push(char::from_u32(base + n).expect("digit").to_string());
+            }
+        }
+        _ => {}
+    }
+    prop::sample::select(ways).boxed()
+}
+
+/// What a reader does not see between two characters.
+fn gap() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "", "", "", "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}",
+        "&shy;", "&#173;", "&#x200B;", "<b>", "</b>", "<span class=\"x\">", "</span>", "**", "_",
+        "`", "%C2%AD", "<!-- -->",
+    ])
+    .prop_map(String::from)
+}
+
+fn disguised_id() -> impl Strategy<Value = (String, String)> {
+    (1999u32..2100, 1000u32..10_000_000).prop_flat_map(|(year, n)| {
+        let id = format!("CVE-{year}-{n}");
+        let parts: Vec<BoxedStrategy<String>> = id
+            .chars()
+            .map(|c| (gap(), disguise(c)).prop_map(|(g, d)| g + &d).boxed())
+            .collect();
+        (Just(id), parts, "[ a-z.,:;()\n]{0,20}", "[ .,:;()\n][ a-z.,]{0,20}")
+            .prop_map(|(id, parts, before, after)| (id, format!("{before}{}{after}", parts.concat())))
+    })
+}
+
+#[test]
+fn every_disguise_of_a_hidden_id_is_seen_by_the_wall() {
+    fuzz("disguised ids", disguised_id(), |(id, text)| {
+        let wall = Wall::forever(&[&id], &[], "hidden");
+        prop_assert!(
+            wall.check("page.html", text.as_bytes()).is_err(),
+            "{id} passed as {text:?} (canonical {:?})",
+            canonical(text.as_bytes())
+        );
+        Ok(())
+    });
+}
