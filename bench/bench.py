@@ -12,6 +12,14 @@ Herald's format and in Hugo's, then runs, alternating in the same loop:
 - `hugo` on ../shared/bench/hugo-site (when hugo is installed),
 and prints the median and min-max of each, with the Herald/Hugo ratios.
 
+Then the adversarial rows, which must each take about a second at most
+(the wall and the safety checks are linear; what cannot be, is capped):
+- a build whose embargoed advisory has a 100 KB title;
+- a build with 10,000 advisories under embargo, so 10,000 hidden titles
+  and ids (site only: the outbox would hold 10,000 advisories' texts);
+- `check` on an advisory body with 100,000 nested `<div>`s (refused, at
+  its line, by the nesting cap).
+
     python3 bench/bench.py                      # N=1000 and N=10000, 5 runs each
     python3 bench/bench.py --counts 10000 --runs 3
 
@@ -83,7 +91,91 @@ def generate(n, fmt, herald=None):
     return d
 
 
-def measure(argv, cwd=None):
+ADVISORY = """---
+kind: advisory
+title: {title}
+summary: Widgets overflow
+cves: [CVE-{year}-{n}]
+embargo: {embargo}
+severity: high
+component: widgets
+affected:
+  - package: widgets
+    vulnerable: "< 1.2.3"
+    patched: ">= 1.2.3"
+---
+
+{body}
+
+## Overview
+
+Details.
+"""
+
+
+def adversarial(name, herald, advisories):
+    """A small tree with `advisories`: (file, title, year, n, embargo, body)."""
+    d = os.path.join(WORK, f"adversarial-{name}")
+    if os.path.isdir(d):
+        return d
+    os.makedirs(os.path.join(d, "keys"))
+    with open(os.path.join(d, "herald.yaml"), "w") as f:
+        f.write(CONFIG)
+    shutil.copy(os.path.join(REPO, "keys", "security.asc"), os.path.join(d, "keys"))
+    for file, title, year, n, embargo, body in advisories:
+        path = os.path.join(d, "advisories", file)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(ADVISORY.format(title=title, year=year, n=n, embargo=embargo, body=body))
+    # The nesting tree is refused as it loads, so it has no history to adopt.
+    subprocess.run([herald, "--root", d, "ledger", "adopt", "--now", NOW],
+                   check=False, stderr=subprocess.DEVNULL)
+    return d
+
+
+def adversarial_rows(herald, runs):
+    published = ("2025/published.md", "Security advisory for widgets (CVE-2025-1000)",
+                 2025, 1000, "2025-06-10T15:00:00Z", "Widgets could overflow.")
+    words = "gadget parser overflow in the frobnicator "
+    big_title = (words * (100_000 // len(words) + 1))[:100_000].strip()
+    trees = {
+        "100 KB title": adversarial("title", herald, [
+            published,
+            ("2099/hidden.md", big_title, 2099, 1001, "2099-06-09T15:00:00Z", "Hidden."),
+        ]),
+        "10,000 hidden titles": adversarial("hidden", herald, [published] + [
+            (f"2099/h{i}.md", f"Security advisory for component {i} of the gadget parser",
+             2099, 10000 + i, "2099-06-09T15:00:00Z", "Hidden.")
+            for i in range(10_000)
+        ]),
+        "100,000 nested divs": adversarial("nesting", herald, [
+            ("2025/published.md", published[1], 2025, 1000, published[4],
+             "<div>" * 100_000 + "deep" + "</div>" * 100_000),
+        ]),
+    }
+    argv = {
+        "100 KB title": lambda d, o: [herald, "--root", d, "build", "--now", NOW,
+                                      "--out", os.path.join(o, "public"),
+                                      "--outbox", os.path.join(o, "outbox")],
+        "10,000 hidden titles": lambda d, o: [herald, "--root", d, "build", "--site-only",
+                                              "--now", NOW, "--out", os.path.join(o, "public")],
+        "100,000 nested divs": lambda d, o: [herald, "--root", d, "check", "--now", NOW],
+    }
+    expect = {"100,000 nested divs": 1}
+    print(f"adversarial ({runs} runs each)")
+    for name, d in trees.items():
+        results = []
+        for i in range(runs + 1):
+            o = os.path.join(WORK, f"adversarial-out-{len(name)}-{i}")
+            shutil.rmtree(o, ignore_errors=True)
+            r = measure(argv[name](d, o), expect=expect.get(name, 0))
+            if i:  # the first run warms the page cache
+                results.append(r)
+        what = " ".join(argv[name](d, "OUT")[3:4])
+        print(line(f"{name} ({what})", results))
+
+
+def measure(argv, cwd=None, expect=0):
     # stderr goes to a file: a pipe that nobody reads while the child runs
     # would block a child that reports many findings.
     with tempfile.TemporaryFile() as err:
@@ -91,7 +183,7 @@ def measure(argv, cwd=None):
         proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
         _, status, ru = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
+        if os.waitstatus_to_exitcode(status) != expect:
             err.seek(0)
             sys.exit(f"failed: {' '.join(argv)}\n{err.read().decode()[-3000:]}")
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
@@ -108,11 +200,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--counts", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--adversarial-only", action="store_true",
+                    help="only the adversarial rows")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=REPO, check=True)
     herald = os.path.join(REPO, "target", "release", "herald")
     hugo = shutil.which("hugo")
+    adversarial_rows(herald, args.runs)
+    if args.adversarial_only:
+        return
     medians = {}
     for n in args.counts:
         root = generate(n, "herald", herald)
