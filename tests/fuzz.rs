@@ -22,7 +22,11 @@ const BATCH: u32 = 256;
 
 /// Run `test` on `strategy`: one seeded batch, or batches with fresh seeds
 /// until `HERALD_FUZZ_SECONDS` have passed.
-fn fuzz<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+fn fuzz<S: Strategy>(
+    name: &str,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
     let seconds: u64 = std::env::var("HERALD_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -83,10 +87,46 @@ fn from_hex(s: &str) -> [u8; 32] {
 fn fragment() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::sample::select(vec![
-            ": ", "- ", "-", "[", "]", "{", "}", "'", "\"", "\t", "\n", "\r\n", "---\n", "---",
-            "&a ", "*a", "!!binary ", "!x ", "? ", "|\n", ">-\n", "#", "%YAML 1.2\n", "\u{feff}",
-            "\0", "é", "\u{202e}", "\u{2028}", "~", "null", "0x1F", "1e999", "2024-13-45",
-            "CVE-", "GHSA-", "<script>", "](javascript:", "\\", "    ", "  - package: x\n",
+            ": ",
+            "- ",
+            "-",
+            "[",
+            "]",
+            "{",
+            "}",
+            "'",
+            "\"",
+            "\t",
+            "\n",
+            "\r\n",
+            "---\n",
+            "---",
+            "&a ",
+            "*a",
+            "!!binary ",
+            "!x ",
+            "? ",
+            "|\n",
+            ">-\n",
+            "#",
+            "%YAML 1.2\n",
+            "\u{feff}",
+            "\0",
+            "é",
+            "\u{202e}",
+            "\u{2028}",
+            "~",
+            "null",
+            "0x1F",
+            "1e999",
+            "2024-13-45",
+            "CVE-",
+            "GHSA-",
+            "<script>",
+            "](javascript:",
+            "\\",
+            "    ",
+            "  - package: x\n",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         prop::collection::vec(any::<u8>(), 0..6),
@@ -157,14 +197,26 @@ fn front_matter_reader_never_panics_and_every_finding_is_in_the_file() {
         for f in &findings {
             // Rendering a finding (with its source line) must not panic.
             let shown = f.to_string();
-            prop_assert!(!shown.contains('\0'), "a NUL byte reached the terminal: {shown:?}");
+            prop_assert!(
+                !shown.contains('\0'),
+                "a NUL byte reached the terminal: {shown:?}"
+            );
             let p = f.pos;
             if p.line == 0 {
                 continue; // about the whole file
             }
-            prop_assert!(p.line <= lines.len(), "line {} of {}: {shown}", p.line, lines.len());
+            prop_assert!(
+                p.line <= lines.len(),
+                "line {} of {}: {shown}",
+                p.line,
+                lines.len()
+            );
             let width = lines[p.line - 1].trim_end_matches('\r').chars().count();
-            prop_assert!(p.col >= 1 && p.col <= width + 1, "column {} of {width}: {shown}", p.col);
+            prop_assert!(
+                p.col >= 1 && p.col <= width + 1,
+                "column {} of {width}: {shown}",
+                p.col
+            );
         }
         Ok(())
     });
@@ -187,7 +239,12 @@ fn canonical_form_never_panics_and_keeps_its_promises() {
             prop_assert!(!form.contains("  "), "white space not collapsed: {form:?}");
             // NFKC grows a character 18-fold at most (U+FDFA): the form
             // stays linear in its input.
-            prop_assert!(form.len() <= 18 * bytes.len() + 4, "{} from {}", form.len(), bytes.len());
+            prop_assert!(
+                form.len() <= 18 * bytes.len() + 4,
+                "{} from {}",
+                form.len(),
+                bytes.len()
+            );
         }
         Ok(())
     });
@@ -207,8 +264,11 @@ fn disguise(c: char) -> BoxedStrategy<String> {
         'E' => ways.extend(["\u{0415}", "\u{0435}", "\u{FF25}"].map(String::from)),
         'V' => ways.extend(["\u{FF36}", "\u{2164}"].map(String::from)),
         '-' => ways.extend(
-            ["\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}", "\u{FE63}", "\u{FF0D}", "&hyphen;", "&ndash;", "&minus;"]
-                .map(String::from),
+            [
+                "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}", "\u{FE63}", "\u{FF0D}",
+                "&hyphen;", "&ndash;", "&minus;",
+            ]
+            .map(String::from),
         ),
         d if d.is_ascii_digit() => {
             let n = d as u32 - '0' as u32;
@@ -224,9 +284,27 @@ fn disguise(c: char) -> BoxedStrategy<String> {
 /// What a reader does not see between two characters.
 fn gap() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "", "", "", "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}",
-        "&shy;", "&#173;", "&#x200B;", "<b>", "</b>", "<span class=\"x\">", "</span>", "**", "_",
-        "`", "%C2%AD", "<!-- -->",
+        "",
+        "",
+        "",
+        "\u{200B}",
+        "\u{200C}",
+        "\u{200D}",
+        "\u{2060}",
+        "\u{FEFF}",
+        "\u{00AD}",
+        "&shy;",
+        "&#173;",
+        "&#x200B;",
+        "<b>",
+        "</b>",
+        "<span class=\"x\">",
+        "</span>",
+        "**",
+        "_",
+        "`",
+        "%C2%AD",
+        "<!-- -->",
     ])
     .prop_map(String::from)
 }
@@ -238,8 +316,15 @@ fn disguised_id() -> impl Strategy<Value = (String, String)> {
             .chars()
             .map(|c| (gap(), disguise(c)).prop_map(|(g, d)| g + &d).boxed())
             .collect();
-        (Just(id), parts, "[ a-z.,:;()\n]{0,20}", "[ .,:;()\n][ a-z.,]{0,20}")
-            .prop_map(|(id, parts, before, after)| (id, format!("{before}{}{after}", parts.concat())))
+        (
+            Just(id),
+            parts,
+            "[ a-z.,:;()\n]{0,20}",
+            "[ .,:;()\n][ a-z.,]{0,20}",
+        )
+            .prop_map(|(id, parts, before, after)| {
+                (id, format!("{before}{}{after}", parts.concat()))
+            })
     })
 }
 

@@ -347,3 +347,75 @@ fn the_site_publishes_the_key_and_its_fingerprint() {
     assert!(policy.contains("<code>0F942EB05131B0E904852872ADF6FBD9B70DD41C</code>"));
     assert!(policy.contains("gpg --verify announcement.txt.asc"));
 }
+
+/// Every part of a mail that carries a clearsigned text, decoded as a
+/// mail reader decodes it, with its transfer encoding.
+fn signed_parts(eml: &[u8]) -> Vec<(String, Vec<u8>)> {
+    fn walk(p: &mailparse::ParsedMail, out: &mut Vec<(String, Vec<u8>)>) {
+        if p.subparts.is_empty() {
+            let body = p.get_body_raw().expect("body");
+            if body.starts_with(b"-----BEGIN PGP SIGNED MESSAGE-----") {
+                let cte = mailparse::MailHeaderMap::get_first_value(
+                    p.headers.as_slice(),
+                    "Content-Transfer-Encoding",
+                )
+                .unwrap_or_default();
+                out.push((cte, body));
+            }
+        }
+        for s in &p.subparts {
+            walk(s, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&mailparse::parse_mail(eml).expect("mail"), &mut out);
+    out
+}
+
+#[test]
+fn signed_mails_verify_as_received_whether_7bit_or_quoted_printable() {
+    let (secret, public, _) = sequoia_key();
+    let secret = String::from_utf8(secret).expect("armor");
+    let long = format!(
+        "See https://example.org/{} for the = sign.",
+        "a".repeat(100)
+    );
+    for (text, cte) in [
+        (long.as_str(), "7bit"),
+        ("Thanks to Jos\u{e9} M\u{fc}ller.", "quoted-printable"),
+    ] {
+        let t = tree_with_key(&public);
+        t.write(
+            "advisories/2024/cve-2024-1000.md",
+            &common::ADVISORY.replace(
+                "Widgets could overflow.",
+                &format!("Widgets could overflow. {text}"),
+            ),
+        );
+        let o = herald(
+            t.path(),
+            &["build", "--now", "2025-01-01T00:00:00Z"],
+            Some(&secret),
+            None,
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let eml =
+            std::fs::read(t.path().join("outbox/cve-2024-1000/announcement.eml")).expect("eml");
+        let parts = signed_parts(&eml);
+        assert!(!parts.is_empty(), "no signed part in the mail");
+        for (i, (got, body)) in parts.iter().enumerate() {
+            assert!(
+                got.eq_ignore_ascii_case(cte) || got.is_empty() && cte == "7bit",
+                "part {i}: {got}, expected {cte}"
+            );
+            let file = t.path().join(format!("received-{i}.asc"));
+            std::fs::write(&file, body).expect("write");
+            let g = Gpg::verify_with(&public, &file);
+            assert!(
+                g.status.success(),
+                "{cte} part {i}: {}",
+                String::from_utf8_lossy(&g.stderr)
+            );
+        }
+    }
+}

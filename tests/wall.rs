@@ -37,7 +37,10 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     ("numeric entities", "&#67;VE-2024-&#x32;000"),
     // Decoded, these would read `LVE-…`; written out, they read as the id.
     ("a percent escape swallowing the C", "%4CVE-2024-2000"),
-    ("an unterminated entity swallowing the C", "&#x4CVE-2024-2000"),
+    (
+        "an unterminated entity swallowing the C",
+        "&#x4CVE-2024-2000",
+    ),
 ];
 
 /// Spellings a reader reads as the hidden title.

@@ -244,11 +244,7 @@ impl Wall {
 
     fn from_parts(texts: Vec<String>, patterns: Vec<Pattern>, labels: Vec<String>) -> Self {
         let automaton = (!texts.is_empty())
-            .then(|| {
-                automaton()
-                    .build(&texts)
-                    .ok()
-            })
+            .then(|| automaton().build(&texts).ok())
             .flatten();
         Wall {
             automaton,
@@ -334,8 +330,7 @@ fn exempt_titles(
     all: &[(String, Timestamp, &str)],
 ) -> std::collections::HashSet<usize> {
     let mut exempt = std::collections::HashSet::new();
-    let Ok(ac) = automaton().build(hidden.iter().map(|h| &h.0))
-    else {
+    let Ok(ac) = automaton().build(hidden.iter().map(|h| &h.0)) else {
         return exempt;
     };
     for (title, at, slug) in all {

@@ -47,11 +47,35 @@ fn system_time(m: &Moment) -> SystemTime {
     }
 }
 
-/// The body exactly as lettre's `Body::new` encodes it, only faster: lettre
-/// inserts the `\r` of each line break one at a time, which is quadratic,
-/// and looks at the text twice. The encoding is chosen on the text as
-/// written, as lettre does; the line breaks are converted in one pass; the
-/// encoders are the ones lettre uses.
+/// RFC 5322 §2.1.1: a line is at most 998 octets, the CRLF excluded.
+const MAX_LINE: usize = 998;
+
+/// How a plain-text body goes out. The team's real mails are `7bit`, with
+/// lines up to about 90 columns; a clearsigned text should reach readers
+/// byte for byte as it was signed. So ASCII text within RFC 5322's line
+/// limit is sent as it is. Quoted-printable is only for what 7bit cannot
+/// carry: non-ASCII text, a line past 998 octets, a NUL or a lone CR.
+/// Never base64, never `format=flowed`.
+fn encoding(text: &str) -> email_encoding::body::Encoding {
+    use email_encoding::body::Encoding;
+    let b = text.as_bytes();
+    let seven_bit = b.is_ascii()
+        && !b.contains(&0)
+        && memchr::memchr_iter(b'\r', b).all(|i| b.get(i + 1) == Some(&b'\n'))
+        && text
+            .split('\n')
+            .all(|l| l.strip_suffix('\r').unwrap_or(l).len() <= MAX_LINE);
+    if seven_bit {
+        Encoding::SevenBit
+    } else {
+        Encoding::QuotedPrintable
+    }
+}
+
+/// The body as lettre's `Body::new` would encode it with [`encoding`]'s
+/// choice, only faster: lettre inserts the `\r` of each line break one at
+/// a time, which is quadratic, and looks at the text twice. The line
+/// breaks are converted in one pass; the encoders are the ones lettre uses.
 fn body(text: &str) -> Body {
     use email_encoding::body::Encoding;
     let mut crlf = String::with_capacity(text.len() + text.len() / 32);
@@ -64,7 +88,7 @@ fn body(text: &str) -> Body {
             None => crlf.push_str(line),
         }
     }
-    match Encoding::choose(text, false) {
+    match encoding(text) {
         Encoding::SevenBit => {
             Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit)
         }
@@ -178,6 +202,21 @@ pub fn build(mail: Mail) -> Result<Vec<u8>, MailError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_goes_out_as_written_and_only_what_7bit_cannot_carry_is_encoded() {
+        use email_encoding::body::Encoding;
+        let long = format!("see https://example.org/{}\n", "a".repeat(120));
+        assert!(matches!(encoding(&long), Encoding::SevenBit));
+        assert!(matches!(encoding("a = b >= c\r\n"), Encoding::SevenBit));
+        assert!(matches!(encoding(&"a".repeat(998)), Encoding::SevenBit));
+        for needs in ["Jos\u{e9}\n", &"a".repeat(999), "a\0b", "a\rb"] {
+            assert!(
+                matches!(encoding(needs), Encoding::QuotedPrintable),
+                "{needs:?}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
