@@ -36,6 +36,7 @@ mod testgen;
 pub mod theme;
 pub mod timeline;
 pub mod tree;
+pub mod unwrap;
 pub mod view;
 pub mod wrap;
 pub mod yaml;

@@ -64,7 +64,9 @@ struct AdvisoryText<'a> {
     date: String,
     authors: Vec<&'a str>,
     blog_path: String,
-    body_markdown: &'a str,
+    /// One line per paragraph: the blog, forum and GHSA renderers keep
+    /// line breaks.
+    body_markdown: String,
     body_text: String,
     lead_text: String,
 }
@@ -76,7 +78,7 @@ struct PreText<'a> {
     date: String,
     authors: Vec<&'a str>,
     blog_path: String,
-    body_markdown: &'a str,
+    body_markdown: String,
     body_text: String,
 }
 
@@ -359,7 +361,7 @@ impl<'p> Outbox<'p> {
                 .to_string(),
             authors: authors(&a.authors, config),
             blog_path: blog_path(config, &blog_url),
-            body_markdown: doc.body.trim(),
+            body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
             body_text: body_text.trim_end().to_string(),
             lead_text: plaintext::to_text(lead(&doc.body)).trim_end().to_string(),
         };
@@ -575,7 +577,7 @@ impl<'p> Outbox<'p> {
                 .to_string(),
             authors: authors(&p.authors, config),
             blog_path: blog_path(config, &blog_url),
-            body_markdown: doc.body.trim(),
+            body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
             body_text: plaintext::to_text(&doc.body).trim_end().to_string(),
         };
         let facts = vec![
