@@ -132,19 +132,41 @@ fn each_channel_carries_its_disclaimer_and_link() {
 #[test]
 fn an_advisory_with_two_ghsas_gets_two_texts_and_bodies() {
     let (_dir, outbox) = example_outbox();
-    for (id, cve) in [
-        ("GHSA-j9mp-7wq3-xhc5", "CVE-2025-31010"),
-        ("GHSA-v2rf-p8gq-m4c6", "CVE-2025-31011"),
+    for (id, cve, other, vector, cwes, summary) in [
+        (
+            "GHSA-j9mp-7wq3-xhc5",
+            "CVE-2025-31010",
+            "CVE-2025-31011",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N",
+            vec!["CWE-22", "CWE-59"],
+            "Cargo extracting malicious crates can write files outside their directory",
+        ),
+        (
+            "GHSA-v2rf-p8gq-m4c6",
+            "CVE-2025-31011",
+            "CVE-2025-31010",
+            "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N",
+            vec!["CWE-522"],
+            "Cargo sends registry tokens to the target of a redirect",
+        ),
     ] {
         assert!(outbox.join(format!("cargo-2025-06/ghsa-{id}.md")).is_file());
         let body: serde_json::Value =
             serde_json::from_str(&read(&outbox, &format!("cargo-2025-06/ghsa-{id}.json")))
                 .expect("json");
         assert_eq!(body["cve_id"], cve);
-        assert_eq!(
-            body["cvss_vector_string"],
-            "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N"
+        // Each GHSA has its own values, and only its own CVE's section.
+        assert_eq!(body["cvss_vector_string"], vector);
+        assert_eq!(body["cwe_ids"], serde_json::json!(cwes));
+        assert_eq!(body["summary"], summary);
+        let description = body["description"].as_str().expect("description");
+        assert!(
+            description.contains(&format!("### {cve}:")),
+            "{description}"
         );
+        assert!(!description.contains(other), "{description}");
+        let text = read(&outbox, &format!("cargo-2025-06/ghsa-{id}.md"));
+        assert!(!text.contains(other), "{text}");
         assert!(
             body.get("severity").is_none(),
             "severity and cvss_vector_string are exclusive"

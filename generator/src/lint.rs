@@ -39,6 +39,10 @@ pub const LINTS: &[(&str, &str)] = &[
         "the body mentions no CVE that the front matter lacks",
     ),
     (
+        "ghsa-sections",
+        "with a GHSA per CVE, a heading names each CVE, so that each GHSA carries only its own section",
+    ),
+    (
         "embargo-soon",
         "an advisory whose embargo is less than 24 hours away has no lint warnings",
     ),
@@ -250,6 +254,27 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
             } else {
                 rest = &rest[i2 + 4..];
                 offset += i2 + 4;
+            }
+        }
+    }
+
+    // With a GHSA per CVE, each GHSA carries only the sections whose
+    // heading names its CVE (channels::ghsa); a CVE no heading names
+    // would get every section, the other CVEs' included.
+    if a.ghsa.len() > 1 {
+        let heads = crate::channels::ghsa::headings(&doc.body);
+        for (g, pos) in a.ghsa.iter().zip(&a.spans.ghsa) {
+            for c in &g.cves {
+                let named = heads.iter().any(|(_, text, _)| {
+                    crate::channels::ghsa::named_cves(text, &a.cves).contains(&c)
+                });
+                if !named {
+                    warn(
+                        "ghsa-sections",
+                        *pos,
+                        format!("no heading names `{c}`: its GHSA, {}, will carry every section of the body, the other CVEs' included; add a heading such as `### {c}: …`", g.id),
+                    );
+                }
             }
         }
     }

@@ -12,9 +12,12 @@
 use pulldown_cmark::{Event, Options, Parser};
 
 pub fn unwrap_paragraphs(markdown: &str) -> String {
-    let mut events = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .into_offset_iter()
-        .peekable();
+    let mut events = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .into_offset_iter()
+    .peekable();
     let mut out = String::with_capacity(markdown.len());
     let mut copied = 0;
     while let Some((event, range)) = events.next() {
@@ -54,7 +57,9 @@ mod tests {
     #[test]
     fn links_and_emphasis_across_a_break_stay_intact() {
         assert_eq!(
-            unwrap_paragraphs("see [the\nfix][1] and *very\nimportant* text\n\n[1]: https://e.org/\n"),
+            unwrap_paragraphs(
+                "see [the\nfix][1] and *very\nimportant* text\n\n[1]: https://e.org/\n"
+            ),
             "see [the fix][1] and *very important* text\n\n[1]: https://e.org/\n"
         );
     }

@@ -1,13 +1,20 @@
-//! The body of GitHub's "create a repository security advisory" request.
+//! The body of GitHub's "create a repository security advisory" request,
+//! and the part of the advisory each GHSA tells.
 //!
 //! `POST /repos/{owner}/{repo}/security-advisories`. The schema rejects
 //! unknown properties, and takes `severity` or `cvss_vector_string`, never
 //! both.
+//!
+//! An advisory with several CVEs has a GHSA per CVE, and each GHSA carries
+//! only its own CVE's sections: **a section belongs to the CVEs its heading
+//! names** (`### CVE-2025-31010: …`), and runs to the next heading of the
+//! same or a higher level. Sections whose heading names no CVE belong to
+//! every GHSA.
 
 use serde::Serialize;
 
 use crate::model::advisory::{Affected, GhsaEntry};
-use crate::model::Advisory;
+use crate::model::{Advisory, CveId};
 
 #[derive(Serialize)]
 pub struct CreateAdvisory<'a> {
@@ -61,10 +68,74 @@ fn vulnerability(a: &Affected) -> Vulnerability<'_> {
 /// GitHub's summary is limited to 1024 characters.
 const SUMMARY_MAX: usize = 1024;
 
+/// The CVEs of `all` that a heading's text names.
+pub fn named_cves<'a>(heading: &str, all: &'a [CveId]) -> Vec<&'a CveId> {
+    let upper = heading.to_ascii_uppercase();
+    all.iter()
+        .filter(|c| {
+            upper.match_indices(c.as_str()).any(|(i, m)| {
+                // `CVE-2025-3101` is not named by `CVE-2025-31010`.
+                !upper[i + m.len()..].starts_with(|c: char| c.is_ascii_digit())
+            })
+        })
+        .collect()
+}
+
+/// Every heading of `markdown`: its level, its text and where its section
+/// starts.
+pub fn headings(markdown: &str) -> Vec<(u8, String, usize)> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out = Vec::new();
+    let mut current: Option<(u8, String, usize)> = None;
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                current = Some((level as u8, String::new(), range.start))
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = &mut current {
+                    h.1.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => out.extend(current.take()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `markdown` without the sections that belong only to CVEs other than
+/// `own`.
+pub fn sections_for(markdown: &str, own: &[CveId], all: &[CveId]) -> String {
+    let heads = headings(markdown);
+    let mut out = String::with_capacity(markdown.len());
+    let mut copied = 0;
+    let mut skip_until_level: Option<u8> = None;
+    for (level, text, start) in &heads {
+        if let Some(l) = skip_until_level {
+            if *level > l {
+                continue;
+            }
+            skip_until_level = None;
+            copied = *start;
+        }
+        let named = named_cves(text, all);
+        if !named.is_empty() && !named.iter().any(|c| own.contains(c)) {
+            out.push_str(&markdown[copied..*start]);
+            skip_until_level = Some(*level);
+        }
+    }
+    if skip_until_level.is_none() {
+        out.push_str(&markdown[copied..]);
+    }
+    out
+}
+
 pub fn body(a: &Advisory, entry: &GhsaEntry, description: &str) -> serde_json::Value {
-    let summary = match a.summary.char_indices().nth(SUMMARY_MAX) {
-        Some((i, _)) => &a.summary[..i],
-        None => &a.summary,
+    let own = a.ghsa_summary(entry);
+    let summary = match own.char_indices().nth(SUMMARY_MAX) {
+        Some((i, _)) => &own[..i],
+        None => own,
     };
     let req = CreateAdvisory {
         summary,
@@ -72,7 +143,7 @@ pub fn body(a: &Advisory, entry: &GhsaEntry, description: &str) -> serde_json::V
         // A GHSA carries one CVE; an advisory with two needs two GHSAs.
         cve_id: entry.cves.first().map(|c| c.as_str()),
         vulnerabilities: a.affected.iter().map(vulnerability).collect(),
-        cwe_ids: a.cwes.iter().map(|c| c.as_str()).collect(),
+        cwe_ids: a.ghsa_cwes(entry).iter().map(|c| c.as_str()).collect(),
         credits: a
             .credits
             .iter()
@@ -83,8 +154,36 @@ pub fn body(a: &Advisory, entry: &GhsaEntry, description: &str) -> serde_json::V
                 })
             })
             .collect(),
-        severity: a.cvss.is_none().then(|| a.severity.as_str()),
-        cvss_vector_string: a.cvss.as_ref().map(|c| c.as_str()),
+        severity: a.ghsa_cvss(entry).is_none().then(|| a.severity.as_str()),
+        cvss_vector_string: a.ghsa_cvss(entry).map(|c| c.as_str()),
     };
     serde_json::to_value(req).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_ghsa_keeps_the_sections_of_its_own_cve_and_the_shared_ones() {
+        let all = [
+            CveId::parse("CVE-2025-31010").unwrap(),
+            CveId::parse("CVE-2025-31011").unwrap(),
+        ];
+        let md = "Lead.\n\n## Overview\n\n### CVE-2025-31010: files\n\nA.\n\n#### Detail\n\nA2.\n\n### CVE-2025-31011: tokens\n\nB.\n\n## Mitigations\n\nUpgrade.\n";
+        assert_eq!(
+            sections_for(md, &all[..1], &all),
+            "Lead.\n\n## Overview\n\n### CVE-2025-31010: files\n\nA.\n\n#### Detail\n\nA2.\n\n## Mitigations\n\nUpgrade.\n"
+        );
+        assert_eq!(
+            sections_for(md, &all[1..], &all),
+            "Lead.\n\n## Overview\n\n### CVE-2025-31011: tokens\n\nB.\n\n## Mitigations\n\nUpgrade.\n"
+        );
+        // A section at the end is dropped to the end.
+        assert_eq!(
+            sections_for("x\n\n## CVE-2025-31011\n\nB.\n", &all[..1], &all),
+            "x\n\n"
+        );
+        assert!(named_cves("CVE-2025-310101", &all).is_empty());
+    }
 }

@@ -56,7 +56,7 @@ pub enum ChannelError {
 }
 
 /// What channel templates see of an advisory.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct AdvisoryText<'a> {
     slug: &'a str,
     title: &'a str,
@@ -406,11 +406,20 @@ impl<'p> Outbox<'p> {
             add(name, bytes);
         }
 
-        // 4. One GHSA text and request body per GHSA id.
+        // 4. One GHSA text and request body per GHSA id, each with its own
+        // summary, CVSS and CWEs, and only its own CVEs' sections.
         let gh = disclaimer::ghsa(&config.team.name, &blog_url);
-        let mut ctx = self.base(&gh);
-        ctx.insert("a", &view);
         for entry in &a.ghsa {
+            let mut own = view.clone();
+            own.summary = a.ghsa_summary(entry);
+            own.body_markdown = crate::unwrap::unwrap_paragraphs(&ghsa::sections_for(
+                doc.body.trim(),
+                &entry.cves,
+                &a.cves,
+            ));
+            let mut ctx = self.base(&gh);
+            ctx.insert("a", &own);
+            ctx.insert("ghsa", entry);
             let text = self.render("channels/ghsa.md", slug, &ctx)?;
             require(
                 "channels/ghsa.md",

@@ -106,6 +106,27 @@ pub struct GhsaEntry {
     pub id: GhsaId,
     pub repository: RepoName,
     pub cves: Vec<CveId>,
+    /// This GHSA's own values, where its CVE differs from the advisory's
+    /// whole (the Cargo pair: one corrupts files, one fills the disk).
+    pub summary: Option<String>,
+    #[serde(skip)]
+    pub cvss: Option<CvssVector>,
+    pub cwes: Option<Vec<CweId>>,
+}
+
+impl Advisory {
+    /// The summary a GHSA carries: its own, else the advisory's.
+    pub fn ghsa_summary<'a>(&'a self, g: &'a GhsaEntry) -> &'a str {
+        g.summary.as_deref().unwrap_or(&self.summary)
+    }
+
+    pub fn ghsa_cvss<'a>(&'a self, g: &'a GhsaEntry) -> Option<&'a CvssVector> {
+        g.cvss.as_ref().or(self.cvss.as_ref())
+    }
+
+    pub fn ghsa_cwes<'a>(&'a self, g: &'a GhsaEntry) -> &'a [CweId] {
+        g.cwes.as_deref().unwrap_or(&self.cwes)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -208,7 +229,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         .optional(f, "ghsa")
         .and_then(|n| {
             spans.ghsa = d.list(n)?.iter().map(|i| i.pos).collect();
-            d.each(n, |d, i| decode_ghsa(d, i, cves.as_deref()))
+            d.each(n, |d, i| decode_ghsa(d, i, cves.as_deref(), severity))
         })
         .unwrap_or_default();
     let credits = d
@@ -322,8 +343,42 @@ fn parse_range(s: &str) -> Result<String, String> {
     super::range::parse(s).map(|_| s.to_string())
 }
 
-fn decode_ghsa(d: &mut Decoder, n: &Node, cves: Option<&[CveId]>) -> Option<GhsaEntry> {
-    let f = d.map(n, &["id", "repository", "cves"], "a `ghsa` entry")?;
+fn decode_ghsa(
+    d: &mut Decoder,
+    n: &Node,
+    cves: Option<&[CveId]>,
+    severity: Option<Severity>,
+) -> Option<GhsaEntry> {
+    let f = d.map(
+        n,
+        &["id", "repository", "cves", "summary", "cvss", "cwes"],
+        "a `ghsa` entry",
+    )?;
+    let summary = d.optional(&f, "summary").and_then(|n| {
+        let s = d.string(n)?;
+        if s.contains('\n') {
+            d.error(n.pos, "a GHSA summary is one line");
+        }
+        Some(s)
+    });
+    let cvss = d.optional(&f, "cvss").and_then(|n| {
+        let v = d.parse(n, CvssVector::parse)?;
+        // The advisory's severity speaks for all of it: no part may rate
+        // higher.
+        if let (Some(whole), Some(part)) = (severity, v.severity()) {
+            if part > whole {
+                d.error_help(
+                    n.pos,
+                    format!("this GHSA's vector rates `{part}`, above the advisory's `severity: {whole}`"),
+                    format!("the advisory's severity is its highest part's: set `severity: {part}`"),
+                );
+            }
+        }
+        Some(v)
+    });
+    let cwes = d
+        .optional(&f, "cwes")
+        .and_then(|n| d.each(n, |d, i| d.parse(i, CweId::parse)));
     let id = d.required(&f, "id").and_then(|n| d.parse(n, GhsaId::parse));
     let repository = d
         .required(&f, "repository")
@@ -364,6 +419,9 @@ fn decode_ghsa(d: &mut Decoder, n: &Node, cves: Option<&[CveId]>) -> Option<Ghsa
         id: id?,
         repository: repository?,
         cves: own.unwrap_or_default(),
+        summary,
+        cvss,
+        cwes,
     })
 }
 
