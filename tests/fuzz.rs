@@ -42,6 +42,9 @@ fn fuzz<S: Strategy>(
         let config = Config {
             cases: BATCH,
             failure_persistence: None,
+            // A finding is reported within a minute, shrunk as far as
+            // that allows.
+            max_shrink_time: 60_000,
             ..Config::default()
         };
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
