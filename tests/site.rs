@@ -58,7 +58,7 @@ fn the_example_tree_builds_and_hides_the_embargoed_advisory() {
         std::fs::read_to_string(public.join("advisories/cve-2025-31001/index.html")).expect("page");
     for want in [
         r#"<a href="https://www.cve.org/CVERecord?id=CVE-2025-31001">CVE-2025-31001</a>"#,
-        r#"<a href="https://github.com/advisories/GHSA-4f7x-c9qm-2r8v">GHSA-4f7x-c9qm-2r8v</a>"#,
+        r#"<a href="https://github.com/ferrite-lang/ferrite/security/advisories/GHSA-4f7x-c9qm-2r8v">GHSA-4f7x-c9qm-2r8v</a>"#,
         "<strong>9.8</strong> <code class=\"vector\">CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H</code>",
         "<td><code>std</code></td><td><code>&lt; 1.86.1</code></td><td><code>&gt;= 1.86.1</code></td>",
         "<li>Ana Lindqvist (reporter)</li>",

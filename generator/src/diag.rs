@@ -171,10 +171,11 @@ impl Source {
         // Clamp the underline to the line so a multi-line value stays readable.
         let mut pos = pos;
         if let Some(text) = &line_text {
-            let available = text
-                .chars()
-                .count()
-                .saturating_sub(pos.col.saturating_sub(1));
+            let width = text.chars().count();
+            // A parser's column past the line's end (the YAML scanner
+            // counts an inner byte-order mark twice) points at its end.
+            pos.col = pos.col.clamp(1, width + 1);
+            let available = width.saturating_sub(pos.col.saturating_sub(1));
             pos.len = pos.len.min(available.max(1));
         }
         Finding {

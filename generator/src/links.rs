@@ -89,8 +89,14 @@ pub fn cve_url(id: &str) -> String {
     format!("https://www.cve.org/CVERecord?id={id}")
 }
 
-pub fn ghsa_url(id: &str) -> String {
-    format!("https://github.com/advisories/{id}")
+/// A repository advisory's own page. Toolchain advisories are repository
+/// advisories, absent from the global database, where
+/// `github.com/advisories/<id>` answers 404 (as the team's are).
+pub fn ghsa_url(g: &crate::model::advisory::GhsaEntry) -> String {
+    format!(
+        "https://github.com/{}/security/advisories/{}",
+        g.repository, g.id
+    )
 }
 
 pub fn cwe_url(id: &str) -> String {

@@ -111,7 +111,7 @@ pub fn record(config: &Config, doc: &Document<Advisory>) -> Value {
     references.extend(
         a.ghsa
             .iter()
-            .map(|g| json!({ "type": "ADVISORY", "url": links::ghsa_url(g.id.as_str()) })),
+            .map(|g| json!({ "type": "ADVISORY", "url": links::ghsa_url(g) })),
     );
     let credits: Vec<Value> = a
         .credits

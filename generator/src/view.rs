@@ -140,7 +140,7 @@ pub fn advisory<'a>(
             .iter()
             .map(|g| IdLink {
                 id: g.id.to_string(),
-                url: links::ghsa_url(g.id.as_str()),
+                url: links::ghsa_url(g),
             })
             .collect(),
         cwes: a
