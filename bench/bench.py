@@ -171,7 +171,8 @@ def adversarial_rows(herald, runs):
             r = measure(argv[name](d, o), expect=expect.get(name, 0))
             if i:  # the first run warms the page cache
                 results.append(r)
-        what = " ".join(argv[name](d, "OUT")[3:4])
+        cmd = argv[name](d, "OUT")
+        what = " ".join(cmd[3:5] if cmd[4].startswith("--s") else cmd[3:4])
         print(line(f"{name} ({what})", results))
 
 
