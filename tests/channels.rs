@@ -66,6 +66,10 @@ fn each_channel_carries_its_disclaimer_and_link() {
         let t = read(&outbox, &format!("cve-2025-31001/{f}"));
         assert!(t.contains("> This is a cross-post of the official security advisory, not the advisory itself."), "{f}");
         assert!(t.contains(&format!("<{group}>")), "{f} links the mail");
+        // A pre-announcement's cross-post says what it copies.
+        let p = read(&outbox, &format!("pre-2025-04-08/{f}"));
+        assert!(p.contains("> This is a cross-post of the official pre-announcement of a security release, not the pre-announcement itself."), "{p}");
+        assert!(!p.contains("security advisory"), "{p}");
     }
     let blog_md = read(&outbox, "cve-2025-31001/blog.md");
     assert!(blog_md.starts_with("---\ntitle: \"Security advisory for the standard library (CVE-2025-31001)\"\ndate: 2025-04-08\nauthors: [\"The Ferrite Security Response Team\"]\npath: \"2025/04/08/cve-2025-31001.html\"\n---\n"));

@@ -22,11 +22,22 @@ as announcement.txt.asc: verify that file."
     ))
 }
 
+/// What a cross-post copies: an advisory, or the pre-announcement of one.
+#[derive(Debug, Clone, Copy)]
+pub enum Original {
+    Advisory,
+    PreAnnouncement,
+}
+
 /// Opens the blog and forum posts.
-pub fn cross_post(announcement_url: &str) -> String {
+pub fn cross_post(announcement_url: &str, original: Original) -> String {
+    let (what, short) = match original {
+        Original::Advisory => ("security advisory", "advisory"),
+        Original::PreAnnouncement => ("pre-announcement of a security release", "pre-announcement"),
+    };
     format!(
-        "This is a cross-post of the official security advisory, not the advisory itself. \
-The official advisory was sent to the announcements mailing list, signed with \
+        "This is a cross-post of the official {what}, not the {short} itself. \
+The official {short} was sent to the announcements mailing list, signed with \
 the team's key: <{announcement_url}>. Where the two differ, the signed announcement is \
 authoritative."
     )
@@ -46,10 +57,8 @@ pub fn oss_security(team: &str, announcement_url: &str) -> String {
 }
 
 /// `label` and the disclosure moment on one line when it fits the width,
-/// else the moment on a line of its own. A mail line past 74 columns makes
-/// lettre's encoding choice quoted-printable for the whole body, which
-/// list archives and readers of the raw text then see as `=3D` and broken
-/// lines.
+/// else the moment on a line of its own, as the rest of the text is
+/// filled.
 fn dated(label: &str, disclosure: &str, end: &str) -> String {
     let line = format!("{label} {disclosure}{end}");
     if line.chars().count() <= WIDTH {

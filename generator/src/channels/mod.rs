@@ -210,8 +210,9 @@ impl<'p> Outbox<'p> {
         facts: &[(&str, String)],
         announcement_url: &str,
         templates: [&'static str; 2],
+        original: disclaimer::Original,
     ) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, ChannelError> {
-        let cross = disclaimer::cross_post(announcement_url);
+        let cross = disclaimer::cross_post(announcement_url, original);
         let mut ctx = self.base(&cross);
         ctx.insert(view.0, view.1);
         ctx.insert("facts_markdown", &facts_markdown(facts));
@@ -401,6 +402,7 @@ impl<'p> Outbox<'p> {
             &facts,
             &announcement_url,
             ["channels/blog.md", "channels/forum.md"],
+            disclaimer::Original::Advisory,
         )?;
         for (name, _, bytes) in posts {
             add(name, bytes);
@@ -645,6 +647,7 @@ impl<'p> Outbox<'p> {
                 "channels/pre-announcement-blog.md",
                 "channels/pre-announcement-forum.md",
             ],
+            disclaimer::Original::PreAnnouncement,
         )?;
         for (name, channel, bytes) in posts {
             add(name, channel, bytes)?;
