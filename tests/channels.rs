@@ -353,3 +353,96 @@ fn check_fails_when_a_notice_moment_has_passed() {
     assert_eq!(code(&o), 0);
     assert!(stderr(&o).contains("warning: advisories/2024/cve-2024-1000.md:6:10: the embargo falls on a Saturday in UTC"), "{}", stderr(&o));
 }
+
+/// The references a text uses that it does not define: Markdown reference
+/// links without a definition, and plain-text markers `[n]` without a
+/// `[n]: url` line.
+fn undefined_references(name: &str, text: &str) -> Vec<String> {
+    if name.ends_with(".md") {
+        let mut broken = Vec::new();
+        let mut note = |l: pulldown_cmark::BrokenLink| {
+            if matches!(
+                l.link_type,
+                pulldown_cmark::LinkType::Reference | pulldown_cmark::LinkType::Collapsed
+            ) {
+                broken.push(l.reference.to_string());
+            }
+            None
+        };
+        let parser = pulldown_cmark::Parser::new_with_broken_link_callback(
+            text,
+            pulldown_cmark::Options::empty(),
+            Some(&mut note),
+        );
+        parser.for_each(drop);
+        return broken;
+    }
+    let defined: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('[')?.split_once("]: ").map(|(n, _)| n))
+        .collect();
+    let mut missing = Vec::new();
+    for line in text.lines() {
+        let mut rest = line;
+        while let Some(i) = rest.find('[') {
+            rest = &rest[i + 1..];
+            let Some(j) = rest.find(']') else { break };
+            let n = &rest[..j];
+            let is_def = line.starts_with(&format!("[{n}]: "));
+            if !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && !is_def
+                && !defined.contains(&n)
+            {
+                missing.push(format!("[{n}]"));
+            }
+        }
+    }
+    missing
+}
+
+#[test]
+fn every_text_defines_every_reference_it_uses() {
+    let t = common::Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY
+            .replace("cves: [CVE-2024-1000]", "cves: [CVE-2024-1000, CVE-2024-1001]\nghsa:\n  - { id: GHSA-2345-6789-cfgh, repository: example/widgets, cves: [CVE-2024-1000] }\n  - { id: GHSA-3456-789c-fghj, repository: example/widgets, cves: [CVE-2024-1001] }")
+            .replace("title: Security advisory for widgets (CVE-2024-1000)", "title: Security advisory for widgets (CVE-2024-1000, CVE-2024-1001)")
+            .replace("Widgets could overflow.", "Widgets could overflow in [`Widget::parse`][parse].")
+            .replace("## Overview\n\nDetails.\n", "## Overview\n\n### CVE-2024-1000: overflow\n\nSee [the fix][fix].\n\n### CVE-2024-1001: underflow\n\nSee [the other fix][other] and [the docs](https://docs.example.org/).\n\n[parse]: https://docs.example.org/widgets/parse\n[fix]: https://example.org/fix/1\n[other]: https://example.org/fix/2\n"),
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (_dir, examples) = example_outbox();
+    let mut checked = 0;
+    for outbox in [t.path().join("outbox"), examples] {
+        for e in walkdir::WalkDir::new(&outbox)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !e.file_type().is_file() || name.ends_with(".json") || name.ends_with(".patch") {
+                continue;
+            }
+            let text = std::fs::read_to_string(e.path()).expect("text");
+            let missing = undefined_references(&name, &text);
+            assert!(
+                missing.is_empty(),
+                "{}: uses {missing:?} without defining them:\n{text}",
+                e.path().display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "{checked} texts");
+    // The excerpt names the lead's link and defines it.
+    let oss = t.read("outbox/cve-2024-1000/oss-security.eml");
+    assert!(
+        oss.contains("https://docs.example.org/widgets/parse"),
+        "{oss}"
+    );
+    let ghsa = t.read("outbox/cve-2024-1000/ghsa-GHSA-2345-6789-cfgh.md");
+    assert!(ghsa.contains("[fix]: https://example.org/fix/1"), "{ghsa}");
+    assert!(!ghsa.contains("underflow"), "{ghsa}");
+}

@@ -419,3 +419,40 @@ fn signed_mails_verify_as_received_whether_7bit_or_quoted_printable() {
         }
     }
 }
+
+#[test]
+fn oss_security_in_full_form_is_the_signed_announcement_and_verifies() {
+    let (secret, public, _) = sequoia_key();
+    let secret = String::from_utf8(secret).expect("armor");
+    let t = tree_with_key(&public);
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "oss-security: { address: oss-security@lists.openwall.com }",
+            "oss-security: { address: oss-security@lists.openwall.com, form: full }",
+        ),
+    );
+    let o = herald(
+        t.path(),
+        &["build", "--now", "2025-01-01T00:00:00Z"],
+        Some(&secret),
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let eml = std::fs::read(t.path().join("outbox/cve-2024-1000/oss-security.eml")).expect("eml");
+    let parts = signed_parts(&eml);
+    assert_eq!(
+        parts.len(),
+        2,
+        "the body is the clearsigned announcement, also attached"
+    );
+    let file = t.path().join("oss.asc");
+    std::fs::write(&file, &parts[0].1).expect("write");
+    let g = Gpg::verify_with(&public, &file);
+    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    let signed = t.read("outbox/cve-2024-1000/announcement.txt.asc");
+    assert_eq!(
+        String::from_utf8_lossy(&parts[0].1).replace("\r\n", "\n"),
+        signed
+    );
+}

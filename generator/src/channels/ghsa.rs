@@ -105,10 +105,12 @@ pub fn headings(markdown: &str) -> Vec<(u8, String, usize)> {
 }
 
 /// `markdown` without the sections that belong only to CVEs other than
-/// `own`.
+/// `own`. Link reference definitions in a dropped section are kept, at the
+/// end, so that the sections kept still resolve their links.
 pub fn sections_for(markdown: &str, own: &[CveId], all: &[CveId]) -> String {
     let heads = headings(markdown);
     let mut out = String::with_capacity(markdown.len());
+    let mut dropped: Vec<std::ops::Range<usize>> = Vec::new();
     let mut copied = 0;
     let mut skip_until_level: Option<u8> = None;
     for (level, text, start) in &heads {
@@ -117,16 +119,39 @@ pub fn sections_for(markdown: &str, own: &[CveId], all: &[CveId]) -> String {
                 continue;
             }
             skip_until_level = None;
+            dropped.push(copied..*start);
             copied = *start;
         }
         let named = named_cves(text, all);
         if !named.is_empty() && !named.iter().any(|c| own.contains(c)) {
             out.push_str(&markdown[copied..*start]);
+            copied = *start;
             skip_until_level = Some(*level);
         }
     }
     if skip_until_level.is_none() {
         out.push_str(&markdown[copied..]);
+    } else {
+        dropped.push(copied..markdown.len());
+    }
+    if !dropped.is_empty() {
+        let parser = pulldown_cmark::Parser::new(markdown);
+        let mut defs: Vec<_> = parser
+            .reference_definitions()
+            .iter()
+            .map(|(_, d)| d.span.clone())
+            .filter(|span| dropped.iter().any(|r| r.contains(&span.start)))
+            .collect();
+        defs.sort_by_key(|s| s.start);
+        if !defs.is_empty() {
+            out.truncate(out.trim_end().len());
+            out.push_str("\n");
+            for span in defs {
+                out.push_str("\n");
+                out.push_str(markdown[span].trim_end());
+            }
+            out.push_str("\n");
+        }
     }
     out
 }

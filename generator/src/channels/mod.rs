@@ -18,7 +18,7 @@ use tera::{Context, Tera};
 
 use crate::embargo::Wall;
 use crate::links;
-use crate::model::config::Config;
+use crate::model::config::{Config, OssForm};
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::plaintext;
 use crate::signing::{SignError, SigningKey};
@@ -118,13 +118,26 @@ fn moment_both(m: &Moment, config: &Config) -> String {
     }
 }
 
-/// Markdown before the first heading: the lead of the advisory.
-fn lead(markdown: &str) -> &str {
+/// Markdown before the first heading: the lead of the advisory, with the
+/// body's link reference definitions, so that a `[text][1]` whose
+/// definition sits at the end of the body still resolves in an excerpt.
+fn lead(markdown: &str) -> String {
     use pulldown_cmark::{Event, Parser, Tag};
-    Parser::new(markdown)
-        .into_offset_iter()
+    let mut parser = Parser::new(markdown).into_offset_iter();
+    let end = parser
         .find(|(e, _)| matches!(e, Event::Start(Tag::Heading { .. })))
-        .map_or(markdown, |(_, r)| &markdown[..r.start])
+        .map_or(markdown.len(), |(_, r)| r.start);
+    let mut out = markdown[..end].to_string();
+    if end < markdown.len() {
+        let defs = Parser::new(markdown);
+        for (_, def) in defs.reference_definitions().iter() {
+            if def.span.start >= end {
+                out.push_str("\n\n");
+                out.push_str(&markdown[def.span.clone()]);
+            }
+        }
+    }
+    out
 }
 
 fn facts_block(rows: &[(&str, String)]) -> String {
@@ -364,7 +377,7 @@ impl<'p> Outbox<'p> {
             blog_path: blog_path(config, &blog_url),
             body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
             body_text: body_text.trim_end().to_string(),
-            lead_text: plaintext::to_text(lead(&doc.body)).trim_end().to_string(),
+            lead_text: plaintext::to_text(&lead(&doc.body)).trim_end().to_string(),
         };
         let facts = self.facts(a);
         let mut files = Vec::new();
@@ -391,7 +404,24 @@ impl<'p> Outbox<'p> {
         let message_id = links::message_id(config, &a.slug, &a.embargo);
         let (files_, signed) =
             self.announcement_files(text, a.title.clone(), message_id.clone(), &a.embargo)?;
+        // What readers of the announcement get: the clearsigned text, or
+        // the plain one when there is no key (and publish then refuses).
+        let mut as_mailed = String::new();
+        let mut signed_copy = Vec::new();
         for (name, bytes) in files_ {
+            if name == "announcement.txt.asc" || as_mailed.is_empty() && name == "announcement.txt"
+            {
+                as_mailed = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            if name == "announcement.txt.asc" {
+                // The text says a signed copy is attached; in full form,
+                // oss-security gets it too.
+                signed_copy.push((
+                    "announcement.txt.asc".to_string(),
+                    "text/plain; charset=utf-8",
+                    bytes.clone(),
+                ));
+            }
             add(name, bytes);
         }
 
@@ -439,24 +469,31 @@ impl<'p> Outbox<'p> {
             add(&format!("ghsa-{}.md", entry.id), text.into_bytes());
         }
 
-        // 5. oss-security: a brief excerpt with the link.
-        let oss = disclaimer::oss_security(&config.team.name, &announcement_url);
-        let mut ctx = self.base(&oss);
-        ctx.insert("a", &view);
-        let short: Vec<_> = facts
-            .iter()
-            .filter(|(k, _)| matches!(*k, "Severity" | "Affected" | "Fixed in"))
-            .cloned()
-            .collect();
-        ctx.insert("facts", &facts_block(&short));
-        let text = self.render("channels/oss-security.txt", slug, &ctx)?;
-        require(
-            "channels/oss-security.txt",
-            slug,
-            "oss-security",
-            &text,
-            &[("the link to the announcement", &announcement_url)],
-        )?;
+        // 5. oss-security: a brief excerpt with the link, or the whole
+        // signed announcement.
+        let (text, attachments) = match config.channels.oss_security_form {
+            OssForm::Full => (as_mailed, signed_copy),
+            OssForm::Excerpt => {
+                let oss = disclaimer::oss_security(&config.team.name, &announcement_url);
+                let mut ctx = self.base(&oss);
+                ctx.insert("a", &view);
+                let short: Vec<_> = facts
+                    .iter()
+                    .filter(|(k, _)| matches!(*k, "Severity" | "Affected" | "Fixed in"))
+                    .cloned()
+                    .collect();
+                ctx.insert("facts", &facts_block(&short));
+                let text = self.render("channels/oss-security.txt", slug, &ctx)?;
+                require(
+                    "channels/oss-security.txt",
+                    slug,
+                    "oss-security",
+                    &text,
+                    &[("the link to the announcement", &announcement_url)],
+                )?;
+                (text, Vec::new())
+            }
+        };
         let cves = a
             .cves
             .iter()
@@ -472,7 +509,7 @@ impl<'p> Outbox<'p> {
                 message_id: links::channel_message_id(config, &a.slug, "oss-security", &a.embargo),
                 date: &a.embargo,
                 body: text,
-                attachments: Vec::new(),
+                attachments,
             })?,
         );
 

@@ -54,8 +54,20 @@ pub struct Channels {
     pub forum_category: Option<u64>,
     pub github_api: String,
     pub oss_security_address: String,
+    pub oss_security_form: OssForm,
     pub distros_address: String,
     pub advance_notice_recipients: Vec<String>,
+}
+
+/// What goes to oss-security when the embargo lifts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OssForm {
+    /// The lead, the facts and a link to the signed announcement: what the
+    /// process document asks for.
+    Excerpt,
+    /// The whole clearsigned announcement, as the Rust team has posted
+    /// since 2022.
+    Full,
 }
 
 /// The disclosure rules. Defaults follow the design; every one can be set.
@@ -366,8 +378,16 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         None => Some("https://api.github.com/".to_string()),
     };
     let oss = d.required(&f, "oss-security").and_then(|n| {
-        let f = d.map(n, &["address"], "`channels.oss-security`")?;
-        email(d, &f, "address")
+        let f = d.map(n, &["address", "form"], "`channels.oss-security`")?;
+        let form = match d.optional(&f, "form") {
+            Some(n) => d.parse(n, |s| match s {
+                "excerpt" => Ok(OssForm::Excerpt),
+                "full" => Ok(OssForm::Full),
+                _ => Err(format!("unknown form `{s}`: `excerpt` or `full`")),
+            }),
+            None => Some(OssForm::Excerpt),
+        };
+        Some((email(d, &f, "address")?, form?))
     });
     let distros = d.required(&f, "distros").and_then(|n| {
         let f = d.map(n, &["address"], "`channels.distros`")?;
@@ -394,7 +414,8 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         forum_base_url,
         forum_category,
         github_api: github?,
-        oss_security_address: oss?,
+        oss_security_address: oss.as_ref()?.0.clone(),
+        oss_security_form: oss?.1,
         distros_address: distros?,
         advance_notice_recipients: advance?,
     })
