@@ -248,3 +248,47 @@ fn json_and_github_formats_are_pinned() {
         "unknown severity `severe`: expected one of low, medium, high, critical"
     );
 }
+
+#[test]
+fn toolchain_parts_speak_in_toolchain_releases() {
+    let t = Tree::new();
+    t.write(
+        "herald.yaml",
+        &format!(
+            "{}toolchain: {{ name: Widgetlang, components: [widgets] }}\n",
+            common::CONFIG
+        ),
+    );
+    t.write("advisories/2024/cve-2024-1000.md", &clean());
+    let o = t.herald(&["check", "--now", "2024-04-10T00:00:00Z"]);
+    let err = stderr(&o);
+    assert!(err.contains("warning: advisories/2024/cve-2024-1000.md:8:12: `widgets` ships in Widgetlang, but the advisory gives no `toolchain` versions"), "{err}");
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &clean().replace(
+            "component: widgets",
+            "component: widgets\ntoolchain: { vulnerable: \"< 2.0.1\", patched: \">= 2.0.1\" }",
+        ),
+    );
+    let o = t.herald(&["check", "--strict", "--now", "2024-04-10T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.build("2024-04-10T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Every human-facing facts block speaks in toolchain releases; the
+    // GHSA and OSV keep the package versions.
+    for f in ["announcement.txt", "forum.md", "blog.md"] {
+        let text = t.read(&format!("outbox/cve-2024-1000/{f}"));
+        assert!(
+            text.contains("Widgetlang < 2.0.1") && text.contains("Widgetlang >= 2.0.1"),
+            "{f}: {text}"
+        );
+        assert!(!text.contains("widgets < 1.2.3"), "{f}: {text}");
+    }
+    let page = t.read("public/advisories/cve-2024-1000/index.html");
+    assert!(
+        page.contains("<dt>Affected</dt><dd>Widgetlang <code>&lt; 2.0.1</code></dd>"),
+        "{page}"
+    );
+    let osv = t.read("public/advisories/cve-2024-1000/osv.json");
+    assert!(osv.contains("\"fixed\": \"1.2.3\"") || osv.contains("\"fixed\":\"1.2.3\""), "{osv}");
+}

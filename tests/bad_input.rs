@@ -512,6 +512,11 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:1:1: missing front matter", "  1 | -\u{2400}-\u{2400}-\u{2400}"],
         ),
         (
+            "toolchain versions without a toolchain",
+            Box::new(bad_variant("component: widgets", "component: widgets\ntoolchain: { vulnerable: \"< 1.2.3\" }")),
+            &["error: advisories/2025/bad.md:9:12: `toolchain` versions, but herald.yaml names no toolchain"],
+        ),
+        (
             "theme template with a syntax error",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));

@@ -39,6 +39,10 @@ pub const LINTS: &[(&str, &str)] = &[
         "the body mentions no CVE that the front matter lacks",
     ),
     (
+        "toolchain-versions",
+        "an advisory about a part of the toolchain gives `toolchain` versions, which readers install",
+    ),
+    (
         "ghsa-sections",
         "with a GHSA per CVE, a heading names each CVE, so that each GHSA carries only its own section",
     ),
@@ -63,7 +67,11 @@ fn is_cve_at(s: &str) -> Option<usize> {
 }
 
 /// Run every lint on one advisory. `now` decides `embargo-soon`.
-pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
+pub fn advisory(
+    doc: &Document<Advisory>,
+    toolchain: Option<&crate::model::config::Toolchain>,
+    now: Timestamp,
+) -> Vec<Finding> {
     let a = &doc.meta;
     let src = &doc.source;
     let allowed = |name: &str| a.allow.iter().any(|x| x == name);
@@ -255,6 +263,20 @@ pub fn advisory(doc: &Document<Advisory>, now: Timestamp) -> Vec<Finding> {
                 rest = &rest[i2 + 4..];
                 offset += i2 + 4;
             }
+        }
+    }
+
+    if let Some(tc) = toolchain {
+        let part = tc
+            .components
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&a.component));
+        if part && a.toolchain.is_none() {
+            warn(
+                "toolchain-versions",
+                a.spans.component,
+                format!("`{}` ships in {}, but the advisory gives no `toolchain` versions: readers know the {} release they installed, not this part's version", a.component, tc.name, tc.name),
+            );
         }
     }
 

@@ -82,6 +82,17 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
     }
 
     crate::crosscheck::check(&advisories, &pres, &page_docs, &mut findings);
+    if let Some((config, _)) = &config {
+        if config.toolchain.is_none() {
+            for doc in advisories.iter().filter(|d| d.meta.toolchain.is_some()) {
+                findings.push(
+                    doc.source
+                        .error(doc.meta.spans.toolchain, "`toolchain` versions, but herald.yaml names no toolchain")
+                        .with_help("add `toolchain: { name: Rust, components: [standard library, cargo] }` to herald.yaml"),
+                );
+            }
+        }
+    }
 
     let (theme, public_key, patches) = match &config {
         Some((config, cfg_src)) => (

@@ -57,6 +57,13 @@ pub struct WithdrawnView {
     pub reason: String,
 }
 
+#[derive(Serialize)]
+pub struct ToolchainView<'a> {
+    pub name: &'a str,
+    pub vulnerable: &'a str,
+    pub patched: Option<&'a str>,
+}
+
 /// An advisory as the index, its page and the feed show it.
 #[derive(Serialize)]
 pub struct AdvisoryView<'a> {
@@ -72,6 +79,8 @@ pub struct AdvisoryView<'a> {
     pub cwes: Vec<IdLink>,
     pub cvss: Option<CvssView>,
     pub affected: &'a [Affected],
+    /// The toolchain releases affected, named: what readers install.
+    pub toolchain: Option<ToolchainView<'a>>,
     pub credits: Vec<CreditView>,
     pub published: String,
     pub published_iso: String,
@@ -114,7 +123,7 @@ fn withdrawn(w: &Withdrawal) -> WithdrawnView {
 
 /// `with_body` is false for list views, which never show the body.
 pub fn advisory<'a>(
-    config: &Config,
+    config: &'a Config,
     doc: &'a Document<Advisory>,
     with_body: bool,
 ) -> AdvisoryView<'a> {
@@ -159,6 +168,14 @@ pub fn advisory<'a>(
             metrics: if with_body { v.metrics() } else { Vec::new() },
         }),
         affected: &a.affected,
+        toolchain: match (&a.toolchain, &config.toolchain) {
+            (Some(t), Some(tc)) => Some(ToolchainView {
+                name: &tc.name,
+                vulnerable: &t.vulnerable,
+                patched: t.patched.as_deref(),
+            }),
+            _ => None,
+        },
         credits: a
             .credits
             .iter()

@@ -332,13 +332,29 @@ impl<'p> Outbox<'p> {
                     .join(", "),
             ));
         }
-        for p in &a.affected {
-            rows.push(("Affected", format!("{} {}", p.package, p.vulnerable)));
+        // People read the toolchain releases they install; the package
+        // versions stay in the GHSA and OSV.
+        let ranges: Vec<(&str, &str, Option<&str>)> = match (&a.toolchain, &config.toolchain) {
+            (Some(t), Some(tc)) => vec![(&tc.name, &t.vulnerable, t.patched.as_deref())],
+            _ => a
+                .affected
+                .iter()
+                .map(|p| {
+                    (
+                        p.package.as_str(),
+                        p.vulnerable.as_str(),
+                        p.patched.as_deref(),
+                    )
+                })
+                .collect(),
+        };
+        for (name, vulnerable, patched) in ranges {
+            rows.push(("Affected", format!("{name} {vulnerable}")));
             rows.push((
                 "Fixed in",
-                match &p.patched {
-                    Some(v) => format!("{} {v}", p.package),
-                    None => format!("{}: no fix yet", p.package),
+                match patched {
+                    Some(v) => format!("{name} {v}"),
+                    None => format!("{name}: no fix yet"),
                 },
             ));
         }

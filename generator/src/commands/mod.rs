@@ -147,7 +147,7 @@ pub fn load_and_lint(
         let lints: Vec<_> = project
             .advisories
             .par_iter()
-            .flat_map_iter(|doc| crate::lint::advisory(doc, now))
+            .flat_map_iter(|doc| crate::lint::advisory(doc, project.config.toolchain.as_ref(), now))
             .collect();
         findings.extend(lints);
     }

@@ -186,6 +186,7 @@ cwes: []                      # weakness classes, e.g. [CWE-22]
 component: {component}   # the affected part of the project
 exploited: false              # true if exploited in the wild (shortens the advance notice)
 toolchain-update: true        # false when users need no toolchain update (no advance notice)
+toolchain:                    # for a part of the toolchain: {{ vulnerable, patched }} in its releases
 affected:                     # every affected package, with semver ranges
   - package: {package}
     ecosystem: rust

@@ -23,6 +23,7 @@ pub const FIELDS: &[&str] = &[
     "component",
     "exploited",
     "toolchain-update",
+    "toolchain",
     "affected",
     "ghsa",
     "credits",
@@ -67,6 +68,9 @@ pub struct Advisory {
     pub component: String,
     pub exploited: bool,
     pub toolchain_update: bool,
+    /// The toolchain releases users install, where the advisory is about a
+    /// part of the toolchain: `Ferrite < 1.86.1`, not `std < 1.86.1`.
+    pub toolchain: Option<ToolchainRange>,
     pub affected: Vec<Affected>,
     pub ghsa: Vec<GhsaEntry>,
     pub credits: Vec<Credit>,
@@ -90,6 +94,14 @@ pub struct Spans {
     pub cves: Vec<Pos>,
     pub ghsa: Vec<Pos>,
     pub patches: Vec<Pos>,
+    pub component: Pos,
+    pub toolchain: Pos,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolchainRange {
+    pub vulnerable: String,
+    pub patched: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,7 +222,25 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         .optional(f, "cwes")
         .and_then(|n| d.each(n, |d, i| d.parse(i, CweId::parse)))
         .unwrap_or_default();
-    let component = d.required(f, "component").and_then(|n| d.string(n));
+    let component = d.required(f, "component").and_then(|n| {
+        spans.component = n.pos;
+        d.string(n)
+    });
+    let toolchain = d.optional(f, "toolchain").and_then(|n| {
+        spans.toolchain = n.pos;
+        let f = d.map(n, &["vulnerable", "patched"], "`toolchain`")?;
+        let vulnerable = d
+            .required(&f, "vulnerable")
+            .and_then(|n| d.parse(n, parse_range));
+        let patched = match d.optional(&f, "patched") {
+            Some(n) => d.parse(n, parse_range).map(Some),
+            None => Some(None),
+        };
+        Some(ToolchainRange {
+            vulnerable: vulnerable?,
+            patched: patched?,
+        })
+    });
     let exploited = d
         .optional(f, "exploited")
         .and_then(|n| d.bool(n))
@@ -291,6 +321,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         component: component?,
         exploited,
         toolchain_update,
+        toolchain,
         affected: affected?,
         ghsa,
         credits,

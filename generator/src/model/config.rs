@@ -14,6 +14,17 @@ pub struct Config {
     pub team: Team,
     pub channels: Channels,
     pub rules: Rules,
+    pub toolchain: Option<Toolchain>,
+}
+
+/// The toolchain users install (Rust), when the project ships one: its
+/// releases are what people read, not the versions of its parts.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub name: String,
+    /// The `component`s that ship in it: their advisories speak in
+    /// toolchain versions.
+    pub components: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +114,7 @@ impl Default for Rules {
     }
 }
 
-const TOP: &[&str] = &["site", "team", "channels", "rules"];
+const TOP: &[&str] = &["site", "team", "channels", "rules", "toolchain"];
 
 pub fn decode(d: &mut Decoder, root: &Node) -> Option<Config> {
     let mut f = d.map(root, TOP, "herald.yaml")?;
@@ -117,11 +128,29 @@ pub fn decode(d: &mut Decoder, root: &Node) -> Option<Config> {
         Some(n) => decode_rules(d, n),
         None => Some(Rules::default()),
     };
+    let toolchain = match d.optional(&f, "toolchain") {
+        Some(n) => decode_toolchain(d, n).map(Some),
+        None => Some(None),
+    };
     Some(Config {
         site: site?,
         team: team?,
         channels: channels?,
         rules: rules?,
+        toolchain: toolchain?,
+    })
+}
+
+fn decode_toolchain(d: &mut Decoder, n: &Node) -> Option<Toolchain> {
+    let f = d.map(n, &["name", "components"], "`toolchain`")?;
+    let name = text(d, &f, "name");
+    let components = match d.optional(&f, "components") {
+        Some(n) => d.each(n, |d, i| d.string(i)),
+        None => Some(Vec::new()),
+    };
+    Some(Toolchain {
+        name: name?,
+        components: components?,
     })
 }
 
