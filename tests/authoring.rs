@@ -290,5 +290,8 @@ fn toolchain_parts_speak_in_toolchain_releases() {
         "{page}"
     );
     let osv = t.read("public/advisories/cve-2024-1000/osv.json");
-    assert!(osv.contains("\"fixed\": \"1.2.3\"") || osv.contains("\"fixed\":\"1.2.3\""), "{osv}");
+    assert!(
+        osv.contains("\"fixed\": \"1.2.3\"") || osv.contains("\"fixed\":\"1.2.3\""),
+        "{osv}"
+    );
 }

@@ -446,3 +446,39 @@ fn every_text_defines_every_reference_it_uses() {
     assert!(ghsa.contains("[fix]: https://example.org/fix/1"), "{ghsa}");
     assert!(!ghsa.contains("underflow"), "{ghsa}");
 }
+
+#[test]
+fn public_mails_can_come_from_a_person_while_signed_by_the_team() {
+    let t = common::Tree::new();
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "group: test-announce }",
+            "group: test-announce, from: Jane Doe <jane@example.org> }",
+        ),
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for f in ["announcement.eml", "oss-security.eml"] {
+        let eml = t.read(&format!("outbox/cve-2024-1000/{f}"));
+        assert!(
+            eml.contains("From: \"Jane Doe\" <jane@example.org>\r\n"),
+            "{f}: {eml}"
+        );
+    }
+    // The private notices still come from the team.
+    let distros = t.read("outbox/cve-2024-1000/distros.eml");
+    assert!(distros.contains("<security@example.org>\r\n"), "{distros}");
+    assert!(!distros.contains("jane@"), "{distros}");
+    // A sender the mailer would refuse is refused at its line.
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "group: test-announce }",
+            "group: test-announce, from: \"Jane <jane@example.org\" }",
+        ),
+    );
+    let o = t.herald(&["check"]);
+    common::assert_fails_with(&o, "herald.yaml:9:84: invalid sender");
+    assert!(stderr(&o).contains("invalid sender"), "{}", stderr(&o));
+}

@@ -92,6 +92,9 @@ pub struct Outbox<'p> {
     project: &'p Project,
     tera: &'p Tera,
     team: Mailbox,
+    /// The sender of the public mails: `channels.announcements.from`, or
+    /// the team.
+    announcer: Mailbox,
     signer: Option<&'p SigningKey>,
 }
 
@@ -177,10 +180,17 @@ impl<'p> Outbox<'p> {
     ) -> Result<Self, ChannelError> {
         let team = &project.config.team;
         let team = mail::mailbox(Some(&team.name), &team.email).map_err(ChannelError::Address)?;
+        let announcer = match &project.config.channels.announcements_from {
+            Some(from) => from
+                .parse::<Mailbox>()
+                .map_err(|e| ChannelError::Address(format!("invalid sender `{from}`: {e}")))?,
+            None => team.clone(),
+        };
         Ok(Outbox {
             project,
             tera,
             team,
+            announcer,
             signer,
         })
     }
@@ -197,7 +207,7 @@ impl<'p> Outbox<'p> {
         let ann = self.announcement(&text)?;
         let signed = ann.signed.is_some();
         let eml = mail::build(mail::Mail {
-            from: &self.team,
+            from: &self.announcer,
             to: vec![self.to(&self.config().channels.announcements_address)?],
             subject,
             message_id,
@@ -519,7 +529,7 @@ impl<'p> Outbox<'p> {
         add(
             "oss-security.eml",
             mail::build(mail::Mail {
-                from: &self.team,
+                from: &self.announcer,
                 to: vec![self.to(&config.channels.oss_security_address)?],
                 subject: format!("{cves}: {}", a.summary),
                 message_id: links::channel_message_id(config, &a.slug, "oss-security", &a.embargo),

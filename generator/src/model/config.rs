@@ -59,6 +59,10 @@ pub struct Team {
 pub struct Channels {
     pub announcements_address: String,
     pub announcements_group: String,
+    /// Who the public mails (announcement, oss-security) come from, when
+    /// not the team: `Name <address>`. The text is still signed with the
+    /// team key.
+    pub announcements_from: Option<String>,
     pub blog_base_url: String,
     pub blog_path: String,
     pub forum_base_url: String,
@@ -196,6 +200,32 @@ pub fn parse_email(s: &str) -> Result<String, String> {
         Ok(a) if a.domain().contains('.') => Ok(s.to_string()),
         _ => bad("expected `name@example.org`"),
     }
+}
+
+/// `Name <address>` or a bare address, the address as [`parse_email`]
+/// takes it.
+pub fn parse_mailbox(s: &str) -> Result<String, String> {
+    let address = match s.rsplit_once('<') {
+        Some((name, rest)) => {
+            let Some(addr) = rest.strip_suffix('>') else {
+                return Err(format!(
+                    "invalid sender `{s}`: expected `Name <name@example.org>`"
+                ));
+            };
+            if name.contains(['"', '<', '>', '\n']) {
+                return Err(format!(
+                    "invalid sender `{s}`: write the name without quotes or brackets"
+                ));
+            }
+            addr
+        }
+        None => s,
+    };
+    parse_email(address.trim())?;
+    // The mail builder parses it again; what it would refuse is refused here.
+    s.parse::<lettre::message::Mailbox>()
+        .map_err(|e| format!("invalid sender `{s}`: {e}"))?;
+    Ok(s.to_string())
 }
 
 /// An HTTPS base URL, or plain HTTP on loopback (for local testing and
@@ -352,8 +382,12 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         "`channels`",
     )?;
     let ann = d.required(&f, "announcements").and_then(|n| {
-        let f = d.map(n, &["address", "group"], "`channels.announcements`")?;
+        let f = d.map(n, &["address", "group", "from"], "`channels.announcements`")?;
         let address = email(d, &f, "address");
+        let from = match d.optional(&f, "from") {
+            Some(n) => d.parse(n, parse_mailbox).map(Some),
+            None => Some(None),
+        };
         let group = d.required(&f, "group").and_then(|n| {
             d.parse(n, |s| {
                 if s.bytes()
@@ -367,7 +401,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                 }
             })
         });
-        Some((address?, group?))
+        Some((address?, group?, from?))
     });
     let blog = d.required(&f, "blog").and_then(|n| {
         let f = d.map(n, &["base-url", "path"], "`channels.blog`")?;
@@ -432,12 +466,13 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         })(),
         None => Some(Vec::new()),
     };
-    let (announcements_address, announcements_group) = ann?;
+    let (announcements_address, announcements_group, announcements_from) = ann?;
     let (blog_base_url, blog_path) = blog?;
     let (forum_base_url, forum_category) = forum?;
     Some(Channels {
         announcements_address,
         announcements_group,
+        announcements_from,
         blog_base_url,
         blog_path,
         forum_base_url,
