@@ -1197,3 +1197,152 @@ fn a_public_source_repository_sends_no_notice_of_what_it_already_leaked() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(w.subjects().len(), 1, "{:?}", w.subjects());
 }
+
+impl World {
+    /// Point the blog channel at a repository on the fake GitHub, whose
+    /// `main` exists, and rebuild.
+    fn with_blog_repository(self, extra: &str) -> Self {
+        self.gh_state.lock().unwrap().branches.push((
+            "example/blog".into(),
+            "main".into(),
+            "0123456789abcdef0123456789abcdef01234567".into(),
+        ));
+        let config = std::fs::read_to_string(self.tree.path().join("herald.yaml")).expect("config");
+        let config = config.replace(
+            "blog: { base-url: https://blog.example.org/ }",
+            &format!(
+                "blog: {{ base-url: https://blog.example.org/, repository: example/blog{extra} }}"
+            ),
+        );
+        self.tree.write("herald.yaml", &config);
+        let o = self.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        self
+    }
+
+    fn blog_requests(&self, method: &str, tail: &str) -> usize {
+        self.gh
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.method == method && r.path.starts_with(&format!("/repos/example/blog/{tail}"))
+            })
+            .count()
+    }
+}
+
+#[test]
+fn the_blog_post_is_delivered_once_as_a_pull_request_through_every_crash() {
+    // (failpoint, answer the server gives after it wrote) for each crash.
+    let crashes: Vec<(Option<&str>, Option<u16>)> = vec![
+        (None, None),
+        (Some("before:cve-2024-1000:blog"), None),
+        (Some("after:cve-2024-1000:blog"), None),
+        (None, Some(fakes::DROP)),
+        (None, Some(502)),
+    ];
+    for (failpoint, fault) in crashes {
+        let w = World::new().with_blog_repository("");
+        let label = format!("{failpoint:?} {fault:?}");
+        let o = w.publish(DISTROS_DUE, &[]);
+        assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        if let Some(f) = fault {
+            // The file is written, then the answer is lost.
+            w.gh_state
+                .lock()
+                .unwrap()
+                .after_write
+                .push_back((f, vec![], "{}".into()));
+        }
+        let o = w.herald(&["publish", "--now", DISCLOSURE], false, failpoint);
+        if failpoint.is_some() || fault.is_some() {
+            assert_ne!(code(&o), 0, "{label}: the run was cut short");
+            let o = w.publish(DISCLOSURE, &[]);
+            assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        } else {
+            assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        }
+        // And a later run changes nothing.
+        let o = w.publish("2024-04-09T16:00:00Z", &[]);
+        assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        let gh = w.gh_state.lock().unwrap();
+        assert_eq!(
+            gh.pulls.len(),
+            1,
+            "{label}: one pull request: {:?}",
+            gh.pulls
+        );
+        let (_, number, head, base, title) = gh.pulls[0].clone();
+        assert_eq!(
+            (head.as_str(), base.as_str()),
+            ("herald/cve-2024-1000", "main"),
+            "{label}"
+        );
+        assert_eq!(title, "Security advisory for widgets (CVE-2024-1000)");
+        let branches: Vec<&str> = gh.branches.iter().map(|b| b.1.as_str()).collect();
+        assert_eq!(branches, ["main", "herald/cve-2024-1000"], "{label}");
+        assert_eq!(gh.files.len(), 1, "{label}");
+        let (_, branch, path, bytes) = &gh.files[0];
+        assert_eq!(
+            (branch.as_str(), path.as_str()),
+            ("herald/cve-2024-1000", "content/cve-2024-1000.md")
+        );
+        // The post as built, in the blog's Zola format.
+        let built =
+            std::fs::read(w.tree.path().join("outbox/cve-2024-1000/blog.md")).expect("blog.md");
+        assert_eq!(bytes, &built, "{label}");
+        assert!(built.starts_with(b"+++\npath = \"2024/04/09/cve-2024-1000\"\ntitle = \"Security advisory for widgets (CVE-2024-1000)\"\nauthors = [\"Test Security Team\"]\naliases = []\n+++\n"), "{}", String::from_utf8_lossy(&built));
+        drop(gh);
+        assert!(
+            w.ledger()
+                .contains(&format!("\"pull-request\": \"{number}\"")),
+            "{label}: {}",
+            w.ledger()
+        );
+        assert!(w.blog_requests("POST", "pulls") <= 2, "{label}");
+    }
+}
+
+#[test]
+fn a_commit_delivery_writes_once_and_never_overwrites_someone_elses_post() {
+    let w = World::new().with_blog_repository(", delivery: commit, file: \"posts/{slug}.md\"");
+    let o = w.publish(DISTROS_DUE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish("2024-04-09T16:00:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    {
+        let gh = w.gh_state.lock().unwrap();
+        assert_eq!(gh.files.len(), 1);
+        assert_eq!(
+            (gh.files[0].1.as_str(), gh.files[0].2.as_str()),
+            ("main", "posts/cve-2024-1000.md")
+        );
+        assert!(gh.pulls.is_empty());
+    }
+    assert_eq!(w.blog_requests("PUT", "contents/"), 1);
+
+    // Someone already put another post at that path: never overwritten.
+    let w = World::new().with_blog_repository(", delivery: commit");
+    w.gh_state.lock().unwrap().files.push((
+        "example/blog".into(),
+        "main".into(),
+        "content/cve-2024-1000.md".into(),
+        b"a post a person wrote\n".to_vec(),
+    ));
+    let o = w.publish(DISTROS_DUE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Herald never overwrites a post it did not write"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        w.gh_state.lock().unwrap().files[0].3,
+        b"a post a person wrote\n"
+    );
+    assert_eq!(w.blog_requests("PUT", "contents/"), 0);
+}

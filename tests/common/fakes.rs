@@ -311,6 +311,154 @@ pub struct GitHub {
     /// Repositories and their visibility (`public`, `private`, `internal`),
     /// for `GET /repos/{owner}/{repo}`.
     pub repositories: Vec<(String, String)>,
+    /// Git branches: (repository, branch, head commit sha).
+    pub branches: Vec<(String, String, String)>,
+    /// Files: (repository, branch, path, bytes).
+    pub files: Vec<(String, String, String, Vec<u8>)>,
+    /// Pull requests: (repository, number, head, base, title).
+    pub pulls: Vec<(String, u64, String, String, String)>,
+    /// Answers to give after a file was written or a pull request made.
+    pub after_write: VecDeque<Answer>,
+}
+
+fn blob_sha(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The contents, refs and pulls endpoints, as GitHub answers them.
+fn git(s: &mut GitHub, req: &Request, repo: &str, tail: &str) -> Answer {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+    let param = |k: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .map(str::to_string)
+    };
+    let not_found = || (404, vec![], "{\"message\":\"Not Found\"}".to_string());
+    let body = req.json();
+    match (req.method.as_str(), path) {
+        ("GET", p) if p.starts_with("git/ref/heads/") => {
+            let b = &p["git/ref/heads/".len()..];
+            match s.branches.iter().find(|x| x.0 == repo && x.1 == b) {
+                Some(x) => (200, vec![], format!("{{\"ref\":\"refs/heads/{b}\",\"object\":{{\"sha\":\"{}\",\"type\":\"commit\"}}}}", x.2)),
+                None => not_found(),
+            }
+        }
+        ("POST", "git/refs") => {
+            let r = body["ref"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("refs/heads/")
+                .to_string();
+            if s.branches.iter().any(|x| x.0 == repo && x.1 == r) {
+                return (
+                    422,
+                    vec![],
+                    "{\"message\":\"Reference already exists\"}".into(),
+                );
+            }
+            let sha = body["sha"].as_str().unwrap_or_default().to_string();
+            s.branches.push((repo.to_string(), r.clone(), sha.clone()));
+            (
+                201,
+                vec![],
+                format!("{{\"ref\":\"refs/heads/{r}\",\"object\":{{\"sha\":\"{sha}\"}}}}"),
+            )
+        }
+        ("GET", p) if p.starts_with("contents/") => {
+            let file = &p["contents/".len()..];
+            let branch = param("ref").unwrap_or_else(|| "main".into());
+            match s
+                .files
+                .iter()
+                .find(|f| f.0 == repo && f.1 == branch && f.2 == file)
+            {
+                Some(f) => {
+                    // GitHub wraps the content at 60 columns.
+                    let enc = b64.encode(&f.3);
+                    let wrapped: Vec<String> = enc
+                        .as_bytes()
+                        .chunks(60)
+                        .map(|c| String::from_utf8_lossy(c).into_owned())
+                        .collect();
+                    (200, vec![], serde_json::json!({"sha": blob_sha(&f.3), "encoding": "base64", "content": wrapped.join("\n") + "\n", "path": file}).to_string())
+                }
+                None => not_found(),
+            }
+        }
+        ("PUT", p) if p.starts_with("contents/") => {
+            let file = p["contents/".len()..].to_string();
+            let branch = body["branch"].as_str().unwrap_or("main").to_string();
+            if !s.branches.iter().any(|x| x.0 == repo && x.1 == branch) {
+                return (404, vec![], "{\"message\":\"Branch not found\"}".into());
+            }
+            let bytes = b64
+                .decode(body["content"].as_str().unwrap_or_default())
+                .unwrap_or_default();
+            let existing = s
+                .files
+                .iter()
+                .position(|f| f.0 == repo && f.1 == branch && f.2 == file);
+            match (existing, body["sha"].as_str()) {
+                (Some(_), None) => {
+                    return (
+                        422,
+                        vec![],
+                        "{\"message\":\"Invalid request.\\n\\n\\\"sha\\\" wasn't supplied.\"}"
+                            .into(),
+                    )
+                }
+                (Some(i), Some(sha)) if blob_sha(&s.files[i].3) != sha => {
+                    return (409, vec![], "{\"message\":\"sha does not match\"}".into())
+                }
+                (Some(i), Some(_)) => s.files[i].3 = bytes.clone(),
+                (None, _) => s
+                    .files
+                    .push((repo.to_string(), branch, file.clone(), bytes.clone())),
+            }
+            if let Some(a) = s.after_write.pop_front() {
+                return a;
+            }
+            let commit = blob_sha(&[bytes.as_slice(), b"commit"].concat());
+            (201, vec![], serde_json::json!({"content": {"path": file, "sha": blob_sha(&bytes)}, "commit": {"sha": commit}}).to_string())
+        }
+        ("GET", "pulls") => {
+            let head = param("head").unwrap_or_default();
+            let list: Vec<serde_json::Value> = s
+                .pulls
+                .iter()
+                .filter(|p| p.0 == repo && format!("{}:{}", repo.split('/').next().unwrap_or_default(), p.2) == head)
+                .map(|p| serde_json::json!({"number": p.1, "html_url": format!("https://github.com/{}/pull/{}", p.0, p.1), "state": "open"}))
+                .collect();
+            (200, vec![], serde_json::Value::Array(list).to_string())
+        }
+        ("POST", "pulls") => {
+            let head = body["head"].as_str().unwrap_or_default().to_string();
+            if s.pulls.iter().any(|p| p.0 == repo && p.2 == head) {
+                return (422, vec![], format!("{{\"message\":\"Validation Failed\",\"errors\":[{{\"message\":\"A pull request already exists for {head}.\"}}]}}"));
+            }
+            let n = 100 + s.pulls.len() as u64;
+            s.pulls.push((
+                repo.to_string(),
+                n,
+                head,
+                body["base"].as_str().unwrap_or_default().to_string(),
+                body["title"].as_str().unwrap_or_default().to_string(),
+            ));
+            if let Some(a) = s.after_write.pop_front() {
+                return a;
+            }
+            (201, vec![], serde_json::json!({"number": n, "html_url": format!("https://github.com/{repo}/pull/{n}")}).to_string())
+        }
+        _ => not_found(),
+    }
 }
 
 /// `GET /repos/{owner}/{repo}` as GitHub answers it: a repository the
@@ -346,6 +494,25 @@ pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Sen
         };
         if req.method == "GET" && rest.matches('/').count() == 1 {
             return repository(&s, req, rest);
+        }
+        // `owner/name/tail…`
+        let mut parts = rest.splitn(3, '/');
+        let (owner, name, tail) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        if ["contents/", "git/", "pulls"]
+            .iter()
+            .any(|p| tail.starts_with(p))
+        {
+            let repo = format!("{owner}/{name}");
+            let full = req
+                .path
+                .split_once(&format!("{repo}/"))
+                .map(|x| x.1)
+                .unwrap_or(tail);
+            return git(&mut s, req, &repo, full);
         }
         let Some((repo, tail)) = rest.split_once("/security-advisories") else {
             return (404, vec![], "{}".into());

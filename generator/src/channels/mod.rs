@@ -166,9 +166,12 @@ fn authors<'a>(list: &'a [String], config: &'a Config) -> Vec<&'a str> {
     }
 }
 
+/// The post's `path` as Zola takes it: relative to the blog, without the
+/// trailing `/` of its URL (`2026/03/21/cve-2026-33056`).
 fn blog_path(config: &Config, url: &str) -> String {
     url.strip_prefix(&config.channels.blog_base_url)
         .unwrap_or(url)
+        .trim_end_matches('/')
         .to_string()
 }
 

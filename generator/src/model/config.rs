@@ -65,6 +65,9 @@ pub struct Channels {
     pub announcements_from: Option<String>,
     pub blog_base_url: String,
     pub blog_path: String,
+    /// Where `publish` delivers the post, when the blog is a repository of
+    /// its own; without it the post is left in the outbox for a person.
+    pub blog_repository: Option<BlogRepository>,
     pub forum_base_url: String,
     pub forum_category: Option<u64>,
     pub github_api: String,
@@ -72,6 +75,19 @@ pub struct Channels {
     pub oss_security_form: OssForm,
     pub distros_address: String,
     pub advance_notice_recipients: Vec<String>,
+}
+
+/// The blog's repository (Zola, as the Rust blog is).
+#[derive(Debug, Clone)]
+pub struct BlogRepository {
+    /// `owner/name`.
+    pub repository: String,
+    pub branch: String,
+    /// The post's path in the repository: a pattern with `{slug}`,
+    /// `{year}`, `{month}`, `{day}`.
+    pub file: String,
+    /// A pull request for a person to merge, or a commit on `branch`.
+    pub pull_request: bool,
 }
 
 /// What goes to oss-security when the embargo lifts.
@@ -404,7 +420,11 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         Some((address?, group?, from?))
     });
     let blog = d.required(&f, "blog").and_then(|n| {
-        let f = d.map(n, &["base-url", "path"], "`channels.blog`")?;
+        let f = d.map(
+            n,
+            &["base-url", "path", "repository", "branch", "file", "delivery"],
+            "`channels.blog`",
+        )?;
         let url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
         let path = match d.optional(&f, "path") {
             Some(n) => d.parse(n, |s| {
@@ -414,9 +434,54 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                     Err(format!("blog path `{s}` must contain `{{slug}}`"))
                 }
             }),
-            None => Some("{year}/{month}/{day}/{slug}.html".to_string()),
+            // The Rust blog's present form (Zola): `2026/03/21/<slug>/`.
+            None => Some("{year}/{month}/{day}/{slug}/".to_string()),
         };
-        Some((url?, path?))
+        let repository = match d.optional(&f, "repository") {
+            None => {
+                for key in ["branch", "file", "delivery"] {
+                    if let Some(n) = d.optional(&f, key) {
+                        d.error(n.pos, format!("`{key}` needs `channels.blog.repository`"));
+                    }
+                }
+                Some(None)
+            }
+            Some(n) => (|| {
+                let repository = d.parse(n, |s| crate::model::ids::RepoName::parse(s).map(|r| r.to_string()));
+                let branch = match d.optional(&f, "branch") {
+                    Some(n) => d.string(n),
+                    None => Some("main".to_string()),
+                };
+                let file = match d.optional(&f, "file") {
+                    Some(n) => d.parse(n, |s| {
+                        let ok = s.contains("{slug}")
+                            && !s.starts_with('/')
+                            && !s.split('/').any(|c| c == ".." || c.is_empty());
+                        if ok {
+                            Ok(s.to_string())
+                        } else {
+                            Err(format!("blog file `{s}` must be a relative path in the repository with `{{slug}}`, e.g. `content/{{slug}}.md`"))
+                        }
+                    }),
+                    None => Some("content/{slug}.md".to_string()),
+                };
+                let pull_request = match d.optional(&f, "delivery") {
+                    Some(n) => d.parse(n, |s| match s {
+                        "pull-request" => Ok(true),
+                        "commit" => Ok(false),
+                        _ => Err(format!("unknown delivery `{s}`: `pull-request` or `commit`")),
+                    }),
+                    None => Some(true),
+                };
+                Some(Some(BlogRepository {
+                    repository: repository?,
+                    branch: branch?,
+                    file: file?,
+                    pull_request: pull_request?,
+                }))
+            })(),
+        };
+        Some((url?, path?, repository?))
     });
     let forum = d.required(&f, "forum").and_then(|n| {
         let f = d.map(n, &["base-url", "category"], "`channels.forum`")?;
@@ -467,7 +532,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         None => Some(Vec::new()),
     };
     let (announcements_address, announcements_group, announcements_from) = ann?;
-    let (blog_base_url, blog_path) = blog?;
+    let (blog_base_url, blog_path, blog_repository) = blog?;
     let (forum_base_url, forum_category) = forum?;
     Some(Channels {
         announcements_address,
@@ -475,6 +540,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         announcements_from,
         blog_base_url,
         blog_path,
+        blog_repository,
         forum_base_url,
         forum_category,
         github_api: github?,

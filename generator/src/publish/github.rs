@@ -32,7 +32,7 @@ fn bad_answer(method: &str, url: &str, e: reqwest::Error) -> HttpError {
 }
 
 impl GitHub<'_> {
-    fn with_headers(&self, rb: RequestBuilder) -> RequestBuilder {
+    pub(super) fn with_headers(&self, rb: RequestBuilder) -> RequestBuilder {
         rb.bearer_auth(self.token)
             .header("Accept", "application/vnd.github+json")
             .header("X-GitHub-Api-Version", "2022-11-28")
