@@ -46,7 +46,8 @@ fn every_channel_of_the_examples_matches_its_snapshot() {
         .filter(|p| !p.starts_with(".herald"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 52, "{files:#?}");
+    // 52 texts, and a CVE record for each of the 5 CVE ids.
+    assert_eq!(files.len(), 57, "{files:#?}");
     for f in files {
         let name = f.replace('/', "__");
         insta::assert_snapshot!(name, read(&outbox, &f));
@@ -72,7 +73,8 @@ fn each_channel_carries_its_disclaimer_and_link() {
         assert!(!p.contains("security advisory"), "{p}");
     }
     let blog_md = read(&outbox, "cve-2025-31001/blog.md");
-    assert!(blog_md.starts_with("---\ntitle: \"Security advisory for the standard library (CVE-2025-31001)\"\ndate: 2025-04-08\nauthors: [\"The Ferrite Security Response Team\"]\npath: \"2025/04/08/cve-2025-31001.html\"\n---\n"));
+    // The blog's Zola front matter.
+    assert!(blog_md.starts_with("+++\npath = \"2025/04/08/cve-2025-31001.html\"\ntitle = \"Security advisory for the standard library (CVE-2025-31001)\"\nauthors = [\"The Ferrite Security Response Team\"]\naliases = []\n+++\n"), "{blog_md}");
     let ghsa = read(&outbox, "cve-2025-31001/ghsa-GHSA-4f7x-c9qm-2r8v.md");
     assert!(ghsa.starts_with(&format!("> This advisory is a copy of the security advisory published by The Ferrite Security Response Team at <{blog}>")));
     let oss = read(&outbox, "cve-2025-31001/oss-security.eml");
@@ -481,4 +483,112 @@ fn public_mails_can_come_from_a_person_while_signed_by_the_team() {
     let o = t.herald(&["check"]);
     common::assert_fails_with(&o, "herald.yaml:9:84: invalid sender");
     assert!(stderr(&o).contains("invalid sender"), "{}", stderr(&o));
+}
+
+/// The official schema, from ../shared where CI has it, else the copy in
+/// the tree (the same bytes, by SOURCE.md's checksum).
+fn cve_schema() -> jsonschema::Validator {
+    let shared = common::repo_root()
+        .join("../shared/schemas/cve/CVE_Record_Format_bundled_cnaPublishedContainer.json");
+    let own = common::repo_root()
+        .join("schemas/cve/CVE_Record_Format_bundled_cnaPublishedContainer.json");
+    let text = std::fs::read_to_string(&shared)
+        .unwrap_or_else(|_| std::fs::read_to_string(&own).expect("schema"));
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&own).expect("copy"),
+        "the tree's copy is the official schema"
+    );
+    let mut schema: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let o = schema.as_object_mut().expect("object");
+    o.remove("properties");
+    o.remove("additionalProperties");
+    o.insert("$ref".into(), "#/definitions/cnaPublishedContainer".into());
+    jsonschema::draft7::new(&schema).expect("schema")
+}
+
+#[test]
+fn each_cve_gets_a_record_that_passes_the_official_schema() {
+    let (_dir, outbox) = example_outbox();
+    let schema = cve_schema();
+    let mut records = 0;
+    for e in walkdir::WalkDir::new(&outbox)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("cve-CVE-") {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(e.path()).expect("read")).expect("json");
+        let errors: Vec<String> = schema
+            .iter_errors(&v)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        records += 1;
+    }
+    // The Cargo advisory yields two, each with its own GHSA's values.
+    assert_eq!(records, 5, "a record per CVE id");
+    let rec = |id: &str| -> serde_json::Value {
+        serde_json::from_str(&read(&outbox, &format!("cargo-2025-06/cve-{id}.json"))).expect("json")
+    };
+    let (a, b) = (rec("CVE-2025-31010"), rec("CVE-2025-31011"));
+    assert_eq!(
+        a["metrics"][0]["cvssV3_1"]["vectorString"],
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N"
+    );
+    assert_eq!(b["metrics"][0]["cvssV3_1"]["baseSeverity"], "MEDIUM");
+    assert_eq!(a["problemTypes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(b["problemTypes"][0]["descriptions"][0]["cweId"], "CWE-522");
+    assert_eq!(
+        b["title"],
+        "Cargo sends registry tokens to the target of a redirect"
+    );
+    let desc = b["descriptions"][0]["value"].as_str().expect("description");
+    assert!(
+        desc.contains("CVE-2025-31011") && !desc.contains("CVE-2025-31010"),
+        "{desc}"
+    );
+    assert_eq!(a["affected"][0]["product"], "Ferrite");
+    assert_eq!(a["affected"][0]["versions"][0]["lessThan"], "1.87.1");
+    assert_eq!(a["datePublic"], "2025-06-10T15:00:00.000Z");
+    assert_eq!(a["credits"][2]["type"], "remediation developer");
+}
+
+#[test]
+fn a_record_the_schema_refuses_is_an_error_at_its_field() {
+    let t = common::Tree::new();
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replace(
+            "  distros:",
+            "  cve: { org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example }\n  distros:",
+        ),
+    );
+    let o = t.build("2024-04-09T16:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(t
+        .path()
+        .join("outbox/cve-2024-1000/cve-CVE-2024-1000.json")
+        .is_file());
+    // The schema caps a credit at 4,096 characters.
+    let long = "x".repeat(5000);
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace(
+            "component: widgets",
+            &format!("component: widgets\ncredits:\n  - {{ name: {long}, type: finder }}"),
+        ),
+    );
+    let o = t.herald(&["check", "--now", "2024-04-09T16:00:00Z"]);
+    common::assert_fails_with(&o, "error: advisories/2024/cve-2024-1000.md:9:1: the CVE record of CVE-2024-1000 does not pass the CVE JSON 5 schema at `/credits/0/value`");
+    let o = t.build("2024-04-09T16:00:00Z");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not pass the CVE JSON 5 schema"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -9,6 +9,7 @@ pub mod canon;
 pub mod channels;
 pub mod commands;
 pub mod crosscheck;
+pub mod cve;
 pub mod diag;
 pub mod embargo;
 pub mod feed;

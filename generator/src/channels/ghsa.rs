@@ -156,6 +156,29 @@ pub fn sections_for(markdown: &str, own: &[CveId], all: &[CveId]) -> String {
     out
 }
 
+/// Only the sections whose heading names `cve` (each with its
+/// subsections), for a record about that CVE alone.
+pub fn own_sections(markdown: &str, cve: &CveId, all: &[CveId]) -> String {
+    let heads = headings(markdown);
+    let mut out = String::new();
+    let mut i = 0;
+    while i < heads.len() {
+        let (level, text, start) = &heads[i];
+        if named_cves(text, all).contains(&cve) {
+            let end = heads[i + 1..]
+                .iter()
+                .find(|(l, _, _)| l <= level)
+                .map_or(markdown.len(), |h| h.2);
+            out.push_str(&markdown[*start..end]);
+            while i + 1 < heads.len() && heads[i + 1].2 < end {
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 pub fn body(a: &Advisory, entry: &GhsaEntry, description: &str) -> serde_json::Value {
     let own = a.ghsa_summary(entry);
     let summary = match own.char_indices().nth(SUMMARY_MAX) {

@@ -53,6 +53,11 @@ pub enum ChannelError {
     Sign(#[from] SignError),
     #[error("{0}")]
     Address(String),
+    #[error("`{slug}`: {invalid}")]
+    Record {
+        slug: String,
+        invalid: crate::cve::Invalid,
+    },
 }
 
 /// What channel templates see of an advisory.
@@ -124,7 +129,7 @@ fn moment_both(m: &Moment, config: &Config) -> String {
 /// Markdown before the first heading: the lead of the advisory, with the
 /// body's link reference definitions, so that a `[text][1]` whose
 /// definition sits at the end of the body still resolves in an excerpt.
-fn lead(markdown: &str) -> String {
+pub fn lead_markdown(markdown: &str) -> String {
     use pulldown_cmark::{Event, Parser, Tag};
     let mut parser = Parser::new(markdown).into_offset_iter();
     let end = parser
@@ -406,7 +411,9 @@ impl<'p> Outbox<'p> {
             blog_path: blog_path(config, &blog_url),
             body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
             body_text: body_text.trim_end().to_string(),
-            lead_text: plaintext::to_text(&lead(&doc.body)).trim_end().to_string(),
+            lead_text: plaintext::to_text(&lead_markdown(&doc.body))
+                .trim_end()
+                .to_string(),
         };
         let facts = self.facts(a);
         let mut files = Vec::new();
@@ -541,6 +548,21 @@ impl<'p> Outbox<'p> {
                 attachments,
             })?,
         );
+
+        // 6. A CVE record per CVE id, when the team is a CNA.
+        if let Some(cna) = &config.channels.cve {
+            for cve in &a.cves {
+                let record = crate::cve::container(config, cna, doc, cve);
+                crate::cve::validate(cve.as_str(), &record).map_err(|invalid| {
+                    ChannelError::Record {
+                        slug: slug.to_string(),
+                        invalid,
+                    }
+                })?;
+                let json = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
+                add(&format!("cve-{cve}.json"), json.into_bytes());
+            }
+        }
 
         // Private notices, when the rules call for them.
         let rules = &config.rules;

@@ -29,6 +29,18 @@ pub fn run(
     // Whatever `build` would refuse, `check` refuses first, at its source.
     let leaks = match crate::build::rehearse(&project, now) {
         Ok(l) => l,
+        Err(crate::build::BuildError::Channel(crate::channels::ChannelError::Record {
+            slug,
+            invalid,
+        })) => {
+            let findings = Findings(vec![record_finding(&project, &slug, &invalid)]);
+            report_as(&findings, format);
+            eprintln!(
+                "herald: `herald build` would fail the same way; {}",
+                summary(&findings)
+            );
+            return Exit::Findings;
+        }
         Err(e) => {
             eprintln!("error: {e}");
             eprintln!("herald: `herald build` would fail the same way");
@@ -141,4 +153,33 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
     let mut findings = Findings(out);
     findings.sort();
     findings.0
+}
+
+/// A CVE record the schema refuses, at the front-matter field behind it.
+fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) -> Finding {
+    let message = format!("{invalid}");
+    let Some(doc) = project
+        .advisories
+        .iter()
+        .find(|d| d.meta.slug.as_str() == slug)
+    else {
+        return file_error(Path::new(slug), message);
+    };
+    let src = crate::diag::Source::new(doc.source.path.clone(), doc.source.text.to_string());
+    // The field's line in the front matter, else the opening fence.
+    let pos = invalid
+        .field
+        .and_then(|field| {
+            doc.source
+                .text
+                .lines()
+                .enumerate()
+                .skip(1)
+                .take_while(|(_, l)| l.trim_end() != "---")
+                .find(|(_, l)| l.starts_with(&format!("{field}:")))
+                .map(|(i, l)| Pos::new(i + 1, 1, l.chars().count().max(1)))
+        })
+        .unwrap_or(Pos::new(1, 1, 3));
+    src.error(pos, message)
+        .with_help("the record is built from these fields; docs/guide.md, CVE records, says how")
 }

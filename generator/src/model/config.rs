@@ -73,8 +73,19 @@ pub struct Channels {
     pub github_api: String,
     pub oss_security_address: String,
     pub oss_security_form: OssForm,
+    /// The team as a CVE Numbering Authority: a CVE record per CVE id.
+    pub cve: Option<CnaSettings>,
     pub distros_address: String,
     pub advance_notice_recipients: Vec<String>,
+}
+
+/// What CVE records need of the team as a CNA.
+#[derive(Debug, Clone)]
+pub struct CnaSettings {
+    /// The CNA's organisation UUID (`providerMetadata.orgId`).
+    pub org_id: String,
+    /// The vendor named in `affected`, e.g. `The Rust Project`.
+    pub vendor: String,
 }
 
 /// The blog's repository (Zola, as the Rust blog is).
@@ -394,6 +405,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
             "oss-security",
             "distros",
             "advance-notice",
+            "cve",
         ],
         "`channels`",
     )?;
@@ -517,6 +529,30 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         };
         Some((email(d, &f, "address")?, form?))
     });
+    let cve = match d.optional(&f, "cve") {
+        None => Some(None),
+        Some(n) => (|| {
+            let f = d.map(n, &["org-id", "vendor"], "`channels.cve`")?;
+            let org_id = d.required(&f, "org-id").and_then(|n| {
+                d.parse(n, |s| {
+                    let hex = |r: std::ops::Range<usize>| s.get(r).is_some_and(|p| p.bytes().all(|b| b.is_ascii_hexdigit()));
+                    let ok = s.len() == 36
+                        && [8, 13, 18, 23].iter().all(|&i| s.as_bytes()[i] == b'-')
+                        && hex(0..8) && hex(9..13) && hex(14..18) && hex(19..23) && hex(24..36);
+                    if ok {
+                        Ok(s.to_ascii_lowercase())
+                    } else {
+                        Err(format!("invalid CNA org id `{s}`: the UUID CVE Services gave the team, like `00000000-0000-4000-9000-000000000000`"))
+                    }
+                })
+            });
+            let vendor = text(d, &f, "vendor");
+            Some(Some(CnaSettings {
+                org_id: org_id?,
+                vendor: vendor?,
+            }))
+        })(),
+    };
     let distros = d.required(&f, "distros").and_then(|n| {
         let f = d.map(n, &["address"], "`channels.distros`")?;
         email(d, &f, "address")
@@ -546,6 +582,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         github_api: github?,
         oss_security_address: oss.as_ref()?.0.clone(),
         oss_security_form: oss?.1,
+        cve: cve?,
         distros_address: distros?,
         advance_notice_recipients: advance?,
     })
