@@ -208,6 +208,40 @@ pub fn body(a: &Advisory, entry: &GhsaEntry, description: &str) -> serde_json::V
     serde_json::to_value(req).unwrap_or(serde_json::Value::Null)
 }
 
+/// One GHSA text and request body per GHSA id, each with its own summary,
+/// CVSS and CWEs, and only its own CVEs' sections.
+pub(super) fn render(out: &super::Outbox, job: &mut super::Job) -> Result<(), super::ChannelError> {
+    let config = out.config();
+    let doc = job.doc;
+    let a = &doc.meta;
+    let slug = a.slug.as_str();
+    let gh = super::disclaimer::ghsa(&config.team.name, &job.blog_url);
+    for entry in &a.ghsa {
+        let mut own = job.view.clone();
+        own.summary = a.ghsa_summary(entry);
+        own.body_markdown =
+            crate::unwrap::unwrap_paragraphs(&sections_for(doc.body.trim(), &entry.cves, &a.cves));
+        let mut ctx = out.base(&gh);
+        ctx.insert("a", &own);
+        ctx.insert("ghsa", entry);
+        let text = out.render("channels/ghsa.md", slug, &ctx)?;
+        super::require(
+            "channels/ghsa.md",
+            slug,
+            "GHSA",
+            &text,
+            &[
+                ("the GHSA disclaimer", &gh),
+                ("the link to the blog post", &job.blog_url),
+            ],
+        )?;
+        let json = serde_json::to_string_pretty(&body(a, entry, &text)).unwrap_or_default() + "\n";
+        job.add(&format!("ghsa-{}.json", entry.id), json.into_bytes());
+        job.add(&format!("ghsa-{}.md", entry.id), text.into_bytes());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

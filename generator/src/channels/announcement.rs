@@ -1,0 +1,100 @@
+//! The announcement: the text that is signed and mailed to the
+//! announcements group, with the Google Groups note, and its signed copy.
+
+use super::facts::facts_block;
+use super::{disclaimer, mail, require, ChannelError, Job, Outbox};
+use crate::model::Moment;
+
+/// The announcement as mailed: its body, attachments, and the signed copy.
+struct Announcement {
+    body: String,
+    attachments: Vec<(String, &'static str, Vec<u8>)>,
+    signed: Option<Vec<u8>>,
+}
+
+impl Outbox<'_> {
+    /// The announcement's files: the mail, the signed copy when there is a
+    /// key, and the text itself; and whether it is signed.
+    pub(super) fn announcement_files(
+        &self,
+        text: String,
+        subject: String,
+        message_id: String,
+        date: &Moment,
+    ) -> Result<(Vec<(&'static str, Vec<u8>)>, bool), ChannelError> {
+        let ann = self.announcement(&text)?;
+        let signed = ann.signed.is_some();
+        let eml = mail::build(mail::Mail {
+            from: &self.announcer,
+            to: vec![self.to(&self.config().channels.announcements_address)?],
+            subject,
+            message_id,
+            date,
+            body: ann.body,
+            attachments: ann.attachments,
+        })?;
+        let mut files = vec![("announcement.eml", eml)];
+        if let Some(asc) = ann.signed {
+            files.push(("announcement.txt.asc", asc));
+        }
+        files.push(("announcement.txt", text.into_bytes()));
+        Ok((files, signed))
+    }
+
+    /// With a key, the mail body is the clearsigned text and the same
+    /// signed text is attached, because Google Groups alters the body.
+    /// Without one, the plain text goes out unsigned (and publish refuses).
+    fn announcement(&self, text: &str) -> Result<Announcement, ChannelError> {
+        let Some(key) = self.signer else {
+            return Ok(Announcement {
+                body: text.to_string(),
+                attachments: Vec::new(),
+                signed: None,
+            });
+        };
+        let asc = key.clearsign(text.as_bytes())?;
+        Ok(Announcement {
+            body: String::from_utf8_lossy(&asc).into_owned(),
+            attachments: vec![(
+                "announcement.txt.asc".into(),
+                "text/plain; charset=utf-8",
+                asc.clone(),
+            )],
+            signed: Some(asc),
+        })
+    }
+}
+
+/// The advisory's announcement; what its readers get is kept in the job
+/// for the channels that repeat it.
+pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
+    let config = out.config();
+    let a = &job.doc.meta;
+    let slug = a.slug.as_str();
+    let note = disclaimer::google_groups(&config.team.name);
+    let mut ctx = out.base(&note);
+    ctx.insert("a", &job.view);
+    ctx.insert("facts", &facts_block(&job.facts));
+    let text = out.render("channels/announcement.txt", slug, &ctx)?;
+    require(
+        "channels/announcement.txt",
+        slug,
+        "announcement",
+        &text,
+        &[("the Google Groups note", &note)],
+    )?;
+    let (files, _) =
+        out.announcement_files(text, a.title.clone(), job.message_id.clone(), &a.embargo)?;
+    // What readers of the announcement get: the clearsigned text, or the
+    // plain one when there is no key (and publish then refuses).
+    for (name, bytes) in files {
+        if name == "announcement.txt.asc" {
+            job.as_mailed = String::from_utf8_lossy(&bytes).into_owned();
+            job.signed_copy = Some(bytes.clone());
+        } else if name == "announcement.txt" && job.signed_copy.is_none() {
+            job.as_mailed = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        job.add(name, bytes);
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! The blog and forum posts: cross-posts of the announcement, which they
+//! link, for a Zola blog and a Discourse forum.
+
+use serde::Serialize;
+
+use super::facts::facts_markdown;
+use super::{disclaimer, require, ChannelError, Job, Outbox};
+
+impl Outbox<'_> {
+    /// The blog and forum cross-posts, rendered from `templates` with the
+    /// document under `view.0`. Each must carry the cross-post disclaimer,
+    /// and with it the link to the announcement mail.
+    pub(super) fn cross_posts<V: Serialize>(
+        &self,
+        slug: &str,
+        view: (&str, &V),
+        facts: &[(&str, String)],
+        announcement_url: &str,
+        templates: [&'static str; 2],
+        original: disclaimer::Original,
+    ) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, ChannelError> {
+        let cross = disclaimer::cross_post(announcement_url, original);
+        let mut ctx = self.base(&cross);
+        ctx.insert(view.0, view.1);
+        ctx.insert("facts_markdown", &facts_markdown(facts));
+        ctx.insert("category", &self.config().channels.forum_category);
+        let mut out = Vec::new();
+        for (template, (name, channel)) in templates
+            .into_iter()
+            .zip([("blog.md", "blog"), ("forum.md", "forum")])
+        {
+            let text = self.render(template, slug, &ctx)?;
+            require(
+                template,
+                slug,
+                channel,
+                &text,
+                &[
+                    ("the cross-post disclaimer", &cross),
+                    ("the link to the announcement", announcement_url),
+                ],
+            )?;
+            out.push((name, channel, text.into_bytes()));
+        }
+        Ok(out)
+    }
+}
+
+pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
+    let posts = out.cross_posts(
+        job.doc.meta.slug.as_str(),
+        ("a", &job.view),
+        &job.facts,
+        &job.announcement_url,
+        ["channels/blog.md", "channels/forum.md"],
+        disclaimer::Original::Advisory,
+    )?;
+    for (name, _, bytes) in posts {
+        job.add(name, bytes);
+    }
+    Ok(())
+}

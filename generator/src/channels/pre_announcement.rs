@@ -1,0 +1,140 @@
+//! A pre-announcement's own texts: its mail, blog and forum posts. None
+//! may say what its advisory says beyond when, how severe, and what part.
+
+use serde::Serialize;
+
+use super::facts::{authors, blog_path, facts_block, moment_both};
+use super::{disclaimer, manifest, require, ChannelError, Outbox};
+use crate::embargo::Wall;
+use crate::links;
+use crate::model::{Document, Moment, PreAnnouncement};
+use crate::plaintext;
+use crate::site::Output;
+
+#[derive(Serialize)]
+struct PreText<'a> {
+    slug: &'a str,
+    title: &'a str,
+    date: String,
+    authors: Vec<&'a str>,
+    blog_path: String,
+    body_markdown: String,
+    body_text: String,
+}
+
+impl Outbox<'_> {
+    /// The pre-announcement's own mail, blog and forum texts.
+    pub fn pre_announcement(
+        &self,
+        doc: &Document<PreAnnouncement>,
+        public_at: &Moment,
+    ) -> Result<Vec<Output>, ChannelError> {
+        let config = self.config();
+        let p = &doc.meta;
+        let slug = p.slug.as_str();
+        let blog_url = links::blog_url(config, &p.slug, public_at);
+        let view = PreText {
+            slug,
+            title: &p.title,
+            date: public_at
+                .timestamp()
+                .to_zoned(config.team.zone.clone())
+                .strftime("%Y-%m-%d")
+                .to_string(),
+            authors: authors(&p.authors, config),
+            blog_path: blog_path(config, &blog_url),
+            body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
+            body_text: plaintext::to_text(&doc.body).trim_end().to_string(),
+        };
+        let facts = vec![
+            ("Planned release", moment_both(&p.release, config)),
+            ("Severity", p.severity.label().to_string()),
+            ("Affected", p.component.clone()),
+        ];
+        let guard = self.reveal_guard(p);
+        let mut files = Vec::new();
+        let mut add =
+            |name: &str, channel: &'static str, bytes: Vec<u8>| -> Result<(), ChannelError> {
+                if let Some(found) = guard
+                    .as_ref()
+                    .and_then(|g| g.check(name, &bytes).err())
+                    .map(|l| l.found)
+                {
+                    return Err(ChannelError::Reveals {
+                        slug: slug.to_string(),
+                        channel,
+                        found,
+                    });
+                }
+                files.push(Output {
+                    path: format!("{slug}/{name}"),
+                    bytes,
+                });
+                Ok(())
+            };
+
+        let note = disclaimer::google_groups(&config.team.name);
+        let mut ctx = self.base(&note);
+        ctx.insert("p", &view);
+        ctx.insert("facts", &facts_block(&facts));
+        let text = self.render("channels/pre-announcement.txt", slug, &ctx)?;
+        require(
+            "channels/pre-announcement.txt",
+            slug,
+            "pre-announcement mail",
+            &text,
+            &[("the Google Groups note", &note)],
+        )?;
+        let message_id = links::message_id(config, &p.slug, public_at);
+        let announcement_url = links::group_link(config, &message_id);
+        let (files_, signed) =
+            self.announcement_files(text, p.title.clone(), message_id.clone(), public_at)?;
+        for (name, bytes) in files_ {
+            add(name, "announcement", bytes)?;
+        }
+
+        let posts = self.cross_posts(
+            slug,
+            ("p", &view),
+            &facts,
+            &announcement_url,
+            [
+                "channels/pre-announcement-blog.md",
+                "channels/pre-announcement-forum.md",
+            ],
+            disclaimer::Original::PreAnnouncement,
+        )?;
+        for (name, channel, bytes) in posts {
+            add(name, channel, bytes)?;
+        }
+        files.push(Output {
+            path: format!("{slug}/manifest.json"),
+            bytes: manifest::pre_announcement(
+                self.project,
+                p,
+                public_at,
+                &message_id,
+                &blog_url,
+                signed,
+            ),
+        });
+        Ok(files)
+    }
+
+    /// What of its advisory a pre-announcement must not say: ids, title,
+    /// summary.
+    fn reveal_guard(&self, p: &PreAnnouncement) -> Option<Wall> {
+        let a = &self.project.advisory(p.advisory.as_ref()?)?.meta;
+        let ids: Vec<&str> = a
+            .cves
+            .iter()
+            .map(|c| c.as_str())
+            .chain(a.ghsa.iter().map(|g| g.id.as_str()))
+            .collect();
+        Some(Wall::forever(
+            &ids,
+            &[&a.title, &a.summary],
+            "what the advisory says",
+        ))
+    }
+}
