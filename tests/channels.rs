@@ -126,6 +126,7 @@ fn each_channel_carries_its_disclaimer_and_link() {
             "blog",
             "forum",
             "ghsa:GHSA-4f7x-c9qm-2r8v",
+            "cve:CVE-2025-31001",
             "oss-security"
         ]
     );

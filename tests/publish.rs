@@ -1346,3 +1346,212 @@ fn a_commit_delivery_writes_once_and_never_overwrites_someone_elses_post() {
     );
     assert_eq!(w.blog_requests("PUT", "contents/"), 0);
 }
+
+#[test]
+fn cve_records_are_published_once_through_cve_services_crashes_included() {
+    let crashes: Vec<(Option<&str>, Option<u16>)> = vec![
+        (None, None),
+        (Some("before:cve-2024-1000:cve:CVE-2024-1000"), None),
+        (Some("after:cve-2024-1000:cve:CVE-2024-1000"), None),
+        (None, Some(fakes::DROP)),
+        (None, Some(500)),
+    ];
+    for (failpoint, fault) in crashes {
+        let label = format!("{failpoint:?} {fault:?}");
+        let state = Arc::new(Mutex::new(fakes::CveServices {
+            reserved: vec!["CVE-2024-1000".into()],
+            ..Default::default()
+        }));
+        let cve = Http::start(fakes::cve_services(state.clone()));
+        let w = World::new();
+        let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
+        w.tree.write(
+            "herald.yaml",
+            &config.replace(
+                "  distros:",
+                &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
+            ),
+        );
+        let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+        assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        let run = |now: &str, failpoint: Option<&str>| {
+            let mut cmd = common::herald_cmd();
+            cmd.arg("--root")
+                .arg(w.tree.path())
+                .args(["publish", "--now", now])
+                .env("HERALD_SMTP_URL", w.smtp.url())
+                .env("GITHUB_TOKEN", "gh-test-token")
+                .env("DISCOURSE_API_KEY", "discourse-test-key")
+                .env("DISCOURSE_API_USERNAME", "security-bot")
+                .env("HERALD_CVE_API_USER", "herald-bot")
+                .env("HERALD_CVE_API_KEY", "cve-secret");
+            if let Some(f) = failpoint {
+                cmd.env("HERALD_FAILPOINT", f);
+            }
+            cmd.output().expect("run")
+        };
+        let o = run(DISTROS_DUE, None);
+        assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        if let Some(f) = fault {
+            state
+                .lock()
+                .unwrap()
+                .after_create
+                .push_back((f, vec![], "{}".into()));
+        }
+        let o = run(DISCLOSURE, failpoint);
+        if failpoint.is_some() || fault.is_some() {
+            assert_ne!(code(&o), 0, "{label}: the run was cut short");
+            let o = run(DISCLOSURE, None);
+            assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        } else {
+            assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        }
+        let o = run("2024-04-09T16:00:00Z", None);
+        assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        let st = state.lock().unwrap();
+        assert!(
+            st.refused.is_empty(),
+            "{label}: the schema refused {:?}",
+            st.refused
+        );
+        assert_eq!(st.records.len(), 1, "{label}: one record");
+        let posts = cve.count("POST", "/api/cve/CVE-2024-1000/cna");
+        assert_eq!(posts, 1, "{label}: exactly one POST");
+        let sent = std::fs::read(
+            w.tree
+                .path()
+                .join("outbox/cve-2024-1000/cve-CVE-2024-1000.json"),
+        )
+        .expect("record");
+        let sent: serde_json::Value = serde_json::from_slice(&sent).expect("json");
+        assert_eq!(
+            st.records[0].1["containers"]["cna"]["descriptions"], sent["descriptions"],
+            "{label}"
+        );
+        let ledger = w.ledger();
+        assert!(
+            ledger.contains("\"cve:CVE-2024-1000\":\n    state: done"),
+            "{label}: {ledger}"
+        );
+        assert!(ledger.contains("\"sha256\":"), "{label}: {ledger}");
+        // In the sequence after the GHSA, before oss-security.
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(w.tree.path().join("outbox/cve-2024-1000/manifest.json"))
+                .expect("manifest"),
+        )
+        .expect("json");
+        let order: Vec<&str> = manifest["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(|a| a["channel"].as_str())
+            .collect();
+        assert_eq!(
+            order[order.len() - 3..],
+            [
+                format!("ghsa:{GHSA}").as_str(),
+                "cve:CVE-2024-1000",
+                "oss-security"
+            ],
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn a_cve_id_not_reserved_is_a_clear_failure_and_nothing_after_it_goes() {
+    let state = Arc::new(Mutex::new(fakes::CveServices::default()));
+    let cve = Http::start(fakes::cve_services(state.clone()));
+    let w = World::new();
+    let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
+    w.tree.write(
+        "herald.yaml",
+        &config.replace(
+            "  distros:",
+            &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
+        ),
+    );
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = common::herald_cmd()
+        .arg("--root")
+        .arg(w.tree.path())
+        .args(["publish", "--now", DISCLOSURE])
+        .env("HERALD_SMTP_URL", w.smtp.url())
+        .env("GITHUB_TOKEN", "gh-test-token")
+        .env("DISCOURSE_API_KEY", "discourse-test-key")
+        .env("DISCOURSE_API_USERNAME", "security-bot")
+        .env("HERALD_CVE_API_USER", "herald-bot")
+        .env("HERALD_CVE_API_KEY", "cve-secret")
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("CVE_ID_NOT_RESERVED"), "{}", stderr(&o));
+    // oss-security comes after the record and waits for it.
+    assert!(
+        !w.subjects().iter().any(|s| s.starts_with("CVE-2024-1000:")),
+        "{:?}",
+        w.subjects()
+    );
+    assert!(
+        !stderr(&o).contains("cve-secret"),
+        "the key never reaches the log"
+    );
+}
+
+#[test]
+fn a_channel_set_up_later_never_reaches_back_into_adopted_history() {
+    let state = Arc::new(Mutex::new(fakes::CveServices {
+        reserved: vec!["CVE-2024-1000".into()],
+        ..Default::default()
+    }));
+    let cve = Http::start(fakes::cve_services(state.clone()));
+    let w = World::new();
+    // The advisory went out before Herald; its history is adopted.
+    let o = w.herald(
+        &["ledger", "adopt", "--now", "2024-05-01T00:00:00Z"],
+        false,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Months later the team becomes a CNA.
+    let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
+    w.tree.write(
+        "herald.yaml",
+        &config.replace(
+            "  distros:",
+            &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
+        ),
+    );
+    let o = w.herald(&["build", "--now", "2024-09-01T00:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let publish = |extra: &[&str]| {
+        common::herald_cmd()
+            .arg("--root")
+            .arg(w.tree.path())
+            .args(["publish", "--now", "2024-09-01T00:10:00Z"])
+            .args(extra)
+            .env("HERALD_SMTP_URL", w.smtp.url())
+            .env("HERALD_CVE_API_USER", "herald-bot")
+            .env("HERALD_CVE_API_KEY", "cve-secret")
+            .output()
+            .expect("run")
+    };
+    let o = publish(&[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("its announcement went out outside Herald; it is not sent unattended"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        cve.requests().is_empty(),
+        "nothing was asked of CVE Services"
+    );
+    assert!(w.smtp.mails().is_empty());
+    // A person decides it should go out after all.
+    let o = publish(&["--late", "cve-2024-1000"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(cve.count("POST", "/api/cve/CVE-2024-1000/cna"), 1);
+}

@@ -150,7 +150,7 @@ pub fn check(
                     )),
             );
         }
-        for action in timeline::advisory_actions(a, rules, &cfg.team.zone) {
+        for action in timeline::advisory_actions(a, cfg) {
             if ledger(a.slug.as_str(), &action.channel.name()) == State::Missed {
                 out.push(doc.source.warning(
                     at,

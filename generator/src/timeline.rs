@@ -283,6 +283,8 @@ pub enum Channel {
     Blog,
     Forum,
     Ghsa(String),
+    /// The CVE record of one CVE id, when the team is a CNA.
+    Cve(String),
     OssSecurity,
 }
 
@@ -296,6 +298,7 @@ impl Channel {
             Channel::Blog => "blog".into(),
             Channel::Forum => "forum".into(),
             Channel::Ghsa(id) => format!("ghsa:{id}"),
+            Channel::Cve(id) => format!("cve:{id}"),
             Channel::OssSecurity => "oss-security".into(),
         }
     }
@@ -315,8 +318,9 @@ pub struct Action {
 }
 
 /// The disclosure of an advisory, channel by channel in publishing order.
-/// All are due at the embargo; publishing runs them in this order.
-pub fn disclosure(advisory: &Advisory) -> Vec<Channel> {
+/// All are due at the embargo; publishing runs them in this order. A CNA's
+/// CVE records follow the GHSAs, well within the hour the policy promises.
+pub fn disclosure(advisory: &Advisory, cna: bool) -> Vec<Channel> {
     let mut v = vec![Channel::Announcement, Channel::Blog, Channel::Forum];
     v.extend(
         advisory
@@ -324,13 +328,17 @@ pub fn disclosure(advisory: &Advisory) -> Vec<Channel> {
             .iter()
             .map(|g| Channel::Ghsa(g.id.to_string())),
     );
+    if cna {
+        v.extend(advisory.cves.iter().map(|c| Channel::Cve(c.to_string())));
+    }
     v.push(Channel::OssSecurity);
     v
 }
 
 /// The actions of one advisory: notices before the embargo, then the
 /// disclosure in publishing order.
-pub fn advisory_actions(a: &Advisory, rules: &Rules, zone: &TimeZone) -> Vec<Action> {
+pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> Vec<Action> {
+    let (rules, zone) = (&config.rules, &config.team.zone);
     let mut out = Vec::new();
     if let Some(days) = advance_notice_days(a, rules) {
         let rule = if a.severity == Severity::Critical && a.exploited {
@@ -356,7 +364,7 @@ pub fn advisory_actions(a: &Advisory, rules: &Rules, zone: &TimeZone) -> Vec<Act
             ),
         });
     }
-    for channel in disclosure(a) {
+    for channel in disclosure(a, config.channels.cve.is_some()) {
         let rule = match channel {
             Channel::Announcement => "the embargo lifts: the announcement mail goes first",
             _ => "at the embargo, after the announcement mail",
@@ -402,7 +410,7 @@ pub fn actions(project: &crate::model::Project) -> Vec<Action> {
     let zone = &project.config.team.zone;
     let mut out = Vec::new();
     for doc in &project.advisories {
-        out.extend(advisory_actions(&doc.meta, rules, zone));
+        out.extend(advisory_actions(&doc.meta, &project.config));
     }
     for doc in &project.pre_announcements {
         let p = &doc.meta;

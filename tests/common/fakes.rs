@@ -565,3 +565,103 @@ pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Sen
         }
     }
 }
+
+/// The state a fake CVE Services keeps.
+#[derive(Default)]
+pub struct CveServices {
+    /// Ids the CNA reserved: only these can be published.
+    pub reserved: Vec<String>,
+    /// Published records: (id, full record).
+    pub records: Vec<(String, serde_json::Value)>,
+    /// Answers to give before behaving normally.
+    pub faults: VecDeque<Answer>,
+    /// Answers to give to a POST after the record was published.
+    pub after_create: VecDeque<Answer>,
+    /// Containers the schema refused, with why.
+    pub refused: Vec<String>,
+}
+
+/// The official CNA container schema, as the service checks it.
+pub fn cve_schema() -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas/cve/CVE_Record_Format_bundled_cnaPublishedContainer.json");
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("json");
+    let o = schema.as_object_mut().expect("object");
+    o.remove("properties");
+    o.remove("additionalProperties");
+    o.insert("$ref".into(), "#/definitions/cnaPublishedContainer".into());
+    jsonschema::draft7::new(&schema).expect("schema")
+}
+
+/// CVE Services as its API answers (`/api/cve/{id}`, `/api/cve/{id}/cna`),
+/// for the org `example`, user `herald-bot`, key `cve-secret`.
+pub fn cve_services(state: Arc<Mutex<CveServices>>) -> impl FnMut(&Request) -> Answer + Send {
+    let schema = cve_schema();
+    move |req| {
+        let mut s = state.lock().expect("lock");
+        if let Some(f) = s.faults.pop_front() {
+            return f;
+        }
+        let error = |status: u16, code: &str, message: &str| {
+            (
+                status,
+                vec![],
+                serde_json::json!({ "error": code, "message": message }).to_string(),
+            )
+        };
+        let authorized = req.header("CVE-API-ORG") == Some("example")
+            && req.header("CVE-API-USER") == Some("herald-bot")
+            && req.header("CVE-API-KEY") == Some("cve-secret");
+        if !authorized {
+            return error(401, "UNAUTHORIZED", "Unauthorized");
+        }
+        let Some(rest) = req.path.strip_prefix("/api/cve/") else {
+            return error(404, "NOT_FOUND", "no such endpoint");
+        };
+        let (id, cna) = match rest.strip_suffix("/cna") {
+            Some(id) => (id.to_string(), true),
+            None => (rest.to_string(), false),
+        };
+        let found = s.records.iter().find(|r| r.0 == id).map(|r| r.1.clone());
+        match (req.method.as_str(), cna) {
+            ("GET", false) => match found {
+                Some(record) => (200, vec![], record.to_string()),
+                None => error(404, "CVE_RECORD_DNE", "The CVE Record does not exist."),
+            },
+            ("POST", true) => {
+                if !s.reserved.contains(&id) {
+                    return error(
+                        403,
+                        "CVE_ID_NOT_RESERVED",
+                        "The CVE ID is not reserved by this CNA.",
+                    );
+                }
+                if found.is_some() {
+                    return error(403, "CVE_RECORD_EXISTS", "The CVE Record already exists.");
+                }
+                let container = req.json()["cnaContainer"].clone();
+                if let Some(e) = schema.iter_errors(&container).next() {
+                    let why = format!("{e} at {}", e.instance_path());
+                    s.refused.push(why.clone());
+                    return error(400, "BAD_INPUT", &why);
+                }
+                let mut cna = container;
+                cna["providerMetadata"]["shortName"] = "example".into();
+                cna["providerMetadata"]["dateUpdated"] = "2024-04-09T15:01:00.000Z".into();
+                let record = serde_json::json!({
+                    "dataType": "CVE_RECORD",
+                    "dataVersion": "5.1",
+                    "cveMetadata": { "cveId": id, "state": "PUBLISHED", "assignerShortName": "example" },
+                    "containers": { "cna": cna },
+                });
+                s.records.push((id.clone(), record.clone()));
+                if let Some(a) = s.after_create.pop_front() {
+                    return a;
+                }
+                (200, vec![], serde_json::json!({ "message": format!("{id} record was successfully created."), "created": record }).to_string())
+            }
+            _ => error(404, "NOT_FOUND", "no such endpoint"),
+        }
+    }
+}

@@ -82,7 +82,7 @@ pub fn advisory(
     let cfg = &project.config;
     let ch = &cfg.channels;
     let mut actions = Vec::new();
-    for action in timeline::advisory_actions(a, &cfg.rules, &cfg.team.zone) {
+    for action in timeline::advisory_actions(a, cfg) {
         let e = match &action.channel {
             Channel::AdvanceNotice if ch.advance_notice_recipients.is_empty() => continue,
             Channel::AdvanceNotice => Entry {
@@ -132,6 +132,7 @@ pub fn advisory(
                     .map(|g| g.repository.to_string()),
                 ..entry(&action, &format!("ghsa-{id}.json"))
             },
+            Channel::Cve(id) => entry(&action, &format!("cve-{id}.json")),
             Channel::OssSecurity => Entry {
                 message_id: Some(links::channel_message_id(
                     cfg,

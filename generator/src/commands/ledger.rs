@@ -21,7 +21,7 @@ pub fn channels_of(project: &Project, slug: &str) -> Result<(Vec<String>, Timest
         .find(|d| d.meta.slug.as_str() == slug)
     {
         let a = &doc.meta;
-        let names = timeline::advisory_actions(a, &cfg.rules, &cfg.team.zone)
+        let names = timeline::advisory_actions(a, cfg)
             .iter()
             .map(|x| x.channel.name())
             .collect();

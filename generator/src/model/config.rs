@@ -86,6 +86,10 @@ pub struct CnaSettings {
     pub org_id: String,
     /// The vendor named in `affected`, e.g. `The Rust Project`.
     pub vendor: String,
+    /// CVE Services' base URL, ending with `/`.
+    pub api: String,
+    /// The CNA's short name (the `CVE-API-ORG` header); publishing needs it.
+    pub org_short_name: Option<String>,
 }
 
 /// The blog's repository (Zola, as the Rust blog is).
@@ -532,7 +536,11 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
     let cve = match d.optional(&f, "cve") {
         None => Some(None),
         Some(n) => (|| {
-            let f = d.map(n, &["org-id", "vendor"], "`channels.cve`")?;
+            let f = d.map(
+                n,
+                &["org-id", "vendor", "api", "org-short-name"],
+                "`channels.cve`",
+            )?;
             let org_id = d.required(&f, "org-id").and_then(|n| {
                 d.parse(n, |s| {
                     let hex = |r: std::ops::Range<usize>| s.get(r).is_some_and(|p| p.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -547,9 +555,19 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                 })
             });
             let vendor = text(d, &f, "vendor");
+            let api = match d.optional(&f, "api") {
+                Some(n) => base_url(d, n),
+                None => Some("https://cveawg.mitre.org/api/".to_string()),
+            };
+            let org_short_name = match d.optional(&f, "org-short-name") {
+                Some(n) => d.string(n).map(Some),
+                None => Some(None),
+            };
             Some(Some(CnaSettings {
                 org_id: org_id?,
                 vendor: vendor?,
+                api: api?,
+                org_short_name: org_short_name?,
             }))
         })(),
     };

@@ -7,6 +7,7 @@
 //! after the steps before it are done.
 
 pub mod blog;
+pub mod cve_services;
 pub mod forum;
 pub mod github;
 pub mod http;
@@ -51,6 +52,8 @@ pub struct Credentials {
     pub github_token: Option<String>,
     pub discourse_key: Option<String>,
     pub discourse_user: Option<String>,
+    pub cve_user: Option<String>,
+    pub cve_key: Option<String>,
 }
 
 impl Credentials {
@@ -61,6 +64,8 @@ impl Credentials {
             github_token: var("GITHUB_TOKEN"),
             discourse_key: var("DISCOURSE_API_KEY"),
             discourse_user: var("DISCOURSE_API_USERNAME"),
+            cve_user: var("HERALD_CVE_API_USER"),
+            cve_key: var("HERALD_CVE_API_KEY"),
         }
     }
 }
@@ -182,6 +187,19 @@ pub fn publish(
                 {
                     run.too_late(m, due);
                     break;
+                }
+                // A step of history: its announcement went out outside
+                // Herald (adopted), and it was never tried. A channel the
+                // team set up later (CVE records, say) must not reach back
+                // into every old advisory on its first run.
+                if entry.channel != "announcement"
+                    && ledger.state("announcement") == State::Adopted
+                    && state == State::Pending
+                    && opts.now > limit
+                    && !opts.late.iter().any(|s| s == &m.slug)
+                {
+                    run.history(m, entry, due);
+                    continue;
                 }
                 let before = run.report.done.len();
                 match run.step(m, dir, entry, &mut ledger)? {
@@ -315,6 +333,7 @@ impl Run<'_> {
             "blog" => self.blog(m, dir, e, ledger),
             "forum" => self.forum(m, dir, e, ledger),
             c if c.starts_with("ghsa:") => self.ghsa(m, dir, e, ledger),
+            c if c.starts_with("cve:") => self.cve(m, dir, e, ledger),
             other => Ok(self.fail(m, e, format!("unknown channel `{other}` in the manifest"))),
         }
     }
@@ -369,6 +388,20 @@ impl Run<'_> {
         )?;
         self.report.missed.push(msg);
         Ok(())
+    }
+
+    /// A step of an adopted advisory that was never tried: reported, never
+    /// sent unattended.
+    fn history(&mut self, m: &Manifest, e: &Entry, due: Timestamp) {
+        let msg = format!(
+            "{}: was due at {due}, past the late limit, and its announcement went out outside Herald; it is not sent unattended. To record it as done another way: `herald ledger record {} {}` (or `herald ledger adopt`); to send it now: `herald publish --late {}`",
+            Self::label(m, e),
+            m.slug,
+            e.channel,
+            m.slug
+        );
+        (self.log)(format!("late: {msg}"));
+        self.report.late.push(msg);
     }
 
     /// An announcement past the late limit waits for a person.
@@ -687,6 +720,76 @@ impl Run<'_> {
                     maybe_applied: false,
                 }),
             }
+        })
+    }
+
+    /// The CVE record, through CVE Services; the ledger keeps the digest
+    /// of what was sent.
+    fn cve(
+        &mut self,
+        m: &Manifest,
+        dir: &Path,
+        e: &Entry,
+        ledger: &mut Ledger,
+    ) -> Result<Step, PublishError> {
+        let id = e.channel.trim_start_matches("cve:").to_string();
+        let Some(cna) = self.project.config.channels.cve.clone() else {
+            return Ok(self.fail(m, e, "herald.yaml has no `channels.cve`".into()));
+        };
+        let (Some(user), Some(key), Some(org)) = (
+            self.creds.cve_user.clone(),
+            self.creds.cve_key.clone(),
+            cna.org_short_name.clone(),
+        ) else {
+            return Ok(self.fail(
+                m,
+                e,
+                "HERALD_CVE_API_USER, HERALD_CVE_API_KEY and `channels.cve.org-short-name` are needed to publish CVE records".into(),
+            ));
+        };
+        let bytes = match std::fs::read(dir.join(&e.file)) {
+            Ok(b) => b,
+            Err(err) => return Ok(self.fail(m, e, format!("cannot read `{}`: {err}", e.file))),
+        };
+        let container: serde_json::Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(err) => return Ok(self.fail(m, e, format!("`{}`: {err}", e.file))),
+        };
+        let digest: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        if self.opts.dry_run {
+            (self.log)(format!(
+                "would publish the CVE record {id} via {} as {org}/{user}, API key ***",
+                cna.api
+            ));
+            return Ok(Step::Done);
+        }
+        let started = [("sha256", digest.clone())];
+        self.remote(m, e, ledger, &started, |session, log| {
+            let api = cve_services::CveServices {
+                session,
+                api: &cna.api,
+                org: &org,
+                user: &user,
+                key: &key,
+            };
+            let outcome = api.publish(&id, &container, log)?;
+            let mut details = vec![
+                ("sha256", digest.clone()),
+                ("url", format!("https://www.cve.org/CVERecord?id={id}")),
+            ];
+            if let cve_services::Outcome::Found { same } = outcome {
+                details.push(("found", if same { "published already, as sent" } else { "published already, with other content: a revision must carry the difference" }.to_string()));
+                if !same {
+                    log(format!("note: the CVE record {id} was already published with other content; Herald did not change it"));
+                }
+            }
+            Ok(details)
         })
     }
 

@@ -1,0 +1,110 @@
+//! CVE Services (the CVE Program's API): publish a CNA container once.
+//!
+//! - `GET {api}cve/{id}` answers the published record, or 404 with
+//!   `CVE_RECORD_DNE`: it is asked first, so a run whose POST may have
+//!   landed finds the record instead of posting again.
+//! - `POST {api}cve/{id}/cna` with `{"cnaContainer": …}` publishes; a 403
+//!   with `CVE_RECORD_EXISTS` means a lost answer to an earlier POST.
+//! - Every request carries `CVE-API-ORG`, `CVE-API-USER`, `CVE-API-KEY`.
+
+use serde_json::Value;
+
+use super::http::{self, HttpError, Session};
+
+pub struct CveServices<'a> {
+    pub session: &'a Session,
+    pub api: &'a str,
+    pub org: &'a str,
+    pub user: &'a str,
+    pub key: &'a str,
+}
+
+/// What became of the record.
+#[derive(Debug)]
+pub enum Outcome {
+    Published,
+    /// It was there already: ours from a run whose answer was lost, or
+    /// published another way.
+    Found {
+        same: bool,
+    },
+}
+
+impl CveServices<'_> {
+    fn headers(&self, rb: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
+        rb.header("CVE-API-ORG", self.org)
+            .header("CVE-API-USER", self.user)
+            .header("CVE-API-KEY", self.key)
+            .header("Accept", "application/json")
+    }
+
+    /// The CNA container of the published record, if there is one.
+    pub fn published(
+        &self,
+        id: &str,
+        log: &mut dyn FnMut(String),
+    ) -> Result<Option<Value>, HttpError> {
+        let url = format!("{}cve/{id}", self.api);
+        let resp = http::send(
+            self.session,
+            "GET",
+            &url,
+            |c| self.headers(c.get(&url)),
+            true,
+            log,
+        )?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let record: Value = resp
+            .json()
+            .map_err(|e| HttpError::bad_answer("GET", &url, e))?;
+        Ok(Some(record["containers"]["cna"].clone()))
+    }
+
+    /// Publish `container` as the record of `id`, unless it is published.
+    pub fn publish(
+        &self,
+        id: &str,
+        container: &Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<Outcome, HttpError> {
+        if let Some(existing) = self.published(id, log)? {
+            return Ok(Outcome::Found {
+                same: same(&existing, container),
+            });
+        }
+        let url = format!("{}cve/{id}/cna", self.api);
+        let body = serde_json::json!({ "cnaContainer": container });
+        match http::send(
+            self.session,
+            "POST",
+            &url,
+            |c| self.headers(c.post(&url)).json(&body),
+            false,
+            log,
+        ) {
+            Ok(_) => Ok(Outcome::Published),
+            Err(e) if e.status() == Some(403) && e.to_string().contains("CVE_RECORD_EXISTS") => {
+                let existing = self.published(id, log)?;
+                Ok(Outcome::Found {
+                    same: existing.is_some_and(|x| same(&x, container)),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Whether the published container says what Herald sent: the service adds
+/// its own metadata (`providerMetadata.shortName`, `dateUpdated`).
+fn same(published: &Value, sent: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.get_mut("providerMetadata").and_then(Value::as_object_mut) {
+            m.retain(|k, _| k == "orgId");
+        }
+        v
+    };
+    strip(published) == strip(sent)
+}
