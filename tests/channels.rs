@@ -12,8 +12,10 @@ fn example_outbox() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     let outbox = dir.path().join("outbox");
     let public = dir.path().join("public");
+    // Every text, also of what the example ledger settles.
     let o = common::on_examples([
         "build".as_ref(),
+        "--outbox-all".as_ref(),
         "--now".as_ref(),
         "2026-11-21T12:00:00Z".as_ref(),
         "--out".as_ref(),

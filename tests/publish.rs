@@ -1555,3 +1555,63 @@ fn a_channel_set_up_later_never_reaches_back_into_adopted_history() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(cve.count("POST", "/api/cve/CVE-2024-1000/cna"), 1);
 }
+
+#[test]
+fn the_outbox_holds_only_what_is_still_due() {
+    let w = World::new();
+    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    w.assert_all_done_once();
+    let folder = w.tree.path().join("outbox/cve-2024-1000");
+    assert!(folder.join("announcement.eml").is_file());
+    // Everything is done: the next build leaves its texts out.
+    let o = w.herald(&["build", "--now", "2024-04-10T00:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("left out the texts of 1 advisories"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!folder.exists(), "no texts of a settled advisory");
+    // Publishing then has nothing to do, and does nothing.
+    let mails = w.smtp.mails().len();
+    let o = w.publish("2024-04-10T00:10:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), mails);
+    // On demand, for review or re-sending by hand.
+    let o = w.herald(
+        &["build", "--outbox-all", "--now", "2024-04-10T00:00:00Z"],
+        true,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(folder.join("announcement.eml").is_file());
+}
+
+#[test]
+fn an_advisory_with_one_step_left_keeps_its_texts() {
+    let w = World::new();
+    // The forum is down at the disclosure (every attempt of that run):
+    // that step stays pending.
+    {
+        let mut f = w.forum_state.lock().unwrap();
+        for _ in 0..4 {
+            f.faults.push_back(fakes::fault(503));
+        }
+    }
+    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+        w.publish(now, &[]);
+    }
+    let o = w.herald(&["build", "--now", "2024-04-09T16:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(w
+        .tree
+        .path()
+        .join("outbox/cve-2024-1000/forum.md")
+        .is_file());
+    let o = w.publish("2024-04-09T16:10:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+}

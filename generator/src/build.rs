@@ -25,6 +25,10 @@ pub struct Options {
     /// Show embargoed content under a banner, for `herald serve --embargoed`.
     /// The embargo wall is off, so `out` must never be the deployed folder.
     pub preview_embargoed: bool,
+    /// Advisories and pre-announcements whose every action is settled in
+    /// the ledger (done, adopted, missed): nothing of theirs can be sent, so
+    /// their texts are not rendered into the outbox.
+    pub settled: std::collections::HashSet<String>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -37,6 +41,8 @@ pub struct Report {
     pub pre_announcements: usize,
     pub outbox_files: usize,
     pub outbox_unchanged: usize,
+    /// Settled advisories and pre-announcements left out of the outbox.
+    pub outbox_settled: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,8 +85,15 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     let mut outbox_leaks = Vec::new();
     let mut outbox = match &opts.outbox {
         Some(dir) => {
-            let (staged, count, unchanged, leaks) =
-                build_outbox(project, &vis, &tera, opts.signer.as_ref(), &wall, Some(dir))?;
+            let (staged, count, unchanged, leaks) = build_outbox(
+                project,
+                &vis,
+                &tera,
+                opts.signer.as_ref(),
+                &wall,
+                Some(dir),
+                &opts.settled,
+            )?;
             outbox_leaks = leaks;
             staged.map(|s| (s, count, unchanged))
         }
@@ -124,6 +137,11 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         pre_announcements: vis.pre_announcements.len(),
         outbox_files,
         outbox_unchanged,
+        outbox_settled: if opts.outbox.is_some() {
+            opts.settled.len()
+        } else {
+            0
+        },
     })
 }
 
@@ -137,7 +155,11 @@ pub fn rehearse(project: &Project, now: Timestamp) -> Result<Vec<Leak>, BuildErr
                 .map_err(|(name, msg)| BuildError::Theme(name, msg))?;
             let vis = Visibility::at(project, now);
             let wall = Wall::new(&vis);
-            let (_, _, _, mut leaks) = build_outbox(project, &vis, &tera, None, &wall, None)?;
+            // Every text, settled or not: what check passes, build renders
+            // with `--outbox-all` too.
+            let everything = std::collections::HashSet::new();
+            let (_, _, _, mut leaks) =
+                build_outbox(project, &vis, &tera, None, &wall, None, &everything)?;
             let site = Site::new(project, &vis, &tera);
             leaks.extend(render_site(&site, &site.jobs(), &wall, None)?);
             leaks.sort_by(|a, b| a.file.cmp(&b.file));
@@ -231,6 +253,7 @@ fn build_outbox(
     signer: Option<&SigningKey>,
     wall: &Wall,
     dir: Option<&std::path::Path>,
+    settled: &std::collections::HashSet<String>,
 ) -> Result<Outboxed, BuildError> {
     let outbox = Outbox::new(project, tera, signer)?;
     let staging = dir.map(Staging::new).transpose()?;
@@ -239,6 +262,7 @@ fn build_outbox(
         .pre_announcements
         .iter()
         .chain(&vis.hidden_pre_announcements)
+        .filter(|(d, _)| !settled.contains(d.meta.slug.as_str()))
         .collect();
     let count = std::sync::atomic::AtomicUsize::new(0);
     let write = |files: Vec<crate::site::Output>, public_at: Timestamp| -> Result<(), BuildError> {
@@ -259,6 +283,7 @@ fn build_outbox(
     project
         .advisories
         .par_iter()
+        .filter(|d| !settled.contains(d.meta.slug.as_str()))
         .try_for_each(|doc| write(outbox.advisory(doc)?, doc.meta.embargo.timestamp()))?;
     pres.par_iter()
         .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?, at.timestamp()))?;

@@ -71,6 +71,11 @@ enum Command {
         /// Build the public site only, not the outbox.
         #[arg(long)]
         site_only: bool,
+        /// Also render the texts of advisories whose every action is done, adopted
+        /// or missed (left out by default: nothing of theirs can be sent), for
+        /// review or re-sending by hand.
+        #[arg(long, conflicts_with = "site_only")]
+        outbox_all: bool,
         /// Go on in a public source repository (GitHub Actions) that holds only published
         /// advisories; never enough when anything in it is under embargo.
         #[arg(long)]
@@ -262,12 +267,14 @@ fn main() -> ExitCode {
             out,
             outbox,
             site_only,
+            outbox_all,
             public_source,
         } => commands::build::run(
             &root,
             now,
             &out,
             (!site_only).then_some(outbox.as_path()),
+            outbox_all,
             public_source,
         ),
         Command::Publish {

@@ -1,5 +1,6 @@
 //! `herald build`: the site and the outbox, signed when a key is given.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -31,11 +32,39 @@ pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
     Ok(key)
 }
 
+/// The advisories and pre-announcements whose every action the ledger
+/// records as settled: nothing of theirs can be sent any more. A ledger
+/// that cannot be read settles nothing (`check` reports it).
+pub fn settled(root: &Path, project: &crate::model::Project) -> HashSet<String> {
+    use rayon::prelude::*;
+    let cfg = &project.config;
+    let all_settled = |slug: &str, channels: Vec<String>| {
+        crate::ledger::Ledger::load(root, slug)
+            .is_ok_and(|l| channels.iter().all(|c| l.state(c).is_settled()))
+    };
+    let advisories = project.advisories.par_iter().filter_map(|d| {
+        let a = &d.meta;
+        // As in the manifest: no advance notice without recipients.
+        let channels = crate::timeline::advisory_actions(a, cfg)
+            .into_iter()
+            .map(|x| x.channel.name())
+            .filter(|c| c != "advance-notice" || !cfg.channels.advance_notice_recipients.is_empty())
+            .collect();
+        all_settled(a.slug.as_str(), channels).then(|| a.slug.to_string())
+    });
+    let pres = project.pre_announcements.par_iter().filter_map(|d| {
+        let channels = ["announcement", "blog", "forum"].map(String::from).to_vec();
+        all_settled(d.meta.slug.as_str(), channels).then(|| d.meta.slug.to_string())
+    });
+    advisories.chain(pres).collect()
+}
+
 pub fn run(
     root: &Path,
     now: Option<Timestamp>,
     out: &Path,
     outbox: Option<&Path>,
+    outbox_all: bool,
     public_source: bool,
 ) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
@@ -66,6 +95,11 @@ pub fn run(
         outbox: outbox.map(|o| root.join(o)),
         signer,
         preview_embargoed: false,
+        settled: if outbox.is_some() && !outbox_all {
+            settled(root, &project)
+        } else {
+            HashSet::new()
+        },
     };
     match build::build(&project, &opts) {
         Ok(r) => {
@@ -90,6 +124,12 @@ pub fn run(
                     dir.display(),
                     r.outbox_unchanged
                 );
+                if r.outbox_settled > 0 {
+                    eprintln!(
+                        "herald: left out the texts of {} advisories and pre-announcements whose every action the ledger settles; `--outbox-all` renders them",
+                        r.outbox_settled
+                    );
+                }
             }
             Exit::Ok
         }

@@ -39,6 +39,7 @@ fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> 
         return false;
     };
     let opts = build::Options {
+        settled: Default::default(),
         now,
         out: out.to_path_buf(),
         outbox: None,
