@@ -147,19 +147,22 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
 
 /// Everything `build` would publish at `now`, rendered in memory and held
 /// against the wall, nothing written: what `herald check` runs so that any
-/// tree it passes builds. Returns the leaks found.
-pub fn rehearse(project: &Project, now: Timestamp) -> Result<Vec<Leak>, BuildError> {
+/// tree it passes builds. `settled` are left out, as `build` leaves them
+/// out (their texts went out already, or are recorded as gone another
+/// way). Returns the leaks found.
+pub fn rehearse(
+    project: &Project,
+    now: Timestamp,
+    settled: &std::collections::HashSet<String>,
+) -> Result<Vec<Leak>, BuildError> {
     rayon::join(
         || {
             let tera = theme::compile(&project.theme)
                 .map_err(|(name, msg)| BuildError::Theme(name, msg))?;
             let vis = Visibility::at(project, now);
             let wall = Wall::new(&vis);
-            // Every text, settled or not: what check passes, build renders
-            // with `--outbox-all` too.
-            let everything = std::collections::HashSet::new();
             let (_, _, _, mut leaks) =
-                build_outbox(project, &vis, &tera, None, &wall, None, &everything)?;
+                build_outbox(project, &vis, &tera, None, &wall, None, settled)?;
             let site = Site::new(project, &vis, &tera);
             leaks.extend(render_site(&site, &site.jobs(), &wall, None)?);
             leaks.sort_by(|a, b| a.file.cmp(&b.file));

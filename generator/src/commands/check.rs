@@ -27,7 +27,8 @@ pub fn run(
         return exit;
     }
     // Whatever `build` would refuse, `check` refuses first, at its source.
-    let leaks = match crate::build::rehearse(&project, now) {
+    let settled = super::build::settled(root, &project);
+    let leaks = match crate::build::rehearse(&project, now, &settled) {
         Ok(l) => l,
         Err(crate::build::BuildError::Channel(crate::channels::ChannelError::Record {
             slug,
