@@ -84,7 +84,9 @@ impl World {
             .env("HERALD_SMTP_URL", self.smtp.url())
             .env("GITHUB_TOKEN", "gh-test-token")
             .env("DISCOURSE_API_KEY", "discourse-test-key")
-            .env("DISCOURSE_API_USERNAME", "security-bot");
+            .env("DISCOURSE_API_USERNAME", "security-bot")
+            .env("HERALD_CVE_API_USER", "herald-bot")
+            .env("HERALD_CVE_API_KEY", "cve-secret");
         if sign {
             cmd.env("HERALD_SIGNING_KEY", &self.secret);
         }
@@ -1199,6 +1201,22 @@ fn a_public_source_repository_sends_no_notice_of_what_it_already_leaked() {
 }
 
 impl World {
+    /// Make the team a CNA that publishes through the CVE Services
+    /// stand-in `cve`, and rebuild at `now`.
+    fn with_cve_services(self, cve: &Http, now: &str) -> Self {
+        let config = std::fs::read_to_string(self.tree.path().join("herald.yaml")).expect("config");
+        self.tree.write(
+            "herald.yaml",
+            &config.replace(
+                "  distros:",
+                &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
+            ),
+        );
+        let o = self.herald(&["build", "--now", now], true, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        self
+    }
+
     /// Point the blog channel at a repository on the fake GitHub, whose
     /// `main` exists, and rebuild.
     fn with_blog_repository(self, extra: &str) -> Self {
@@ -1363,32 +1381,9 @@ fn cve_records_are_published_once_through_cve_services_crashes_included() {
             ..Default::default()
         }));
         let cve = Http::start(fakes::cve_services(state.clone()));
-        let w = World::new();
-        let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
-        w.tree.write(
-            "herald.yaml",
-            &config.replace(
-                "  distros:",
-                &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
-            ),
-        );
-        let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
-        assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
+        let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
         let run = |now: &str, failpoint: Option<&str>| {
-            let mut cmd = common::herald_cmd();
-            cmd.arg("--root")
-                .arg(w.tree.path())
-                .args(["publish", "--now", now])
-                .env("HERALD_SMTP_URL", w.smtp.url())
-                .env("GITHUB_TOKEN", "gh-test-token")
-                .env("DISCOURSE_API_KEY", "discourse-test-key")
-                .env("DISCOURSE_API_USERNAME", "security-bot")
-                .env("HERALD_CVE_API_USER", "herald-bot")
-                .env("HERALD_CVE_API_KEY", "cve-secret");
-            if let Some(f) = failpoint {
-                cmd.env("HERALD_FAILPOINT", f);
-            }
-            cmd.output().expect("run")
+            w.herald(&["publish", "--now", now], false, failpoint)
         };
         let o = run(DISTROS_DUE, None);
         assert_eq!(code(&o), 0, "{label}: {}", stderr(&o));
@@ -1463,29 +1458,8 @@ fn cve_records_are_published_once_through_cve_services_crashes_included() {
 fn a_cve_id_not_reserved_is_a_clear_failure_and_nothing_after_it_goes() {
     let state = Arc::new(Mutex::new(fakes::CveServices::default()));
     let cve = Http::start(fakes::cve_services(state.clone()));
-    let w = World::new();
-    let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
-    w.tree.write(
-        "herald.yaml",
-        &config.replace(
-            "  distros:",
-            &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
-        ),
-    );
-    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = common::herald_cmd()
-        .arg("--root")
-        .arg(w.tree.path())
-        .args(["publish", "--now", DISCLOSURE])
-        .env("HERALD_SMTP_URL", w.smtp.url())
-        .env("GITHUB_TOKEN", "gh-test-token")
-        .env("DISCOURSE_API_KEY", "discourse-test-key")
-        .env("DISCOURSE_API_USERNAME", "security-bot")
-        .env("HERALD_CVE_API_USER", "herald-bot")
-        .env("HERALD_CVE_API_KEY", "cve-secret")
-        .output()
-        .expect("run");
+    let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
+    let o = w.publish(DISCLOSURE, &[]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("CVE_ID_NOT_RESERVED"), "{}", stderr(&o));
     // oss-security comes after the record and waits for it.
@@ -1516,28 +1490,8 @@ fn a_channel_set_up_later_never_reaches_back_into_adopted_history() {
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // Months later the team becomes a CNA.
-    let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
-    w.tree.write(
-        "herald.yaml",
-        &config.replace(
-            "  distros:",
-            &format!("  cve: {{ org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, api: \"{}api/\", org-short-name: example }}\n  distros:", cve.url()),
-        ),
-    );
-    let o = w.herald(&["build", "--now", "2024-09-01T00:00:00Z"], true, None);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let publish = |extra: &[&str]| {
-        common::herald_cmd()
-            .arg("--root")
-            .arg(w.tree.path())
-            .args(["publish", "--now", "2024-09-01T00:10:00Z"])
-            .args(extra)
-            .env("HERALD_SMTP_URL", w.smtp.url())
-            .env("HERALD_CVE_API_USER", "herald-bot")
-            .env("HERALD_CVE_API_KEY", "cve-secret")
-            .output()
-            .expect("run")
-    };
+    let w = w.with_cve_services(&cve, "2024-09-01T00:00:00Z");
+    let publish = |extra: &[&str]| w.publish("2024-09-01T00:10:00Z", extra);
     let o = publish(&[]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(

@@ -230,6 +230,18 @@ fn passphrase_protected_key() {
 }
 
 /// A test tree whose team key is `public`.
+/// `herald build` with the secret key, which must succeed.
+fn build_signed(t: &Tree, secret: &str) -> Output {
+    let o = herald(
+        t.path(),
+        &["build", "--now", "2025-01-01T00:00:00Z"],
+        Some(secret),
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    o
+}
+
 fn tree_with_key(public: &[u8]) -> Tree {
     let t = Tree::new();
     t.write_bytes("keys/team.asc", public);
@@ -245,13 +257,7 @@ fn build_signs_every_announcement_so_that_gpg_verifies_it() {
         "---\nkind: pre-announcement\ntitle: Security release for widgets 1.2.3\nrelease: 2024-04-09T15:00:00Z\nseverity: high\ncomponent: widgets\nadvisory: cve-2024-1000\n---\n\nA release is coming.\n",
     );
     let secret = String::from_utf8(secret).expect("armor");
-    let o = herald(
-        t.path(),
-        &["build", "--now", "2025-01-01T00:00:00Z"],
-        Some(&secret),
-        None,
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = build_signed(&t, &secret);
     assert!(stderr(&o).contains(" unchanged; signed; private: never deploy it)"));
     for slug in ["cve-2024-1000", "pre"] {
         let asc = t.path().join(format!("outbox/{slug}/announcement.txt.asc"));
@@ -392,13 +398,7 @@ fn signed_mails_verify_as_received_whether_7bit_or_quoted_printable() {
                 &format!("Widgets could overflow. {text}"),
             ),
         );
-        let o = herald(
-            t.path(),
-            &["build", "--now", "2025-01-01T00:00:00Z"],
-            Some(&secret),
-            None,
-        );
-        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        build_signed(&t, &secret);
         let eml =
             std::fs::read(t.path().join("outbox/cve-2024-1000/announcement.eml")).expect("eml");
         let parts = signed_parts(&eml);
@@ -432,13 +432,7 @@ fn oss_security_in_full_form_is_the_signed_announcement_and_verifies() {
             "oss-security: { address: oss-security@lists.openwall.com, form: full }",
         ),
     );
-    let o = herald(
-        t.path(),
-        &["build", "--now", "2025-01-01T00:00:00Z"],
-        Some(&secret),
-        None,
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    build_signed(&t, &secret);
     let eml = std::fs::read(t.path().join("outbox/cve-2024-1000/oss-security.eml")).expect("eml");
     let parts = signed_parts(&eml);
     assert_eq!(

@@ -490,7 +490,13 @@ fn a_parallel_build_writes_the_same_bytes_as_a_one_thread_build() {
             .env("RAYON_NUM_THREADS", threads)
             .arg("--root")
             .arg(root)
-            .args(["build", "--outbox-all", "--now", "2026-11-21T12:00:00Z", "--out"])
+            .args([
+                "build",
+                "--outbox-all",
+                "--now",
+                "2026-11-21T12:00:00Z",
+                "--out",
+            ])
             .arg(out.path().join(name).join("public"))
             .arg("--outbox")
             .arg(out.path().join(name).join("outbox"))

@@ -58,27 +58,6 @@ impl GitHub<'_> {
         format!("{}repos/{}/{}", self.api, repo, tail)
     }
 
-    fn get_json<T: for<'de> Deserialize<'de>>(
-        &self,
-        url: &str,
-        log: &mut dyn FnMut(String),
-    ) -> Result<Option<T>, HttpError> {
-        let resp = http::send(
-            self.session,
-            "GET",
-            url,
-            |c| self.with_headers(c.get(url)),
-            true,
-            log,
-        )?;
-        if resp.status() == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        resp.json()
-            .map(Some)
-            .map_err(|e| HttpError::bad_answer("GET", url, e))
-    }
-
     /// A request that changes something; `exists` statuses (422: already
     /// there) are answered `Ok(None)`.
     fn write(

@@ -48,21 +48,27 @@ impl GitHub<'_> {
         id: &str,
         log: &mut dyn FnMut(String),
     ) -> Result<Option<AdvisoryJson>, HttpError> {
-        let url = format!("{}/{}", self.base(repo), id);
+        self.get_json(&format!("{}/{}", self.base(repo), id), log)
+    }
+
+    /// GET `url` as JSON; `None` for a 404.
+    pub(super) fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        url: &str,
+        log: &mut dyn FnMut(String),
+    ) -> Result<Option<T>, HttpError> {
         let resp = http::send(
             self.session,
             "GET",
-            &url,
-            |c| self.with_headers(c.get(&url)),
+            url,
+            |c| self.with_headers(c.get(url)),
             true,
             log,
         )?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        resp.json()
-            .map(Some)
-            .map_err(|e| bad_answer("GET", &url, e))
+        resp.json().map(Some).map_err(|e| bad_answer("GET", url, e))
     }
 
     /// Advisories of the repository, to find one a crashed run created.
