@@ -295,3 +295,28 @@ fn toolchain_parts_speak_in_toolchain_releases() {
         "{osv}"
     );
 }
+
+#[test]
+fn herald_finds_its_tree_from_a_folder_inside_it() {
+    let t = Tree::new();
+    let o = common::herald_cmd()
+        .current_dir(t.path().join("advisories/2024"))
+        .args(["check", "--now", "2024-04-10T00:00:00Z"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("herald: using the tree at "),
+        "{}",
+        stderr(&o)
+    );
+    // Outside any tree, the error says how to name one.
+    let empty = tempfile::tempdir().expect("tmp");
+    let o = common::herald_cmd()
+        .current_dir(empty.path())
+        .arg("check")
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("or pass --root DIR"), "{}", stderr(&o));
+}

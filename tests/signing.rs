@@ -450,3 +450,33 @@ fn oss_security_in_full_form_is_the_signed_announcement_and_verifies() {
         signed
     );
 }
+
+#[test]
+fn verify_says_what_is_wrong_in_words() {
+    let (_, public, _) = sequoia_key();
+    let t = tree_with_key(&public);
+    t.write("plain.txt", "Not signed at all.\n");
+    let o = herald(t.path(), &["verify", "plain.txt"], None, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this file carries no OpenPGP signature"),
+        "{}",
+        stderr(&o)
+    );
+    // Signed, but by another key than the team's.
+    let (other_secret, other_public, _) = sequoia_key();
+    let elsewhere = tree_with_key(&other_public);
+    elsewhere.write("plain.txt", "Not signed at all.\n");
+    let other = String::from_utf8(other_secret).expect("armor");
+    let o = herald(elsewhere.path(), &["sign", "plain.txt"], Some(&other), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    t.write("other.asc", &elsewhere.read("plain.txt.asc"));
+    let o = herald(t.path(), &["verify", "other.asc"], None, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("signed by a key that is not the one given (issuer "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("not the team key"), "{}", stderr(&o));
+}

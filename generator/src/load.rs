@@ -165,7 +165,7 @@ fn load_config(root: &Path, findings: &mut Findings) -> Option<(Config, Arc<Sour
                 "not found: every Herald tree needs one at its root",
             )
             .with_help(
-                "docs/guide.md shows a complete example (this repository's own herald.yaml is one)",
+                "run herald inside a tree (any folder of it), or pass --root DIR; docs/guide.md shows a complete herald.yaml (Herald's own repository has one)",
             ),
         );
         return None;

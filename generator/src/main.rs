@@ -224,6 +224,28 @@ enum LedgerCommand {
     },
 }
 
+/// The tree: `--root`, or, run from a folder inside a tree without it, the
+/// nearest folder above that holds herald.yaml (as cargo finds Cargo.toml).
+fn find_root(root: PathBuf) -> PathBuf {
+    if root != std::path::Path::new(".") || root.join(herald::load::CONFIG_FILE).exists() {
+        return root;
+    }
+    let Ok(here) = std::env::current_dir() else {
+        return root;
+    };
+    match here
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(herald::load::CONFIG_FILE).is_file())
+    {
+        Some(found) => {
+            eprintln!("herald: using the tree at {}", found.display());
+            found.to_path_buf()
+        }
+        None => root,
+    }
+}
+
 fn parse_now(s: &str) -> Result<Timestamp, String> {
     Moment::parse(s).map(|m| m.timestamp())
 }
@@ -253,7 +275,7 @@ fn main() -> ExitCode {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
     }
     let cli = Cli::parse();
-    let root = cli.root;
+    let root = find_root(cli.root);
     let exit: Exit = match cli.command {
         Command::Check {
             strict,

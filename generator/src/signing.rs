@@ -223,6 +223,14 @@ impl VerificationHelper for Helper {
                             });
                             return Ok(());
                         }
+                        Err(openpgp::parse::stream::VerificationError::MissingKey { sig }) => {
+                            let by: Vec<String> =
+                                sig.get_issuers().iter().map(|i| i.to_hex()).collect();
+                            problems.push(format!(
+                                "signed by a key that is not the one given (issuer {}): not the team key",
+                                by.join(", ")
+                            ));
+                        }
                         Err(e) => problems.push(e.to_string()),
                     }
                 }
@@ -237,6 +245,13 @@ impl VerificationHelper for Helper {
 
 /// Verify a cleartext-signed (or inline-signed) message against `certs`.
 pub fn verify(signed: &[u8], certs: Vec<Cert>) -> Result<Verified, VerifyError> {
+    // Say what the file is, rather than what the parser tripped on.
+    let text = String::from_utf8_lossy(&signed[..signed.len().min(4096)]);
+    if !text.contains("-----BEGIN PGP") {
+        return Err(VerifyError::Bad(
+            "this file carries no OpenPGP signature (no `-----BEGIN PGP SIGNED MESSAGE-----` line): verify the `.asc` copy".into(),
+        ));
+    }
     let p = policy();
     let helper = Helper { certs, good: None };
     let mut v = VerifierBuilder::from_bytes(signed)

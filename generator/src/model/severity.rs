@@ -27,7 +27,16 @@ impl Severity {
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown severity `{s}`: expected one of low, medium, high, critical")
+                let lower = s.to_ascii_lowercase();
+                match Severity::ALL.into_iter().find(|v| v.as_str() == lower) {
+                    Some(v) => format!(
+                        "unknown severity `{s}`: did you mean `{}`? (lower case)",
+                        v.as_str()
+                    ),
+                    None => format!(
+                        "unknown severity `{s}`: expected one of low, medium, high, critical"
+                    ),
+                }
             })
     }
 
