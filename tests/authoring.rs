@@ -67,13 +67,23 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
         "reveals nothing more"
     );
 
-    let o = t.herald(&["check", "--strict", "--now", "2030-01-01T00:00:00Z"]);
-    assert_eq!(code(&o), 0, "scaffolds are lint-clean: {}", stderr(&o));
+    // Scaffolds pass `check` and build, but their placeholder text is a
+    // warning until the author replaces it, so `--strict` fails.
+    let o = t.herald(&["check", "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "scaffolds pass check: {}", stderr(&o));
+    let err = stderr(&o);
+    for p in herald::lint::PLACEHOLDERS {
+        assert!(
+            err.contains(&format!("placeholder text `{p}`")),
+            "{p}: {err}"
+        );
+    }
     assert!(
-        stderr(&o).contains("0 error(s), 0 warning(s)"),
-        "{}",
-        stderr(&o)
+        !err.contains("warning: advisories/2030/pre-"),
+        "the pre-announcement is whole: {err}"
     );
+    let o = t.herald(&["check", "--strict", "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert_eq!(code(&t.build("2030-01-01T00:00:00Z")), 0);
 
     let before = t.read("advisories/2030/cve-2030-12345.md");
@@ -116,6 +126,8 @@ const LINT_CASES: &[(&str, &str, &str, &str)] = &[
     ("unresolved-reference", "Details.", "See [the report][report].", "advisories/2024/cve-2024-1000.md:21:5: reference link `[report]` has no definition"),
     ("todo", "Details.", "Details. TODO: add the timeline.", "advisories/2024/cve-2024-1000.md:21:10: `TODO` left in the text"),
     ("unknown-cve", "Details.", "Related to CVE-2023-99999.", "advisories/2024/cve-2024-1000.md:21:12: `CVE-2023-99999` is mentioned but not listed in `cves`"),
+    ("relative-link", "Details.", "See [the patch](../../patches/fix.patch).", "advisories/2024/cve-2024-1000.md:21:5: relative link `../../patches/fix.patch`"),
+    ("placeholder", "Details.", "Explain the vulnerability: soon.", "advisories/2024/cve-2024-1000.md:21:1: placeholder text `Explain the vulnerability:`"),
     ("ghsa-sections", "cves: [CVE-2024-1000]", "cves: [CVE-2024-1000, CVE-2024-1001]\nghsa:\n  - { id: GHSA-2345-6789-cfgh, repository: example/widgets, cves: [CVE-2024-1000] }\n  - { id: GHSA-3456-789c-fghj, repository: example/widgets, cves: [CVE-2024-1001] }", "advisories/2024/cve-2024-1000.md:7:5: no heading names `CVE-2024-1000`: its GHSA, GHSA-2345-6789-cfgh, will carry every section"),
 ];
 

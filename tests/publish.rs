@@ -1569,3 +1569,29 @@ fn an_advisory_with_one_step_left_keeps_its_texts() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     w.assert_all_done_once();
 }
+
+#[test]
+fn a_dry_run_without_credentials_still_shows_the_whole_plan() {
+    let w = World::new();
+    // Built without a key, run without credentials.
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], false, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = common::herald_cmd()
+        .arg("--root")
+        .arg(w.tree.path())
+        .args(["publish", "--dry-run", "--now", DISCLOSURE])
+        .output()
+        .expect("run");
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "problems make the exit code: {err}");
+    for want in [
+        "would fail: cve-2024-1000: announcement: the announcement is unsigned",
+        "would fail: cve-2024-1000: forum: DISCOURSE_API_KEY and DISCOURSE_API_USERNAME must be set",
+        &format!("would fail: cve-2024-1000: ghsa:{GHSA}: GITHUB_TOKEN must be set"),
+        "cve-2024-1000: oss-security",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+    assert!(w.smtp.mails().is_empty() && w.gh.requests().is_empty());
+    assert_eq!(w.ledger(), "", "a dry run writes nothing");
+}

@@ -12,6 +12,16 @@ use crate::diag::{Finding, Pos};
 use crate::model::{Advisory, Document};
 
 /// Every lint, with what it checks.
+/// Phrases of the `herald new` scaffold that only an author can replace;
+/// the scaffold test checks that each one is in it.
+pub const PLACEHOLDERS: &[&str] = &[
+    "# edit:",
+    "Say in this first",
+    "Explain the vulnerability:",
+    "Say which release fixes it",
+    "List the affected versions of",
+];
+
 pub const LINTS: &[(&str, &str)] = &[
     ("summary-length", "the summary is at most 125 characters"),
     ("summary-period", "the summary does not end with a period"),
@@ -37,6 +47,14 @@ pub const LINTS: &[(&str, &str)] = &[
     (
         "unknown-cve",
         "the body mentions no CVE that the front matter lacks",
+    ),
+    (
+        "placeholder",
+        "no placeholder text of `herald new` is left (\"Say in this first…\", `# edit:`)",
+    ),
+    (
+        "relative-link",
+        "links are absolute: a relative one breaks in the mail, on the blog and on the forum",
     ),
     (
         "toolchain-versions",
@@ -140,6 +158,15 @@ pub fn advisory(
                     "https-links",
                     body.pos(range.start, range.len()),
                     format!("link to `{dest_url}` uses http; use https"),
+                );
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if !dest_url.contains(':') && !dest_url.starts_with('#') =>
+            {
+                warn(
+                    "relative-link",
+                    body.pos(range.start, range.len()),
+                    format!("relative link `{dest_url}`: it works on the site at most, and breaks in the mail, on the blog and on the forum; use an absolute https URL"),
                 );
             }
             Event::Text(t) => {
@@ -298,6 +325,18 @@ pub fn advisory(
                     );
                 }
             }
+        }
+    }
+
+    // What `herald new` writes for the author to replace.
+    for (i, line) in doc.source.text.lines().enumerate() {
+        if let Some(p) = PLACEHOLDERS.iter().find(|p| line.contains(*p)) {
+            let col = line[..line.find(p).unwrap_or(0)].chars().count() + 1;
+            warn(
+                "placeholder",
+                Pos::new(i + 1, col, p.chars().count()),
+                format!("placeholder text `{p}` of `herald new` is still here: write the advisory's own"),
+            );
         }
     }
 

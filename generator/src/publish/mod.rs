@@ -310,10 +310,16 @@ impl Run<'_> {
     }
 
     fn fail(&mut self, m: &Manifest, e: &Entry, msg: String) -> Step {
-        (self.log)(format!("error: {}: {msg}", Self::label(m, e)));
         self.report
             .failed
             .push(format!("{}: {msg}", Self::label(m, e)));
+        // A dry run shows the whole plan: every problem it would meet, and
+        // every step after it, rather than stopping at the first.
+        if self.opts.dry_run {
+            (self.log)(format!("would fail: {}: {msg}", Self::label(m, e)));
+            return Step::Done;
+        }
+        (self.log)(format!("error: {}: {msg}", Self::label(m, e)));
         Step::Stop
     }
 
