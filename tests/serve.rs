@@ -112,3 +112,74 @@ fn the_embargoed_preview_shows_a_banner_and_leaves_public_alone() {
     let (_, index) = get(&s.url);
     assert!(!index.contains("preview-banner") && !index.contains("CVE-2024-1002"));
 }
+
+/// Read the event stream until an event named `name`; its data lines.
+fn next_event(reader: &mut impl BufRead, name: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut current = String::new();
+    let mut data = String::new();
+    loop {
+        assert!(Instant::now() < deadline, "no `{name}` event");
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("read") == 0 {
+            panic!("the event stream closed");
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        if let Some(e) = line.strip_prefix("event: ") {
+            current = e.to_string();
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            data.push_str(d);
+            data.push('\n');
+        } else if line.is_empty() {
+            if current == name {
+                return data;
+            }
+            current.clear();
+            data.clear();
+        }
+    }
+}
+
+#[test]
+fn open_pages_reload_after_a_rebuild_and_show_a_failed_one() {
+    use std::io::Write;
+    let t = Tree::new();
+    let s = start(&t, &[]);
+    // The served page listens; the file on disk does not.
+    let (_, page) = get(&s.url);
+    assert!(
+        page.contains("new EventSource(\"/__herald/events\")"),
+        "{page}"
+    );
+    assert!(!t.read("public/index.html").contains("EventSource"));
+
+    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.write_all(format!("GET /__herald/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .expect("request");
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut events = BufReader::new(conn);
+    let mut status = String::new();
+    events.read_line(&mut status).expect("status");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY.replace("widgets (CVE", "sprockets (CVE"),
+    );
+    next_event(&mut events, "reload");
+    assert!(get(&s.url).1.contains("sprockets (CVE-2024-1000)"));
+
+    // A broken tree: the page is told why, and the last good build stays.
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY.replace("severity: high", "severity: severe"),
+    );
+    let why = next_event(&mut events, "failed");
+    assert!(
+        why.contains("advisories/2024/cve-2024-1000.md:7:11: unknown severity `severe`"),
+        "{why}"
+    );
+    assert!(get(&s.url).1.contains("sprockets (CVE-2024-1000)"));
+}

@@ -1,8 +1,96 @@
-//! A small static file server for previews, on loopback only.
+//! A small static file server for previews, on loopback only, that tells
+//! open pages when a rebuild finished (server-sent events), so they reload,
+//! or shows them why it failed. The script that listens is added to pages
+//! as they are served, never to the files.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Where pages listen for rebuilds.
+pub const EVENTS: &str = "/__herald/events";
+
+/// What the last rebuild did: its number, and its error if it failed.
+#[derive(Default)]
+pub struct Rebuilds {
+    state: Mutex<(u64, Option<String>)>,
+    changed: Condvar,
+}
+
+impl Rebuilds {
+    /// A rebuild finished: `Ok` reloads open pages, `Err` shows them why.
+    pub fn finished(&self, outcome: Result<(), String>) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.0 += 1;
+        s.1 = outcome.err();
+        self.changed.notify_all();
+    }
+
+    fn current(&self) -> (u64, Option<String>) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Wait up to `timeout` for a rebuild after `seen`.
+    fn wait_after(&self, seen: u64, timeout: Duration) -> (u64, Option<String>) {
+        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = self
+            .changed
+            .wait_timeout_while(guard, timeout, |s| s.0 == seen)
+            .unwrap_or_else(|p| p.into_inner());
+        guard.clone()
+    }
+}
+
+/// Listens for rebuilds: reloads the page, or shows the error on it while
+/// the last good build stays served.
+const LIVE: &str = r#"<script>(function(){var s=new EventSource("/__herald/events");s.addEventListener("reload",function(){location.reload()});s.addEventListener("failed",function(e){var p=document.getElementById("herald-failed");if(!p){p=document.createElement("pre");p.id="herald-failed";p.setAttribute("role","alert");p.style.cssText="position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;margin:0;padding:1em;background:#fff0f0;color:#8a0000;border-top:3px solid #8a0000;white-space:pre-wrap;z-index:9999";document.body.appendChild(p)}p.textContent="herald serve: the rebuild failed; this is the last good build.\n\n"+e.data})})();</script>"#;
+
+/// `bytes` of an HTML page with the listener added before `</body>`.
+fn with_live(bytes: Vec<u8>) -> Vec<u8> {
+    let at = bytes
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .unwrap_or(bytes.len());
+    let mut out = Vec::with_capacity(bytes.len() + LIVE.len());
+    out.extend_from_slice(&bytes[..at]);
+    out.extend_from_slice(LIVE.as_bytes());
+    out.extend_from_slice(&bytes[at..]);
+    out
+}
+
+/// The event stream: one event per rebuild, a comment now and then to
+/// notice a closed page.
+fn events(mut stream: TcpStream, rebuilds: &Rebuilds) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n: herald\n\n";
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let (mut seen, _) = rebuilds.current();
+    loop {
+        let (now, error) = rebuilds.wait_after(seen, Duration::from_secs(15));
+        let msg = if now == seen {
+            ": still here\n\n".to_string()
+        } else {
+            seen = now;
+            match error {
+                None => format!("event: reload\ndata: {now}\n\n"),
+                Some(e) => {
+                    let data: String = e.lines().map(|l| format!("data: {l}\n")).collect();
+                    format!("event: failed\n{data}\n")
+                }
+            }
+        };
+        if stream
+            .write_all(msg.as_bytes())
+            .and_then(|_| stream.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
 
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -49,7 +137,7 @@ fn respond(stream: &mut TcpStream, status: &str, ctype: &str, body: &[u8]) {
     let _ = stream.write_all(body);
 }
 
-fn handle(mut stream: TcpStream, dir: &Path) {
+fn handle(mut stream: TcpStream, dir: &Path, rebuilds: Option<&Rebuilds>) {
     let mut line = String::new();
     if BufReader::new(&stream).read_line(&mut line).is_err() {
         return;
@@ -58,6 +146,9 @@ fn handle(mut stream: TcpStream, dir: &Path) {
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return;
     };
+    if let (Some(r), true) = (rebuilds, target == EVENTS) {
+        return events(stream, r);
+    }
     if method != "GET" && method != "HEAD" {
         respond(
             &mut stream,
@@ -68,7 +159,14 @@ fn handle(mut stream: TcpStream, dir: &Path) {
         return;
     }
     match resolve(dir, target).and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))) {
-        Some((path, bytes)) => respond(&mut stream, "200 OK", content_type(&path), &bytes),
+        Some((path, bytes)) => {
+            let ctype = content_type(&path);
+            let bytes = match rebuilds {
+                Some(_) if ctype.starts_with("text/html") => with_live(bytes),
+                _ => bytes,
+            };
+            respond(&mut stream, "200 OK", ctype, &bytes)
+        }
         None => {
             let body =
                 std::fs::read(dir.join("404.html")).unwrap_or_else(|_| b"Not found\n".to_vec());
@@ -82,11 +180,13 @@ fn handle(mut stream: TcpStream, dir: &Path) {
     }
 }
 
-/// Serve `dir` on `listener` until the process ends; one thread per request.
-pub fn serve(listener: TcpListener, dir: PathBuf) {
+/// Serve `dir` on `listener` until the process ends; one thread per
+/// request. With `rebuilds`, pages reload when one finishes.
+pub fn serve(listener: TcpListener, dir: PathBuf, rebuilds: Option<Arc<Rebuilds>>) {
     for stream in listener.incoming().flatten() {
         let dir = dir.clone();
-        std::thread::spawn(move || handle(stream, &dir));
+        let rebuilds = rebuilds.clone();
+        std::thread::spawn(move || handle(stream, &dir, rebuilds.as_deref()));
     }
 }
 

@@ -32,11 +32,17 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
     (newest, count)
 }
 
-fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> bool {
+/// Build the preview; the error, as the terminal shows it, when it fails.
+fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> Result<(), String> {
     let now = now.unwrap_or_else(Timestamp::now);
-    let Ok((project, _)) = load_checked(root, now, false) else {
-        eprintln!("herald serve: the tree has errors; still serving the last good build");
-        return false;
+    let project = match crate::load::load(root) {
+        Ok((project, _)) => project,
+        Err(findings) => {
+            let text: String = findings.iter().map(|f| f.to_string()).collect();
+            eprint!("{text}");
+            eprintln!("herald serve: the tree has errors; still serving the last good build");
+            return Err(text);
+        }
     };
     let opts = build::Options {
         settled: Default::default(),
@@ -49,11 +55,19 @@ fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> 
     match build::build(&project, &opts) {
         Ok(r) => {
             eprintln!("herald serve: built {} files", r.files);
-            true
+            Ok(())
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            false
+            let text = match &e {
+                build::BuildError::Leaks(leaks) => leaks
+                    .iter()
+                    .map(|l| format!("error: embargo leak: {l}\n"))
+                    .chain(std::iter::once(format!("{e}\n")))
+                    .collect(),
+                _ => format!("error: {e}\n"),
+            };
+            eprint!("{text}");
+            Err(text)
         }
     }
 }
@@ -65,7 +79,10 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     } else {
         root.join("public")
     };
-    if !rebuild(root, &out, now, embargoed) {
+    // The first build must succeed, with its findings shown as check
+    // shows them; later failures are reported on the open pages.
+    let first = now.unwrap_or_else(Timestamp::now);
+    if load_checked(root, first, false).is_err() || rebuild(root, &out, now, embargoed).is_err() {
         return Exit::Findings;
     }
     let listener = match TcpListener::bind(("127.0.0.1", port)) {
@@ -88,14 +105,16 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     println!("http://{addr}/");
     eprintln!("herald serve: serving http://{addr}/; rebuilding on change; Ctrl-C stops");
     let served = out.clone();
-    std::thread::spawn(move || crate::serve::serve(listener, served));
+    let rebuilds = std::sync::Arc::new(crate::serve::Rebuilds::default());
+    let listening = rebuilds.clone();
+    std::thread::spawn(move || crate::serve::serve(listener, served, Some(listening)));
     let mut last = fingerprint(root);
     loop {
         std::thread::sleep(Duration::from_millis(300));
         let now_fp = fingerprint(root);
         if now_fp != last {
             last = now_fp;
-            rebuild(root, &out, now, embargoed);
+            rebuilds.finished(rebuild(root, &out, now, embargoed));
         }
     }
 }
