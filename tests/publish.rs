@@ -1595,3 +1595,91 @@ fn a_dry_run_without_credentials_still_shows_the_whole_plan() {
     assert!(w.smtp.mails().is_empty() && w.gh.requests().is_empty());
     assert_eq!(w.ledger(), "", "a dry run writes nothing");
 }
+
+#[test]
+fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
+    let state = Arc::new(Mutex::new(fakes::CveServices {
+        reserved: vec!["CVE-2024-1000".into()],
+        ..Default::default()
+    }));
+    let cve = Http::start(fakes::cve_services(state.clone()));
+    let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
+    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    let patches_before = w.gh_state.lock().unwrap().patches.len();
+    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
+    let corrected = source
+        .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
+        .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"");
+    assert_ne!(corrected, source);
+
+    // A silent edit: check refuses it, at the front matter.
+    w.tree.write("advisories/2024/cve-2024-1000.md", &corrected);
+    let o = w.herald(&["check", "--now", "2024-04-12T00:00:00Z"], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("advisories/2024/cve-2024-1000.md:1:1: the ghsa:{GHSA} text changed since it was published")), "{err}");
+    assert!(
+        err.contains("the cve:CVE-2024-1000 text changed since it was published"),
+        "{err}"
+    );
+
+    // The same edit as a revision: carried once to the GHSA and the record.
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &corrected.replace(
+            "component: widgets",
+            "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.",
+        ),
+    );
+    let o = w.herald(&["check", "--now", "2024-04-12T10:00:00Z"], false, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.herald(&["build", "--now", "2024-04-12T10:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish("2024-04-12T10:05:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("revised: "), "{}", stderr(&o));
+    {
+        let gh = w.gh_state.lock().unwrap();
+        assert_eq!(gh.patches.len(), patches_before + 1, "one PATCH carries it");
+        let body = &gh.patches.last().expect("patch").1;
+        assert_eq!(
+            body["vulnerabilities"][0]["vulnerable_version_range"],
+            "< 1.2.4"
+        );
+        let st = state.lock().unwrap();
+        assert_eq!(st.updates.len(), 1, "one PUT carries it");
+        assert_eq!(
+            st.updates[0].1["affected"][0]["versions"][0]["lessThan"],
+            "1.2.4"
+        );
+        assert!(st.refused.is_empty(), "{:?}", st.refused);
+    }
+    // The page, the feed and OSV say so.
+    let page = w.tree.read("public/advisories/cve-2024-1000/index.html");
+    assert!(
+        page.contains("1.2.3 is affected too; the fix is in 1.2.4."),
+        "the page names the change"
+    );
+    assert!(w
+        .tree
+        .read("public/advisories/cve-2024-1000/osv.json")
+        .contains("\"modified\": \"2024-04-12T09:00:00Z\""));
+    assert!(w
+        .tree
+        .read("public/feed.xml")
+        .contains("<updated>2024-04-12T09:00:00"));
+    // A second run sends nothing more.
+    let o = w.publish("2024-04-12T10:15:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.gh_state.lock().unwrap().patches.len(), patches_before + 1);
+    assert_eq!(state.lock().unwrap().updates.len(), 1);
+    let o = w.herald(&["build", "--now", "2024-04-12T11:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        !w.tree.path().join("outbox/cve-2024-1000").exists(),
+        "carried: settled again"
+    );
+}

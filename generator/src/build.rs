@@ -173,6 +173,37 @@ pub fn rehearse(
     .0
 }
 
+/// The SHA-256 of every outbox text of `slugs` that a place taking updates
+/// received (`<slug>/ghsa-….json`, `<slug>/cve-….json`), rendered in
+/// memory: what `check` compares with the ledger to catch a silent edit.
+pub fn update_digests(
+    project: &Project,
+    slugs: &std::collections::HashSet<String>,
+) -> Result<std::collections::HashMap<String, String>, BuildError> {
+    use sha2::Digest;
+    let tera =
+        theme::compile(&project.theme).map_err(|(name, msg)| BuildError::Theme(name, msg))?;
+    let outbox = Outbox::new(project, &tera, None)?;
+    let mut out = std::collections::HashMap::new();
+    for doc in project
+        .advisories
+        .iter()
+        .filter(|d| slugs.contains(d.meta.slug.as_str()))
+    {
+        for f in outbox.advisory(doc)? {
+            let name = f.path.rsplit('/').next().unwrap_or_default();
+            if (name.starts_with("ghsa-") || name.starts_with("cve-")) && name.ends_with(".json") {
+                let hex: String = sha2::Sha256::digest(&f.bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                out.insert(f.path, hex);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Render every job of the site into `staging` (or nowhere, to rehearse),
 /// holding each file against the wall; the leaks found instead of files
 /// written.

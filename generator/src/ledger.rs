@@ -177,6 +177,17 @@ impl Ledger {
             .map(String::as_str)
     }
 
+    /// Add `details` to the record of `channel`, keeping its state and
+    /// moment (a revision carried to a place that took the first text).
+    pub fn note(&mut self, channel: &str, details: &[(&str, String)]) -> Result<(), OutputError> {
+        if let Some(rec) = self.records.get_mut(channel) {
+            for (k, v) in details {
+                rec.details.insert((*k).to_string(), v.clone());
+            }
+        }
+        self.save()
+    }
+
     /// Record `state` for `channel` and write the whole ledger to disk
     /// atomically before returning.
     pub fn set(

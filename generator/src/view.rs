@@ -86,6 +86,8 @@ pub struct AdvisoryView<'a> {
     pub published_iso: String,
     pub updated: Option<String>,
     pub updated_iso: Option<String>,
+    /// What the revision changed.
+    pub changes: Option<&'a str>,
     pub withdrawn: Option<WithdrawnView>,
     pub announcement_url: String,
     pub body_html: String,
@@ -188,6 +190,7 @@ pub fn advisory<'a>(
         published_iso: a.embargo.utc_rfc3339(),
         updated: a.updated.as_ref().map(Moment::date),
         updated_iso: a.updated.as_ref().map(Moment::utc_rfc3339),
+        changes: a.changes.as_deref(),
         withdrawn: a.withdrawn.as_ref().map(withdrawn),
         announcement_url: links::announcement_url(config, a),
         body_html: if with_body {

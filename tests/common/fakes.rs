@@ -319,6 +319,8 @@ pub struct GitHub {
     pub pulls: Vec<(String, u64, String, String, String)>,
     /// Answers to give after a file was written or a pull request made.
     pub after_write: VecDeque<Answer>,
+    /// The bodies of PATCH requests to advisories: (ghsa id, body).
+    pub patches: Vec<(String, serde_json::Value)>,
 }
 
 fn blob_sha(bytes: &[u8]) -> String {
@@ -558,6 +560,7 @@ pub fn github(state: Arc<Mutex<GitHub>>) -> impl FnMut(&Request) -> Answer + Sen
                     if let Some(f) = s.patch_faults.pop_front() {
                         return f;
                     }
+                    s.patches.push((id.clone(), req.json()));
                     s.advisories[i].2 = "published".into();
                 }
                 (200, vec![], json(&s.advisories[i]))
@@ -579,6 +582,8 @@ pub struct CveServices {
     pub after_create: VecDeque<Answer>,
     /// Containers the schema refused, with why.
     pub refused: Vec<String>,
+    /// Revisions received: (id, container).
+    pub updates: Vec<(String, serde_json::Value)>,
 }
 
 /// The official CNA container schema, as the service checks it.
@@ -660,6 +665,20 @@ pub fn cve_services(state: Arc<Mutex<CveServices>>) -> impl FnMut(&Request) -> A
                     return a;
                 }
                 (200, vec![], serde_json::json!({ "message": format!("{id} record was successfully created."), "created": record }).to_string())
+            }
+            ("PUT", true) => {
+                let Some(i) = s.records.iter().position(|r| r.0 == id) else {
+                    return error(404, "CVE_RECORD_DNE", "The CVE Record does not exist.");
+                };
+                let container = req.json()["cnaContainer"].clone();
+                if let Some(e) = schema.iter_errors(&container).next() {
+                    let why = format!("{e} at {}", e.instance_path());
+                    s.refused.push(why.clone());
+                    return error(400, "BAD_INPUT", &why);
+                }
+                s.records[i].1["containers"]["cna"] = container.clone();
+                s.updates.push((id.clone(), container));
+                (200, vec![], serde_json::json!({ "message": format!("{id} record was successfully updated.") }).to_string())
             }
             _ => error(404, "NOT_FOUND", "no such endpoint"),
         }

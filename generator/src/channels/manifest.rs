@@ -20,6 +20,10 @@ pub struct Manifest {
     /// Whether `announcement.txt.asc` exists; publish refuses to send an
     /// unsigned announcement.
     pub signed: bool,
+    /// The advisory's `updated`, UTC: a revision that publish carries to
+    /// the places that take updates (the GHSAs, the CVE records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
     pub actions: Vec<Entry>,
 }
 
@@ -54,6 +58,10 @@ pub struct Entry {
     pub category: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
+    /// SHA-256 of `file`, for the channels that take updates: publish
+    /// compares it with what the ledger says was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 fn entry(action: &Action, file: &str) -> Entry {
@@ -72,12 +80,14 @@ fn finish(m: &Manifest) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// `digest` gives the SHA-256 of an outbox file by name.
 pub fn advisory(
     project: &Project,
     a: &Advisory,
     message_id: &str,
     blog_url: &str,
     signed: bool,
+    digest: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<u8> {
     let cfg = &project.config;
     let ch = &cfg.channels;
@@ -130,9 +140,13 @@ pub fn advisory(
                     .iter()
                     .find(|g| g.id.as_str() == id)
                     .map(|g| g.repository.to_string()),
+                sha256: digest(&format!("ghsa-{id}.json")),
                 ..entry(&action, &format!("ghsa-{id}.json"))
             },
-            Channel::Cve(id) => entry(&action, &format!("cve-{id}.json")),
+            Channel::Cve(id) => Entry {
+                sha256: digest(&format!("cve-{id}.json")),
+                ..entry(&action, &format!("cve-{id}.json"))
+            },
             Channel::OssSecurity => Entry {
                 message_id: Some(links::channel_message_id(
                     cfg,
@@ -153,6 +167,7 @@ pub fn advisory(
         slug: a.slug.to_string(),
         title: a.title.clone(),
         signed,
+        revision: a.updated.as_ref().map(Moment::utc_rfc3339),
         actions,
     })
 }
@@ -201,6 +216,7 @@ pub fn pre_announcement(
         slug: p.slug.to_string(),
         title: p.title.clone(),
         signed,
+        revision: None,
         actions,
     })
 }

@@ -23,6 +23,7 @@ use facts::{authors, blog_path};
 
 use lettre::message::Mailbox;
 use serde::Serialize;
+use sha2::Digest;
 use tera::{Context, Tera};
 
 use crate::links;
@@ -228,12 +229,21 @@ impl<'p> Outbox<'p> {
         for channel in ADVISORY_CHANNELS {
             channel(self, &mut job)?;
         }
+        let files = &job.files;
+        let digest = |name: &str| {
+            let path = format!("{}/{name}", a.slug);
+            files
+                .iter()
+                .find(|f| f.path == path)
+                .map(|f| hex(&sha2::Sha256::digest(&f.bytes)))
+        };
         let manifest = manifest::advisory(
             self.project,
             a,
             &job.message_id,
             &job.blog_url,
             job.signed_copy.is_some(),
+            &digest,
         );
         job.add("manifest.json", manifest);
         Ok(job.files)

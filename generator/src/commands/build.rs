@@ -38,9 +38,20 @@ pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
 pub fn settled(root: &Path, project: &crate::model::Project) -> HashSet<String> {
     use rayon::prelude::*;
     let cfg = &project.config;
-    let all_settled = |slug: &str, channels: Vec<String>| {
-        crate::ledger::Ledger::load(root, slug)
-            .is_ok_and(|l| channels.iter().all(|c| l.state(c).is_settled()))
+    // Settled: every action done, adopted or missed, and no revision
+    // (`updated`) still to carry to a GHSA or CVE record that took the
+    // first text.
+    let all_settled = |slug: &str, channels: Vec<String>, revision: Option<String>| {
+        crate::ledger::Ledger::load(root, slug).is_ok_and(|l| {
+            channels.iter().all(|c| {
+                let takes_updates = c.starts_with("ghsa:") || c.starts_with("cve:");
+                l.state(c).is_settled()
+                    && !(takes_updates
+                        && l.state(c) == crate::ledger::State::Done
+                        && revision.is_some()
+                        && l.get(c, "revision") != revision.as_deref())
+            })
+        })
     };
     let advisories = project.advisories.par_iter().filter_map(|d| {
         let a = &d.meta;
@@ -50,11 +61,12 @@ pub fn settled(root: &Path, project: &crate::model::Project) -> HashSet<String> 
             .map(|x| x.channel.name())
             .filter(|c| c != "advance-notice" || !cfg.channels.advance_notice_recipients.is_empty())
             .collect();
-        all_settled(a.slug.as_str(), channels).then(|| a.slug.to_string())
+        let revision = a.updated.as_ref().map(crate::model::Moment::utc_rfc3339);
+        all_settled(a.slug.as_str(), channels, revision).then(|| a.slug.to_string())
     });
     let pres = project.pre_announcements.par_iter().filter_map(|d| {
         let channels = ["announcement", "blog", "forum"].map(String::from).to_vec();
-        all_settled(d.meta.slug.as_str(), channels).then(|| d.meta.slug.to_string())
+        all_settled(d.meta.slug.as_str(), channels, None).then(|| d.meta.slug.to_string())
     });
     advisories.chain(pres).collect()
 }

@@ -58,6 +58,13 @@ pub fn run(
         );
         return Exit::Findings;
     }
+    let edits = silent_edits(root, &project);
+    if !edits.is_empty() {
+        let findings = Findings(edits);
+        report_as(&findings, format);
+        eprintln!("herald: {}", summary(&findings));
+        return Exit::Findings;
+    }
     if strict && !warnings.0.is_empty() {
         eprintln!("herald: {} (--strict)", summary(&warnings));
         return Exit::Findings;
@@ -183,4 +190,74 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
         .unwrap_or(Pos::new(1, 1, 3));
     src.error(pos, message)
         .with_help("the record is built from these fields; docs/guide.md, CVE records, says how")
+}
+
+/// A published text that changed without a newer `updated`: a GHSA or CVE
+/// record whose text differs from what the ledger says was sent, while the
+/// advisory names no revision that was not carried yet. Each is an error at
+/// `updated` (or the opening fence), so no silent edit slips out.
+fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
+    use crate::ledger::{Ledger, State};
+    let mut sent = Vec::new();
+    for doc in &project.advisories {
+        let a = &doc.meta;
+        let Ok(ledger) = Ledger::load(root, a.slug.as_str()) else {
+            continue;
+        };
+        let revision = a.updated.as_ref().map(crate::model::Moment::utc_rfc3339);
+        let channels = a
+            .ghsa
+            .iter()
+            .map(|g| (format!("ghsa:{}", g.id), format!("ghsa-{}.json", g.id)))
+            .chain(
+                a.cves
+                    .iter()
+                    .map(|c| (format!("cve:{c}"), format!("cve-{c}.json"))),
+            );
+        for (channel, file) in channels {
+            let Some(sha) = ledger.get(&channel, "sha256") else {
+                continue;
+            };
+            if ledger.state(&channel) != State::Done {
+                continue;
+            }
+            // A revision not carried yet is what publish will send.
+            if revision.is_some() && ledger.get(&channel, "revision") != revision.as_deref() {
+                continue;
+            }
+            let at = ledger.get(&channel, "revision").map(str::to_string);
+            sent.push((
+                doc,
+                channel,
+                format!("{}/{file}", a.slug),
+                sha.to_string(),
+                at,
+            ));
+        }
+    }
+    if sent.is_empty() {
+        return Vec::new();
+    }
+    let slugs = sent.iter().map(|s| s.0.meta.slug.to_string()).collect();
+    let Ok(now) = crate::build::update_digests(project, &slugs) else {
+        return Vec::new();
+    };
+    sent.into_iter()
+        .filter(|(_, _, path, sha, _)| now.get(path).is_some_and(|d| d != sha))
+        .map(|(doc, channel, _, _, at)| {
+            let a = &doc.meta;
+            let pos = if a.updated.is_some() {
+                a.spans.updated
+            } else {
+                Pos::new(1, 1, 3)
+            };
+            let since = at.map(|r| format!(" (last revision {r})")).unwrap_or_default();
+            let src = crate::diag::Source::new(doc.source.path.clone(), doc.source.text.to_string());
+            src.error(
+                pos,
+                format!("the {channel} text changed since it was published{since}, but `updated` names no newer revision: the change would never reach it"),
+            )
+            .with_help("a change to a published advisory is a revision: set `updated` to now and say in `changes` what changed; `herald publish` then carries it once")
+        })
+        .collect()
 }

@@ -198,6 +198,7 @@ patches: []                   # patch files for the private notices
 authors: []                   # blog authors; default: the team
 announcement-url:             # the announcement's URL, once known
 updated:                      # when the advisory changed after publication
+changes:                      # with `updated`: what that revision changed
 withdrawn:                    # {{ at, reason }} if withdrawn
 allow: []                     # lints this file opts out of
 ---

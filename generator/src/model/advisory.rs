@@ -31,6 +31,7 @@ pub const FIELDS: &[&str] = &[
     "authors",
     "announcement-url",
     "updated",
+    "changes",
     "withdrawn",
     "allow",
 ];
@@ -78,6 +79,9 @@ pub struct Advisory {
     pub authors: Vec<String>,
     pub announcement_url: Option<String>,
     pub updated: Option<Moment>,
+    /// What the revision at `updated` changed, shown on the page and
+    /// carried with the update.
+    pub changes: Option<String>,
     pub withdrawn: Option<Withdrawal>,
     /// Lints this file opts out of.
     pub allow: Vec<String>,
@@ -96,6 +100,7 @@ pub struct Spans {
     pub patches: Vec<Pos>,
     pub component: Pos,
     pub toolchain: Pos,
+    pub updated: Pos,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -278,12 +283,30 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         .optional(f, "announcement-url")
         .and_then(|n| decode_url(d, n));
     let updated = d.optional(f, "updated").and_then(|n| {
+        spans.updated = n.pos;
         let m = decode_moment(d, n)?;
         if embargo.as_ref().is_some_and(|e| &m < e) {
             d.error(n.pos, "`updated` is earlier than the embargo: an advisory cannot change before it is published");
         }
         Some(m)
     });
+    let changes = d.optional(f, "changes").and_then(|n| d.string(n));
+    match (&updated, d.optional(f, "changes")) {
+        (Some(_), None) => {
+            if let Some(n) = d.optional(f, "updated") {
+                d.error_help(
+                    n.pos,
+                    "`updated` without `changes`",
+                    "say in `changes` what this revision changed, e.g. `changes: The affected range now includes 1.2.0.`",
+                );
+            }
+        }
+        (None, Some(n)) => d.error(
+            n.pos,
+            "`changes` without `updated`: give the moment of the revision",
+        ),
+        _ => {}
+    }
     let allow = d
         .optional(f, "allow")
         .and_then(|n| {
@@ -329,6 +352,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         authors,
         announcement_url,
         updated,
+        changes,
         withdrawn,
         allow,
         spans,

@@ -96,6 +96,29 @@ impl CveServices<'_> {
     }
 }
 
+impl CveServices<'_> {
+    /// Carry a revision: `PUT cve/{id}/cna` replaces the CNA container.
+    /// Repeating it sets the same record, so it is retried freely.
+    pub fn update(
+        &self,
+        id: &str,
+        container: &Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<(), HttpError> {
+        let url = format!("{}cve/{id}/cna", self.api);
+        let body = serde_json::json!({ "cnaContainer": container });
+        http::send(
+            self.session,
+            "PUT",
+            &url,
+            |c| self.headers(c.put(&url)).json(&body),
+            true,
+            log,
+        )?;
+        Ok(())
+    }
+}
+
 /// Whether the published container says what Herald sent: the service adds
 /// its own metadata (`providerMetadata.shortName`, `dateUpdated`).
 fn same(published: &Value, sent: &Value) -> bool {

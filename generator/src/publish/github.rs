@@ -125,6 +125,27 @@ impl GitHub<'_> {
         resp.json().map_err(|e| bad_answer("POST", &url, e))
     }
 
+    /// Carry a revision: the advisory's fields as `body` now has them.
+    /// Repeating it sets the same state, so it is retried freely.
+    pub fn update(
+        &self,
+        repo: &str,
+        id: &str,
+        body: &serde_json::Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<AdvisoryJson, HttpError> {
+        let url = format!("{}/{}", self.base(repo), id);
+        let resp = http::send(
+            self.session,
+            "PATCH",
+            &url,
+            |c| self.with_headers(c.patch(&url).json(body)),
+            true,
+            log,
+        )?;
+        resp.json().map_err(|e| bad_answer("PATCH", &url, e))
+    }
+
     pub fn publish(
         &self,
         repo: &str,

@@ -156,6 +156,9 @@ pub fn publish(
         for chain in chains(m) {
             for entry in chain {
                 let state = ledger.state(&entry.channel);
+                if state == State::Done && entry.sha256.is_some() {
+                    run.revise(m, dir, entry, &mut ledger)?;
+                }
                 if state.is_settled() {
                     continue;
                 }
@@ -220,6 +223,19 @@ fn moment(m: &Manifest, s: &str) -> Result<Timestamp, PublishError> {
     s.parse().map_err(|e| {
         PublishError::Setup(format!("{}: bad moment `{s}` in the manifest: {e}", m.slug))
     })
+}
+
+/// What the ledger keeps of a text sent to a place that takes updates: its
+/// digest, and the revision it carried.
+fn sent(m: &Manifest, e: &Entry) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(sha) = &e.sha256 {
+        out.push(("sha256", sha.clone()));
+    }
+    if let Some(r) = &m.revision {
+        out.push(("revision", r.clone()));
+    }
+    out
 }
 
 /// Take the publish lock in `ledger/`, first clearing what killed runs
@@ -393,6 +409,113 @@ impl Run<'_> {
             ],
         )?;
         self.report.missed.push(msg);
+        Ok(())
+    }
+
+    /// A done GHSA or CVE record whose text changed since it was sent: the
+    /// change goes out once when the advisory carries a newer `updated`
+    /// (a revision); without one it is a person's to look at, never sent.
+    fn revise(
+        &mut self,
+        m: &Manifest,
+        dir: &Path,
+        e: &Entry,
+        ledger: &mut Ledger,
+    ) -> Result<(), PublishError> {
+        let now_sha = e.sha256.clone().unwrap_or_default();
+        if ledger.get(&e.channel, "sha256") == Some(now_sha.as_str()) {
+            return Ok(());
+        }
+        let revision = m.revision.clone();
+        let carried = ledger.get(&e.channel, "revision").map(str::to_string);
+        let Some(revision) = revision.filter(|r| carried.as_deref() != Some(r.as_str())) else {
+            if ledger.get(&e.channel, "sha256").is_some() {
+                let msg = format!(
+                    "{}: its text changed since it was sent, but the advisory has no newer `updated`: nothing was sent. A change to a published advisory is a revision: set `updated` and `changes`",
+                    Self::label(m, e)
+                );
+                (self.log)(format!("attention: {msg}"));
+                self.report.attention.push(msg);
+            }
+            return Ok(());
+        };
+        let label = Self::label(m, e);
+        if self.opts.dry_run {
+            (self.log)(format!("would carry the revision of {revision} to {label}"));
+            return Ok(());
+        }
+        let bytes = std::fs::read(dir.join(&e.file)).map_err(|err| {
+            PublishError::Setup(format!("{}: cannot read `{}`: {err}", m.slug, e.file))
+        })?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|err| PublishError::Setup(format!("{}: `{}`: {err}", m.slug, e.file)))?;
+        let session = match self.session() {
+            Ok(s) => s,
+            Err(msg) => {
+                self.report.failed.push(format!("{label}: {msg}"));
+                return Ok(());
+            }
+        };
+        let mut logs = Vec::new();
+        let result = if let Some(id) = e.channel.strip_prefix("ghsa:") {
+            let (Some(token), Some(repo)) = (self.creds.github_token.clone(), e.repository.clone())
+            else {
+                self.report.failed.push(format!(
+                    "{label}: GITHUB_TOKEN must be set to carry the revision"
+                ));
+                return Ok(());
+            };
+            let ghsa_id = ledger.get(&e.channel, "ghsa-id").unwrap_or(id).to_string();
+            let gh = github::GitHub {
+                session: &session,
+                api: &self.project.config.channels.github_api,
+                token: &token,
+            };
+            gh.update(&repo, &ghsa_id, &body, &mut |l| logs.push(l))
+                .map(|_| ())
+        } else {
+            let id = e.channel.trim_start_matches("cve:");
+            let cna = self.project.config.channels.cve.clone();
+            let (Some(cna), Some(user), Some(key)) =
+                (cna, self.creds.cve_user.clone(), self.creds.cve_key.clone())
+            else {
+                self.report.failed.push(format!("{label}: HERALD_CVE_API_USER, HERALD_CVE_API_KEY and `channels.cve` are needed to carry the revision"));
+                return Ok(());
+            };
+            let org = cna.org_short_name.clone().unwrap_or_default();
+            let api = cve_services::CveServices {
+                session: &session,
+                api: &cna.api,
+                org: &org,
+                user: &user,
+                key: &key,
+            };
+            api.update(id, &body, &mut |l| logs.push(l))
+        };
+        for l in logs {
+            (self.log)(l);
+        }
+        match result {
+            Ok(()) => {
+                ledger
+                    .note(
+                        &e.channel,
+                        &[("sha256", now_sha), ("revision", revision.clone())],
+                    )
+                    .map_err(|err| PublishError::Ledger(err.to_string()))?;
+                (self.log)(format!(
+                    "revised: {label}: the revision of {revision} is carried"
+                ));
+                self.report
+                    .done
+                    .push(format!("{label} (revision of {revision})"));
+            }
+            Err(err) => {
+                let msg = format!("{label}: the revision of {revision} was not carried: {err}; the next run tries again");
+                (self.log)(format!("error: {msg}"));
+                self.report.failed.push(msg);
+            }
+        }
         Ok(())
     }
 
@@ -785,10 +908,11 @@ impl Run<'_> {
                 key: &key,
             };
             let outcome = api.publish(&id, &container, log)?;
-            let mut details = vec![
-                ("sha256", digest.clone()),
-                ("url", format!("https://www.cve.org/CVERecord?id={id}")),
-            ];
+            let mut details = vec![("url", format!("https://www.cve.org/CVERecord?id={id}"))];
+            details.extend(sent(m, e));
+            if e.sha256.is_none() {
+                details.push(("sha256", digest.clone()));
+            }
             if let cve_services::Outcome::Found { same } = outcome {
                 details.push(("found", if same { "published already, as sent" } else { "published already, with other content: a revision must carry the difference" }.to_string()));
                 if !same {
@@ -1020,12 +1144,9 @@ impl Run<'_> {
                 m.slug, adv.ghsa_id
             ));
         }
-        self.set(
-            ledger,
-            channel,
-            State::Done,
-            &[("ghsa-id", adv.ghsa_id), ("url", adv.html_url)],
-        )?;
+        let mut details = vec![("ghsa-id", adv.ghsa_id), ("url", adv.html_url)];
+        details.extend(sent(m, e));
+        self.set(ledger, channel, State::Done, &details)?;
         self.done(m, e);
         Ok(Step::Done)
     }
