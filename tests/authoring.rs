@@ -112,13 +112,18 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
     // Without a terminal, what is missing is an error, not a prompt.
     let o = t.herald(&["new", "advisory", "--cve", "CVE-2030-22222"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("missing --component"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing --component, --severity, --title (and no terminal to ask on)"),
+        "every missing flag at once: {}",
+        stderr(&o)
+    );
 }
 
 /// (lint, how to break the valid advisory, expected `path:line:col: message [lint]`)
 const LINT_CASES: &[(&str, &str, &str, &str)] = &[
     ("summary-length", "summary: Widgets overflow", "summary: Widgets overflow when the input is longer than the buffer that the parser allocated for it, which happens with large files and long lines", "advisories/2024/cve-2024-1000.md:4:10: the summary has 137 characters"),
     ("summary-period", "summary: Widgets overflow", "summary: Widgets overflow.", "advisories/2024/cve-2024-1000.md:4:10: the summary ends with a period"),
+    ("title-length", "title: Security advisory for widgets (CVE-2024-1000)", "title: Security advisory for widgets, gadgets, sprockets, cogs, levers, springs and every other part (CVE-2024-1000)", "advisories/2024/cve-2024-1000.md:3:8: the title has 109 characters"),
     ("title-cves", "title: Security advisory for widgets (CVE-2024-1000)", "title: Security advisory for widgets", "advisories/2024/cve-2024-1000.md:3:8: the title does not name `CVE-2024-1000`"),
     ("sections", "## Overview", "## Overview\n\n## Mitigations\n\nUpgrade.", "advisories/2024/cve-2024-1000.md:17:1: the body has no `## Affected Versions` section"),
     ("https-links", "Details.", "Details, see [the fix](http://example.org/fix).", "advisories/2024/cve-2024-1000.md:21:14: link to `http://example.org/fix` uses http"),

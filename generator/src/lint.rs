@@ -25,6 +25,10 @@ pub const PLACEHOLDERS: &[&str] = &[
 pub const LINTS: &[(&str, &str)] = &[
     ("summary-length", "the summary is at most 125 characters"),
     ("summary-period", "the summary does not end with a period"),
+    (
+        "title-length",
+        "the title is at most 100 characters: it is a mail subject and a page title",
+    ),
     ("title-cves", "the title names every CVE of the advisory"),
     (
         "sections",
@@ -103,6 +107,14 @@ pub fn advisory(
     let summary_len = a.summary.chars().count();
     if summary_len > 125 {
         warn("summary-length", a.spans.summary, format!("the summary has {summary_len} characters; keep it to 125, it becomes mail subjects and the GHSA summary"));
+    }
+    let title_len = a.title.chars().count();
+    if title_len > 100 {
+        warn(
+            "title-length",
+            a.spans.title,
+            format!("the title has {title_len} characters; keep it to 100, it is a mail subject and a page title"),
+        );
     }
     if a.summary.ends_with('.') {
         warn(

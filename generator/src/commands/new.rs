@@ -121,6 +121,25 @@ pub fn advisory(root: &Path, args: AdvisoryArgs) -> Exit {
 }
 
 fn write_advisory(root: &Path, args: AdvisoryArgs) -> Result<PathBuf, String> {
+    // Without a terminal to ask on, say every missing flag at once.
+    if !std::io::stdin().is_terminal() {
+        let missing: Vec<String> = [
+            ("cve", &args.cve),
+            ("component", &args.component),
+            ("severity", &args.severity),
+            ("title", &args.title),
+        ]
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| format!("--{k}"))
+        .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "missing {} (and no terminal to ask on)",
+                missing.join(", ")
+            ));
+        }
+    }
     let cve = ask("cve", args.cve, |v| CveId::parse(v).map(|_| ()))?;
     let component = ask("component", args.component, non_empty)?;
     let severity = ask("severity", args.severity, |v| {
