@@ -1683,3 +1683,77 @@ fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
         "carried: settled again"
     );
 }
+
+#[test]
+fn a_withdrawal_is_carried_once_and_rejects_the_record_only_when_asked() {
+    for reject in [false, true] {
+        let state = Arc::new(Mutex::new(fakes::CveServices {
+            reserved: vec!["CVE-2024-1000".into()],
+            ..Default::default()
+        }));
+        let cve = Http::start(fakes::cve_services(state.clone()));
+        let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
+        for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+            let o = w.publish(now, &[]);
+            assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+        }
+        let patches_before = w.gh_state.lock().unwrap().patches.len();
+        let source = w.tree.read("advisories/2024/cve-2024-1000.md");
+        w.tree.write(
+            "advisories/2024/cve-2024-1000.md",
+            &source.replace(
+                "component: widgets",
+                &format!("component: widgets\nwithdrawn: {{ at: 2024-04-20T09:00:00Z, reason: The overflow cannot be reached from safe code., reject: {reject} }}"),
+            ),
+        );
+        let o = w.herald(&["check", "--now", "2024-04-20T10:00:00Z"], false, None);
+        assert_eq!(code(&o), 0, "{reject}: {}", stderr(&o));
+        let o = w.herald(&["build", "--now", "2024-04-20T10:00:00Z"], true, None);
+        assert_eq!(code(&o), 0, "{reject}: {}", stderr(&o));
+        for _ in 0..2 {
+            let o = w.publish("2024-04-20T10:05:00Z", &[]);
+            assert_eq!(code(&o), 0, "{reject}: {}", stderr(&o));
+        }
+
+        let gh = w.gh_state.lock().unwrap();
+        assert_eq!(gh.patches.len(), patches_before + 1, "{reject}: one PATCH");
+        let body = &gh.patches.last().expect("patch").1;
+        assert!(
+            body["summary"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Withdrawn: "),
+            "{body}"
+        );
+        assert!(
+            body["description"].as_str().unwrap_or_default().contains(
+                "**Withdrawn on 2024-04-20: The overflow cannot be reached from safe code.**"
+            ),
+            "{body}"
+        );
+        let st = state.lock().unwrap();
+        if reject {
+            assert_eq!(st.rejections.len(), 1, "rejected once");
+            assert!(st.updates.is_empty());
+            assert_eq!(
+                st.rejections[0].1["rejectedReasons"][0]["value"],
+                "The overflow cannot be reached from safe code."
+            );
+        } else {
+            assert!(
+                st.rejections.is_empty(),
+                "a withdrawn advisory is not always a wrong CVE"
+            );
+            assert_eq!(st.updates.len(), 1);
+            let desc = st.updates[0].1["descriptions"][0]["value"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(desc.starts_with("Withdrawn on 2024-04-20: "), "{desc}");
+        }
+        assert!(st.refused.is_empty(), "{:?}", st.refused);
+        assert!(w
+            .tree
+            .read("public/advisories/cve-2024-1000/osv.json")
+            .contains("\"withdrawn\": \"2024-04-20T09:00:00Z\""));
+    }
+}

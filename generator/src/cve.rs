@@ -33,19 +33,26 @@ pub struct Invalid {
     pub field: Option<&'static str>,
 }
 
-fn validator() -> &'static jsonschema::Validator {
-    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut schema: Value = serde_json::from_str(SCHEMA).expect("the bundled schema is JSON");
-        // The file's top level describes the bundle; the container is one
-        // of its definitions.
-        if let Some(o) = schema.as_object_mut() {
-            o.remove("properties");
-            o.remove("additionalProperties");
-            o.insert("$ref".into(), "#/definitions/cnaPublishedContainer".into());
-        }
-        jsonschema::draft7::new(&schema).expect("the bundled schema compiles")
-    })
+/// The schema of one of the bundle's definitions: the file's top level
+/// describes the bundle; the containers are among its definitions.
+fn schema_of(definition: &str) -> jsonschema::Validator {
+    let mut schema: Value = serde_json::from_str(SCHEMA).expect("the bundled schema is JSON");
+    if let Some(o) = schema.as_object_mut() {
+        o.remove("properties");
+        o.remove("additionalProperties");
+        o.insert("$ref".into(), format!("#/definitions/{definition}").into());
+    }
+    jsonschema::draft7::new(&schema).expect("the bundled schema compiles")
+}
+
+fn validator(rejected: bool) -> &'static jsonschema::Validator {
+    static PUBLISHED: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static REJECTED: OnceLock<jsonschema::Validator> = OnceLock::new();
+    if rejected {
+        REJECTED.get_or_init(|| schema_of("cnaRejectedContainer"))
+    } else {
+        PUBLISHED.get_or_init(|| schema_of("cnaPublishedContainer"))
+    }
 }
 
 /// Which front-matter field makes the part at `pointer`.
@@ -67,7 +74,8 @@ fn field_of(pointer: &str) -> Option<&'static str> {
 
 /// Check a container against the schema.
 pub fn validate(cve: &str, container: &Value) -> Result<(), Invalid> {
-    match validator().iter_errors(container).next() {
+    let rejected = container.get("rejectedReasons").is_some();
+    match validator(rejected).iter_errors(container).next() {
         None => Ok(()),
         Some(e) => {
             let pointer = e.instance_path().to_string();
@@ -144,7 +152,8 @@ fn credit_type(github: &str) -> &'static str {
     }
 }
 
-/// The CNA container for `cve` of `doc`.
+/// The CNA container for `cve` of `doc`: published, or rejected when the
+/// advisory is withdrawn with `reject: true`.
 pub fn container(
     config: &Config,
     cna: &CnaSettings,
@@ -152,6 +161,12 @@ pub fn container(
     cve: &CveId,
 ) -> Value {
     let a = &doc.meta;
+    if let Some(w) = a.withdrawn.as_ref().filter(|w| w.reject) {
+        return json!({
+            "providerMetadata": { "orgId": cna.org_id },
+            "rejectedReasons": [{ "lang": "en", "value": w.reason }],
+        });
+    }
     let entry = a.ghsa.iter().find(|g| g.cves.contains(cve));
     let summary = entry.map_or(a.summary.as_str(), |g| a.ghsa_summary(g));
     let cvss = match entry {
@@ -160,9 +175,12 @@ pub fn container(
     };
     let cwes = entry.map_or(a.cwes.as_slice(), |g| a.ghsa_cwes(g));
 
-    let mut description = crate::plaintext::to_text(&crate::channels::lead_markdown(&doc.body))
-        .trim_end()
-        .to_string();
+    let mut description = String::new();
+    if let Some(w) = &a.withdrawn {
+        description = format!("Withdrawn on {}: {}\n\n", w.at.date(), w.reason);
+    }
+    description
+        .push_str(crate::plaintext::to_text(&crate::channels::lead_markdown(&doc.body)).trim_end());
     if a.cves.len() > 1 {
         let own = ghsa::own_sections(&doc.body, cve, &a.cves);
         if !own.trim().is_empty() {

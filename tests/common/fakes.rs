@@ -584,6 +584,8 @@ pub struct CveServices {
     pub refused: Vec<String>,
     /// Revisions received: (id, container).
     pub updates: Vec<(String, serde_json::Value)>,
+    /// Rejections received: (id, container).
+    pub rejections: Vec<(String, serde_json::Value)>,
 }
 
 /// The official CNA container schema, as the service checks it.
@@ -624,6 +626,23 @@ pub fn cve_services(state: Arc<Mutex<CveServices>>) -> impl FnMut(&Request) -> A
         let Some(rest) = req.path.strip_prefix("/api/cve/") else {
             return error(404, "NOT_FOUND", "no such endpoint");
         };
+        if let (Some(id), "PUT") = (rest.strip_suffix("/reject"), req.method.as_str()) {
+            let Some(i) = s.records.iter().position(|r| r.0 == id) else {
+                return error(404, "CVE_RECORD_DNE", "The CVE Record does not exist.");
+            };
+            let container = req.json()["cnaContainer"].clone();
+            if container["rejectedReasons"][0]["value"].as_str().is_none() {
+                return error(400, "BAD_INPUT", "rejectedReasons is required");
+            }
+            s.records[i].1["cveMetadata"]["state"] = "REJECTED".into();
+            s.rejections.push((id.to_string(), container));
+            return (
+                200,
+                vec![],
+                serde_json::json!({ "message": format!("{id} record was successfully rejected.") })
+                    .to_string(),
+            );
+        }
         let (id, cna) = match rest.strip_suffix("/cna") {
             Some(id) => (id.to_string(), true),
             None => (rest.to_string(), false),

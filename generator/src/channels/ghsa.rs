@@ -180,10 +180,15 @@ pub fn own_sections(markdown: &str, cve: &CveId, all: &[CveId]) -> String {
 }
 
 pub fn body(a: &Advisory, entry: &GhsaEntry, description: &str) -> serde_json::Value {
-    let own = a.ghsa_summary(entry);
+    // GitHub's API cannot withdraw a published advisory; its summary and
+    // text say so instead.
+    let own = match &a.withdrawn {
+        Some(_) => format!("Withdrawn: {}", a.ghsa_summary(entry)),
+        None => a.ghsa_summary(entry).to_string(),
+    };
     let summary = match own.char_indices().nth(SUMMARY_MAX) {
         Some((i, _)) => &own[..i],
-        None => own,
+        None => own.as_str(),
     };
     let req = CreateAdvisory {
         summary,

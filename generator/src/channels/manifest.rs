@@ -62,6 +62,10 @@ pub struct Entry {
     /// compares it with what the ledger says was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// CVE records of a withdrawn advisory whose ids are invalid: `file`
+    /// is the rejected container, and publish rejects the record.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reject: bool,
 }
 
 fn entry(action: &Action, file: &str) -> Entry {
@@ -145,6 +149,7 @@ pub fn advisory(
             },
             Channel::Cve(id) => Entry {
                 sha256: digest(&format!("cve-{id}.json")),
+                reject: a.withdrawn.as_ref().is_some_and(|w| w.reject),
                 ..entry(&action, &format!("cve-{id}.json"))
             },
             Channel::OssSecurity => Entry {
@@ -167,7 +172,7 @@ pub fn advisory(
         slug: a.slug.to_string(),
         title: a.title.clone(),
         signed,
-        revision: a.updated.as_ref().map(Moment::utc_rfc3339),
+        revision: a.revision().map(Moment::utc_rfc3339),
         actions,
     })
 }

@@ -82,6 +82,8 @@ struct AdvisoryText<'a> {
     body_markdown: String,
     body_text: String,
     lead_text: String,
+    /// "Withdrawn on <date>: <reason>", for a withdrawn advisory.
+    withdrawn: Option<String>,
 }
 
 pub struct Outbox<'p> {
@@ -213,6 +215,10 @@ impl<'p> Outbox<'p> {
             lead_text: plaintext::to_text(&lead_markdown(&doc.body))
                 .trim_end()
                 .to_string(),
+            withdrawn: a
+                .withdrawn
+                .as_ref()
+                .map(|w| format!("Withdrawn on {}: {}", w.at.date(), w.reason)),
         };
         let facts = self.facts(a);
         let mut job = Job {

@@ -61,7 +61,7 @@ pub fn settled(root: &Path, project: &crate::model::Project) -> HashSet<String> 
             .map(|x| x.channel.name())
             .filter(|c| c != "advance-notice" || !cfg.channels.advance_notice_recipients.is_empty())
             .collect();
-        let revision = a.updated.as_ref().map(crate::model::Moment::utc_rfc3339);
+        let revision = a.revision().map(crate::model::Moment::utc_rfc3339);
         all_settled(a.slug.as_str(), channels, revision).then(|| a.slug.to_string())
     });
     let pres = project.pre_announcements.par_iter().filter_map(|d| {

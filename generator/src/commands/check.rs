@@ -204,7 +204,7 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
         let Ok(ledger) = Ledger::load(root, a.slug.as_str()) else {
             continue;
         };
-        let revision = a.updated.as_ref().map(crate::model::Moment::utc_rfc3339);
+        let revision = a.revision().map(crate::model::Moment::utc_rfc3339);
         let channels = a
             .ghsa
             .iter()

@@ -132,6 +132,18 @@ pub struct GhsaEntry {
 }
 
 impl Advisory {
+    /// The latest change after publication, a correction (`updated`) or the
+    /// withdrawal: what publish carries to the places that take updates.
+    pub fn revision(&self) -> Option<&Moment> {
+        [
+            self.updated.as_ref(),
+            self.withdrawn.as_ref().map(|w| &w.at),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
     /// The summary a GHSA carries: its own, else the advisory's.
     pub fn ghsa_summary<'a>(&'a self, g: &'a GhsaEntry) -> &'a str {
         g.summary.as_deref().unwrap_or(&self.summary)
@@ -159,6 +171,9 @@ pub struct Credit {
 pub struct Withdrawal {
     pub at: Moment,
     pub reason: String,
+    /// Also reject the CVE records: only when the ids themselves are
+    /// invalid, since a withdrawn advisory is not always a wrong CVE.
+    pub reject: bool,
 }
 
 /// Decode an advisory's front matter. `stem_slug` is the slug the file name
@@ -516,11 +531,16 @@ fn decode_credit(d: &mut Decoder, n: &Node) -> Option<Credit> {
 }
 
 fn decode_withdrawal(d: &mut Decoder, n: &Node) -> Option<Withdrawal> {
-    let f = d.map(n, &["at", "reason"], "`withdrawn`")?;
+    let f = d.map(n, &["at", "reason", "reject"], "`withdrawn`")?;
     let at = d.required(&f, "at").and_then(|n| decode_moment(d, n));
     let reason = d.required(&f, "reason").and_then(|n| d.string(n));
+    let reject = match d.optional(&f, "reject") {
+        Some(n) => d.bool(n),
+        None => Some(false),
+    };
     Some(Withdrawal {
         at: at?,
         reason: reason?,
+        reject: reject?,
     })
 }

@@ -105,7 +105,27 @@ impl CveServices<'_> {
         container: &Value,
         log: &mut dyn FnMut(String),
     ) -> Result<(), HttpError> {
-        let url = format!("{}cve/{id}/cna", self.api);
+        self.put(&format!("cve/{id}/cna"), container, log)
+    }
+
+    /// Reject a published record: `PUT cve/{id}/reject` with the rejected
+    /// container. Repeating it sets the same state.
+    pub fn reject(
+        &self,
+        id: &str,
+        container: &Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<(), HttpError> {
+        self.put(&format!("cve/{id}/reject"), container, log)
+    }
+
+    fn put(
+        &self,
+        tail: &str,
+        container: &Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<(), HttpError> {
+        let url = format!("{}{tail}", self.api);
         let body = serde_json::json!({ "cnaContainer": container });
         http::send(
             self.session,

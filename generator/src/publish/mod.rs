@@ -490,7 +490,11 @@ impl Run<'_> {
                 user: &user,
                 key: &key,
             };
-            api.update(id, &body, &mut |l| logs.push(l))
+            if e.reject {
+                api.reject(id, &body, &mut |l| logs.push(l))
+            } else {
+                api.update(id, &body, &mut |l| logs.push(l))
+            }
         };
         for l in logs {
             (self.log)(l);
