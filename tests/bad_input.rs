@@ -517,6 +517,16 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:9:12: `toolchain` versions, but herald.yaml names no toolchain"],
         ),
         (
+            "blog branch that would escape its API path",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("blog: { base-url: https://blog.example.org/ }", "blog: { base-url: https://blog.example.org/, repository: example/blog, branch: \"main?ref=evil\" }"))),
+            &["error: herald.yaml:10:82: invalid branch name `main?ref=evil`"],
+        ),
+        (
+            "CNA short name with a line break",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  distros:", "  cve: { org-id: 6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b, vendor: Example, org-short-name: \"ex\\nX-Evil: 1\" }\n  distros:"))),
+            &["invalid CNA short name"],
+        ),
+        (
             "theme template with a syntax error",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));

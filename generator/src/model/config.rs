@@ -465,7 +465,19 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
             Some(n) => (|| {
                 let repository = d.parse(n, |s| crate::model::ids::RepoName::parse(s).map(|r| r.to_string()));
                 let branch = match d.optional(&f, "branch") {
-                    Some(n) => d.string(n),
+                    Some(n) => d.parse(n, |s| {
+                        // It goes into API paths and queries as written.
+                        let ok = !s.is_empty()
+                            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+                            && !s.contains("..")
+                            && !s.starts_with(['/', '-'])
+                            && !s.ends_with('/');
+                        if ok {
+                            Ok(s.to_string())
+                        } else {
+                            Err(format!("invalid branch name `{s}`: letters, digits, `.`, `_`, `-` and `/`"))
+                        }
+                    }),
                     None => Some("main".to_string()),
                 };
                 let file = match d.optional(&f, "file") {
@@ -535,13 +547,14 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
     });
     let cve = match d.optional(&f, "cve") {
         None => Some(None),
-        Some(n) => (|| {
-            let f = d.map(
-                n,
-                &["org-id", "vendor", "api", "org-short-name"],
-                "`channels.cve`",
-            )?;
-            let org_id = d.required(&f, "org-id").and_then(|n| {
+        Some(n) => {
+            (|| {
+                let f = d.map(
+                    n,
+                    &["org-id", "vendor", "api", "org-short-name"],
+                    "`channels.cve`",
+                )?;
+                let org_id = d.required(&f, "org-id").and_then(|n| {
                 d.parse(n, |s| {
                     let hex = |r: std::ops::Range<usize>| s.get(r).is_some_and(|p| p.bytes().all(|b| b.is_ascii_hexdigit()));
                     let ok = s.len() == 36
@@ -554,22 +567,32 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                     }
                 })
             });
-            let vendor = text(d, &f, "vendor");
-            let api = match d.optional(&f, "api") {
-                Some(n) => base_url(d, n),
-                None => Some("https://cveawg.mitre.org/api/".to_string()),
-            };
-            let org_short_name = match d.optional(&f, "org-short-name") {
-                Some(n) => d.string(n).map(Some),
+                let vendor = text(d, &f, "vendor");
+                let api = match d.optional(&f, "api") {
+                    Some(n) => base_url(d, n),
+                    None => Some("https://cveawg.mitre.org/api/".to_string()),
+                };
+                let org_short_name = match d.optional(&f, "org-short-name") {
+                // Sent as the CVE-API-ORG header.
+                Some(n) => d
+                    .parse(n, |s| {
+                        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+                            Ok(s.to_string())
+                        } else {
+                            Err(format!("invalid CNA short name `{s}`: letters, digits, `.`, `_` and `-`"))
+                        }
+                    })
+                    .map(Some),
                 None => Some(None),
             };
-            Some(Some(CnaSettings {
-                org_id: org_id?,
-                vendor: vendor?,
-                api: api?,
-                org_short_name: org_short_name?,
-            }))
-        })(),
+                Some(Some(CnaSettings {
+                    org_id: org_id?,
+                    vendor: vendor?,
+                    api: api?,
+                    org_short_name: org_short_name?,
+                }))
+            })()
+        }
     };
     let distros = d.required(&f, "distros").and_then(|n| {
         let f = d.map(n, &["address"], "`channels.distros`")?;
