@@ -575,6 +575,11 @@ fn every_bad_input_is_located_and_leaves_public_untouched() {
             if err.contains('\0') {
                 failures.push(format!("{name}: a NUL byte reached the terminal"));
             }
+            if err.contains('\x1b') {
+                failures.push(format!(
+                    "{name}: colour codes in output that is not a terminal"
+                ));
+            }
             if !err.contains("nothing was written") {
                 failures.push(format!(
                     "{name}: the report does not say nothing was written:\n{err}"

@@ -85,6 +85,25 @@ impl fmt::Display for Finding {
     }
 }
 
+impl Finding {
+    /// The finding as [`Display`](fmt::Display) shows it, with its level
+    /// in colour. Print it through `anstream`, which drops the colour when
+    /// the output is not a terminal or `NO_COLOR` is set.
+    pub fn styled(&self) -> String {
+        use anstyle::{AnsiColor, Style};
+        let plain = self.to_string();
+        let (word, colour) = match self.level {
+            Level::Error => ("error", AnsiColor::Red),
+            Level::Warning => ("warning", AnsiColor::Yellow),
+        };
+        let level = Style::new().bold().fg_color(Some(colour.into()));
+        let help = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
+        plain
+            .replacen(&format!("{word}:"), &format!("{level}{word}{level:#}:"), 1)
+            .replace("= help:", &format!("{help}= help:{help:#}"))
+    }
+}
+
 /// What a terminal may be sent: control characters of the input (a NUL
 /// from a UTF-16 file, an escape sequence, a bidirectional override that
 /// reorders the line) are shown as visible symbols, one column each so
@@ -349,4 +368,33 @@ pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_styled_finding_colours_its_level_and_help_only() {
+        let src = Source::new("a.md", "x: 1\n");
+        let f = src.error(Pos::new(1, 1, 1), "bad").with_help("fix it");
+        let styled = f.styled();
+        assert!(styled.starts_with("\x1b["), "{styled:?}");
+        assert!(styled.contains("error\x1b[0m: a.md:1:1: bad"), "{styled:?}");
+        // Without the colour codes it is the plain text.
+        let mut plain = String::new();
+        let mut chars = styled.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        assert_eq!(plain, f.to_string());
+    }
 }

@@ -74,7 +74,7 @@ pub fn report_as(findings: &Findings, format: Format) {
     match format {
         Format::Human => {
             for f in findings.iter() {
-                eprint!("{f}");
+                anstream::eprint!("{}", f.styled());
             }
         }
         Format::Json => print!("{}", findings.to_json()),
