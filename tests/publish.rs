@@ -1757,3 +1757,36 @@ fn a_withdrawal_is_carried_once_and_rejects_the_record_only_when_asked() {
             .contains("\"withdrawn\": \"2024-04-20T09:00:00Z\""));
     }
 }
+
+#[test]
+fn a_text_changed_by_the_theme_alone_is_a_warning_not_a_silent_edit() {
+    let w = World::new();
+    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    // The team changes its GHSA template: the text differs, the advisory
+    // does not.
+    let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
+    w.tree.write(
+        "herald.yaml",
+        &config.replace(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  theme: mine",
+        ),
+    );
+    w.tree.write(
+        "themes/mine/templates/channels/ghsa.md",
+        "> {{ disclaimer }}\n\n{{ a.body_markdown }}\n\n(Published by the security team.)\n",
+    );
+    let o = w.herald(&["check", "--now", "2024-04-12T00:00:00Z"], false, None);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "the ghsa:{GHSA} text differs from what was published, though this file did not change"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("[rendering-changed]"), "{err}");
+}

@@ -24,6 +24,11 @@ pub struct Manifest {
     /// the places that take updates (the GHSAs, the CVE records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// SHA-256 of the advisory's source file: kept in the ledger with what
+    /// was sent, so `check` can tell an author's edit from a change of
+    /// Herald or the theme.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_sha256: Option<String>,
     pub actions: Vec<Entry>,
 }
 
@@ -92,6 +97,7 @@ pub fn advisory(
     blog_url: &str,
     signed: bool,
     digest: &dyn Fn(&str) -> Option<String>,
+    source_sha256: String,
 ) -> Vec<u8> {
     let cfg = &project.config;
     let ch = &cfg.channels;
@@ -173,6 +179,7 @@ pub fn advisory(
         title: a.title.clone(),
         signed,
         revision: a.revision().map(Moment::utc_rfc3339),
+        source_sha256: Some(source_sha256),
         actions,
     })
 }
@@ -222,6 +229,7 @@ pub fn pre_announcement(
         title: p.title.clone(),
         signed,
         revision: None,
+        source_sha256: None,
         actions,
     })
 }

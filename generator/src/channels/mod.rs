@@ -250,6 +250,7 @@ impl<'p> Outbox<'p> {
             &job.blog_url,
             job.signed_copy.is_some(),
             &digest,
+            hex(&sha2::Sha256::digest(doc.source.text.as_bytes())),
         );
         job.add("manifest.json", manifest);
         Ok(job.files)

@@ -58,13 +58,15 @@ pub fn run(
         );
         return Exit::Findings;
     }
-    let edits = silent_edits(root, &project);
-    if !edits.is_empty() {
-        let findings = Findings(edits);
-        report_as(&findings, format);
-        eprintln!("herald: {}", summary(&findings));
+    let edits = Findings(silent_edits(root, &project));
+    if edits.has_errors() {
+        report_as(&edits, format);
+        eprintln!("herald: {}", summary(&edits));
         return Exit::Findings;
     }
+    report_as(&edits, format);
+    let mut warnings = warnings;
+    warnings.extend(edits.0);
     if strict && !warnings.0.is_empty() {
         eprintln!("herald: {} (--strict)", summary(&warnings));
         return Exit::Findings;
@@ -194,10 +196,13 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
 
 /// A published text that changed without a newer `updated`: a GHSA or CVE
 /// record whose text differs from what the ledger says was sent, while the
-/// advisory names no revision that was not carried yet. Each is an error at
-/// `updated` (or the opening fence), so no silent edit slips out.
+/// advisory names no revision that was not carried yet. When the author's
+/// source changed too, it is an error at `updated` (or the opening fence),
+/// so no silent edit slips out; when only Herald or the theme changed the
+/// text, a warning: nothing is sent without a revision.
 fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
     use crate::ledger::{Ledger, State};
+    use sha2::Digest;
     let mut sent = Vec::new();
     for doc in &project.advisories {
         let a = &doc.meta;
@@ -205,6 +210,10 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
             continue;
         };
         let revision = a.revision().map(crate::model::Moment::utc_rfc3339);
+        let source: String = sha2::Sha256::digest(doc.source.text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let channels = a
             .ghsa
             .iter()
@@ -225,6 +234,9 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
             if revision.is_some() && ledger.get(&channel, "revision") != revision.as_deref() {
                 continue;
             }
+            let edited = ledger
+                .get(&channel, "source-sha256")
+                .is_none_or(|s| s != source);
             let at = ledger.get(&channel, "revision").map(str::to_string);
             sent.push((
                 doc,
@@ -232,6 +244,7 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
                 format!("{}/{file}", a.slug),
                 sha.to_string(),
                 at,
+                edited,
             ));
         }
     }
@@ -243,8 +256,8 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
         return Vec::new();
     };
     sent.into_iter()
-        .filter(|(_, _, path, sha, _)| now.get(path).is_some_and(|d| d != sha))
-        .map(|(doc, channel, _, _, at)| {
+        .filter(|(_, _, path, sha, _, _)| now.get(path).is_some_and(|d| d != sha))
+        .map(|(doc, channel, _, _, at, edited)| {
             let a = &doc.meta;
             let pos = if a.updated.is_some() {
                 a.spans.updated
@@ -253,11 +266,19 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
             };
             let since = at.map(|r| format!(" (last revision {r})")).unwrap_or_default();
             let src = crate::diag::Source::new(doc.source.path.clone(), doc.source.text.to_string());
-            src.error(
-                pos,
-                format!("the {channel} text changed since it was published{since}, but `updated` names no newer revision: the change would never reach it"),
-            )
-            .with_help("a change to a published advisory is a revision: set `updated` to now and say in `changes` what changed; `herald publish` then carries it once")
+            if edited {
+                src.error(
+                    pos,
+                    format!("the {channel} text changed since it was published{since}, but `updated` names no newer revision: the change would never reach it"),
+                )
+                .with_help("a change to a published advisory is a revision: set `updated` to now and say in `changes` what changed; `herald publish` then carries it once")
+            } else {
+                src.warning(
+                    pos,
+                    format!("the {channel} text differs from what was published{since}, though this file did not change: Herald or the theme renders it differently now. Nothing is sent without a revision"),
+                )
+                .with_code("rendering-changed")
+            }
         })
         .collect()
 }

@@ -235,6 +235,9 @@ fn sent(m: &Manifest, e: &Entry) -> Vec<(&'static str, String)> {
     if let Some(r) = &m.revision {
         out.push(("revision", r.clone()));
     }
+    if let Some(src) = &m.source_sha256 {
+        out.push(("source-sha256", src.clone()));
+    }
     out
 }
 
@@ -504,7 +507,11 @@ impl Run<'_> {
                 ledger
                     .note(
                         &e.channel,
-                        &[("sha256", now_sha), ("revision", revision.clone())],
+                        &[
+                            ("sha256", now_sha),
+                            ("revision", revision.clone()),
+                            ("source-sha256", m.source_sha256.clone().unwrap_or_default()),
+                        ],
                     )
                     .map_err(|err| PublishError::Ledger(err.to_string()))?;
                 (self.log)(format!(
