@@ -1638,6 +1638,10 @@ fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = w.herald(&["build", "--now", "2024-04-12T10:00:00Z"], true, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Not before its moment.
+    let o = w.publish("2024-04-12T08:00:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.gh_state.lock().unwrap().patches.len(), patches_before);
     let o = w.publish("2024-04-12T10:05:00Z", &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("revised: "), "{}", stderr(&o));

@@ -443,6 +443,13 @@ impl Run<'_> {
             return Ok(());
         };
         let label = Self::label(m, e);
+        // A revision dated later goes out at its moment, like everything.
+        if revision
+            .parse::<Timestamp>()
+            .is_ok_and(|r| r > self.opts.now)
+        {
+            return Ok(());
+        }
         if self.opts.dry_run {
             (self.log)(format!("would carry the revision of {revision} to {label}"));
             return Ok(());
