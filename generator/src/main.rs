@@ -84,7 +84,8 @@ enum Command {
     /// Send and post every action whose moment has come, in order, exactly once; record each in ledger/.
     ///
     /// Reads the outbox of `herald build` (run it first). Credentials come from the environment:
-    /// HERALD_SMTP_URL, GITHUB_TOKEN, DISCOURSE_API_KEY, DISCOURSE_API_USERNAME.
+    /// HERALD_SMTP_URL, GITHUB_TOKEN, DISCOURSE_API_KEY, DISCOURSE_API_USERNAME, and for CVE
+    /// records HERALD_CVE_API_USER, HERALD_CVE_API_KEY.
     Publish {
         /// The moment to publish at; default: now.
         #[arg(long, value_name = "TIME", value_parser = parse_now)]

@@ -49,11 +49,13 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
     if dry_run {
         let show = |v: &Option<String>| if v.is_some() { "set" } else { "NOT SET" };
         eprintln!(
-            "herald: dry run at {now}: nothing is sent and the ledger is not written. Credentials: HERALD_SMTP_URL {}, GITHUB_TOKEN {}, DISCOURSE_API_KEY {}, DISCOURSE_API_USERNAME {}",
+            "herald: dry run at {now}: nothing is sent and the ledger is not written. Credentials: HERALD_SMTP_URL {}, GITHUB_TOKEN {}, DISCOURSE_API_KEY {}, DISCOURSE_API_USERNAME {}, HERALD_CVE_API_USER {}, HERALD_CVE_API_KEY {}",
             creds.smtp_url.as_deref().map(publish::smtp::redact).unwrap_or_else(|| "NOT SET".into()),
             show(&creds.github_token),
             show(&creds.discourse_key),
             show(&creds.discourse_user),
+            show(&creds.cve_user),
+            show(&creds.cve_key),
         );
     }
     let report = match publish::publish(&project, &opts, &creds, &mut |line| eprintln!("{line}")) {
