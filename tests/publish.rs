@@ -1794,3 +1794,50 @@ fn a_text_changed_by_the_theme_alone_is_a_warning_not_a_silent_edit() {
     );
     assert!(err.contains("[rendering-changed]"), "{err}");
 }
+
+#[test]
+fn a_revision_with_update_mail_is_mailed_once_signed() {
+    let w = World::new();
+    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &source
+            .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
+            .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"")
+            .replace(
+                "component: widgets",
+                "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.\nupdate-mail: true",
+            ),
+    );
+    let o = w.herald(&["build", "--now", "2024-04-12T10:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.smtp.mails().len();
+    for now in ["2024-04-12T10:05:00Z", "2024-04-12T10:15:00Z"] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    let mails = w.smtp.mails();
+    assert_eq!(mails.len(), before + 1, "one update mail");
+    let m = mails.last().expect("mail");
+    assert!(
+        m.data
+            .contains("Subject: [UPDATED] Security advisory for widgets (CVE-2024-1000)"),
+        "{}",
+        m.data
+    );
+    assert!(
+        m.data
+            .contains("UPDATED on 2024-04-12: 1.2.3 is affected too; the fix is in 1.2.4."),
+        "{}",
+        m.data
+    );
+    assert!(
+        m.data.contains("filename=\"update.txt.asc\""),
+        "signed, with its copy attached"
+    );
+    assert_eq!(m.to, vec!["announce@googlegroups.com".to_string()]);
+}

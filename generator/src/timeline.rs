@@ -285,6 +285,8 @@ pub enum Channel {
     Ghsa(String),
     /// The CVE record of one CVE id, when the team is a CNA.
     Cve(String),
+    /// The "[UPDATED]" announcement of the revision at this moment (UTC).
+    Update(String),
     OssSecurity,
 }
 
@@ -299,6 +301,7 @@ impl Channel {
             Channel::Forum => "forum".into(),
             Channel::Ghsa(id) => format!("ghsa:{id}"),
             Channel::Cve(id) => format!("cve:{id}"),
+            Channel::Update(at) => format!("update:{at}"),
             Channel::OssSecurity => "oss-security".into(),
         }
     }
@@ -374,6 +377,14 @@ pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> 
             channel,
             due: a.embargo.clone(),
             rule: rule.into(),
+        });
+    }
+    if let (Some(at), true) = (&a.updated, a.update_mail) {
+        out.push(Action {
+            slug: a.slug.clone(),
+            channel: Channel::Update(at.utc_rfc3339()),
+            due: at.clone(),
+            rule: "the revision, with `update-mail: true`: the [UPDATED] announcement".into(),
         });
     }
     out

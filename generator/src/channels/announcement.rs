@@ -21,8 +21,21 @@ impl Outbox<'_> {
         subject: String,
         message_id: String,
         date: &Moment,
-    ) -> Result<(Vec<(&'static str, Vec<u8>)>, bool), ChannelError> {
-        let ann = self.announcement(&text)?;
+    ) -> Result<(Vec<(String, Vec<u8>)>, bool), ChannelError> {
+        self.signed_mail("announcement", text, subject, message_id, date)
+    }
+
+    /// `<stem>.eml`, `<stem>.txt.asc` (with a key) and `<stem>.txt`: a text
+    /// signed with the team key and mailed to the announcements list.
+    fn signed_mail(
+        &self,
+        stem: &str,
+        text: String,
+        subject: String,
+        message_id: String,
+        date: &Moment,
+    ) -> Result<(Vec<(String, Vec<u8>)>, bool), ChannelError> {
+        let ann = self.announcement(&text, &format!("{stem}.txt.asc"))?;
         let signed = ann.signed.is_some();
         let eml = mail::build(mail::Mail {
             from: &self.announcer,
@@ -33,18 +46,18 @@ impl Outbox<'_> {
             body: ann.body,
             attachments: ann.attachments,
         })?;
-        let mut files = vec![("announcement.eml", eml)];
+        let mut files = vec![(format!("{stem}.eml"), eml)];
         if let Some(asc) = ann.signed {
-            files.push(("announcement.txt.asc", asc));
+            files.push((format!("{stem}.txt.asc"), asc));
         }
-        files.push(("announcement.txt", text.into_bytes()));
+        files.push((format!("{stem}.txt"), text.into_bytes()));
         Ok((files, signed))
     }
 
     /// With a key, the mail body is the clearsigned text and the same
     /// signed text is attached, because Google Groups alters the body.
     /// Without one, the plain text goes out unsigned (and publish refuses).
-    fn announcement(&self, text: &str) -> Result<Announcement, ChannelError> {
+    fn announcement(&self, text: &str, asc_name: &str) -> Result<Announcement, ChannelError> {
         let Some(key) = self.signer else {
             return Ok(Announcement {
                 body: text.to_string(),
@@ -56,7 +69,7 @@ impl Outbox<'_> {
         Ok(Announcement {
             body: String::from_utf8_lossy(&asc).into_owned(),
             attachments: vec![(
-                "announcement.txt.asc".into(),
+                asc_name.to_string(),
                 "text/plain; charset=utf-8",
                 asc.clone(),
             )],
@@ -91,10 +104,45 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
         if name == "announcement.txt.asc" {
             job.as_mailed = String::from_utf8_lossy(&bytes).into_owned();
             job.signed_copy = Some(bytes.clone());
-        } else if name == "announcement.txt" && job.signed_copy.is_none() {
-            job.as_mailed = String::from_utf8_lossy(&bytes).into_owned();
+        } else if name == "announcement.txt" {
+            job.announcement_text = String::from_utf8_lossy(&bytes).into_owned();
+            if job.signed_copy.is_none() {
+                job.as_mailed = job.announcement_text.clone();
+            }
         }
-        job.add(name, bytes);
+        job.add(&name, bytes);
+    }
+    Ok(())
+}
+
+/// With `update-mail: true`, the revision mailed to the announcements list
+/// like the first announcement: "[UPDATED] <title>", the change on top of
+/// the whole advisory as it now reads, signed.
+pub(super) fn update(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
+    let a = &job.doc.meta;
+    let (Some(at), true) = (&a.updated, a.update_mail) else {
+        return Ok(());
+    };
+    let head = format!(
+        "UPDATED on {}: {}",
+        at.date(),
+        a.changes.as_deref().unwrap_or("see the advisory")
+    );
+    let text = format!(
+        "{}\n\n{}",
+        crate::wrap::fill(&head, crate::plaintext::WIDTH, "", ""),
+        job.announcement_text
+    );
+    let message_id = crate::links::channel_message_id(out.config(), &a.slug, "update", at);
+    let (files, _) = out.signed_mail(
+        "update",
+        text,
+        format!("[UPDATED] {}", a.title),
+        message_id,
+        at,
+    )?;
+    for (name, bytes) in files {
+        job.add(&name, bytes);
     }
     Ok(())
 }

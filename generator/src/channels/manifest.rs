@@ -158,6 +158,18 @@ pub fn advisory(
                 reject: a.withdrawn.as_ref().is_some_and(|w| w.reject),
                 ..entry(&action, &format!("cve-{id}.json"))
             },
+            Channel::Update(at) => Entry {
+                message_id: Some(links::channel_message_id(
+                    cfg,
+                    &a.slug,
+                    "update",
+                    &action.due,
+                )),
+                recipients: vec![ch.announcements_address.clone()],
+                sign: Some("update.txt.asc".into()),
+                title: Some(format!("revision of {at}")),
+                ..entry(&action, "update.eml")
+            },
             Channel::OssSecurity => Entry {
                 message_id: Some(links::channel_message_id(
                     cfg,

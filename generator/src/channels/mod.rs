@@ -108,6 +108,8 @@ pub(crate) struct Job<'a> {
     /// without a key), and the signed copy: set by the announcement.
     as_mailed: String,
     signed_copy: Option<Vec<u8>>,
+    /// The announcement's plain text, for the update mail.
+    announcement_text: String,
     files: Vec<Output>,
 }
 
@@ -133,6 +135,7 @@ const ADVISORY_CHANNELS: &[Channel] = &[
     cve_record::render,
     notices::distros,
     notices::advance_notice,
+    announcement::update,
 ];
 
 impl<'p> Outbox<'p> {
@@ -230,6 +233,7 @@ impl<'p> Outbox<'p> {
             blog_url,
             as_mailed: String::new(),
             signed_copy: None,
+            announcement_text: String::new(),
             files: Vec::new(),
         };
         for channel in ADVISORY_CHANNELS {

@@ -90,7 +90,7 @@ impl Outbox<'_> {
         let (files_, signed) =
             self.announcement_files(text, p.title.clone(), message_id.clone(), public_at)?;
         for (name, bytes) in files_ {
-            add(name, "announcement", bytes)?;
+            add(&name, "announcement", bytes)?;
         }
 
         let posts = self.cross_posts(

@@ -218,6 +218,7 @@ authors: []                   # blog authors; default: the team
 announcement-url:             # the announcement's URL, once known
 updated:                      # when the advisory changed after publication
 changes:                      # with `updated`: what that revision changed
+update-mail: false            # with `updated`: also mail the revision, signed ("[UPDATED] …")
 withdrawn:                    # {{ at, reason }} if withdrawn
 allow: []                     # lints this file opts out of
 ---

@@ -32,6 +32,7 @@ pub const FIELDS: &[&str] = &[
     "announcement-url",
     "updated",
     "changes",
+    "update-mail",
     "withdrawn",
     "allow",
 ];
@@ -82,6 +83,9 @@ pub struct Advisory {
     /// What the revision at `updated` changed, shown on the page and
     /// carried with the update.
     pub changes: Option<String>,
+    /// Also mail the revision to the announcements list, signed like the
+    /// first: "[UPDATED] <title>". Off unless asked, per revision.
+    pub update_mail: bool,
     pub withdrawn: Option<Withdrawal>,
     /// Lints this file opts out of.
     pub allow: Vec<String>,
@@ -306,6 +310,19 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         Some(m)
     });
     let changes = d.optional(f, "changes").and_then(|n| d.string(n));
+    let update_mail = match d.optional(f, "update-mail") {
+        Some(n) => {
+            let on = d.bool(n).unwrap_or(false);
+            if on && updated.is_none() {
+                d.error(
+                    n.pos,
+                    "`update-mail` without `updated`: it mails a revision",
+                );
+            }
+            on
+        }
+        None => false,
+    };
     match (&updated, d.optional(f, "changes")) {
         (Some(_), None) => {
             if let Some(n) = d.optional(f, "updated") {
@@ -368,6 +385,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         announcement_url,
         updated,
         changes,
+        update_mail,
         withdrawn,
         allow,
         spans,

@@ -359,6 +359,7 @@ impl Run<'_> {
             "forum" => self.forum(m, dir, e, ledger),
             c if c.starts_with("ghsa:") => self.ghsa(m, dir, e, ledger),
             c if c.starts_with("cve:") => self.cve(m, dir, e, ledger),
+            c if c.starts_with("update:") => self.mail(m, dir, e, ledger),
             other => Ok(self.fail(m, e, format!("unknown channel `{other}` in the manifest"))),
         }
     }
@@ -650,7 +651,8 @@ impl Run<'_> {
             Ok(r) => r,
             Err(err) => return Ok(self.fail(m, e, format!("cannot read `{}`: {err}", e.file))),
         };
-        if channel == "announcement" {
+        // Whatever the list gets as the team's word is signed.
+        if channel == "announcement" || channel.starts_with("update:") {
             if let Err(msg) = self.check_signed(m, dir, e, &raw) {
                 return Ok(self.fail(m, e, msg));
             }
