@@ -1841,3 +1841,36 @@ fn a_revision_with_update_mail_is_mailed_once_signed() {
     );
     assert_eq!(m.to, vec!["announce@googlegroups.com".to_string()]);
 }
+
+#[test]
+fn a_cve_service_that_claims_success_and_keeps_nothing_is_not_believed() {
+    let state = Arc::new(Mutex::new(fakes::CveServices {
+        reserved: vec!["CVE-2024-1000".into()],
+        lies: 1,
+        ..Default::default()
+    }));
+    let cve = Http::start(fakes::cve_services(state.clone()));
+    let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
+    for now in [ADVANCE_DUE, DISTROS_DUE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("answered success, but holds no record"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        w.ledger()
+            .contains("\"cve:CVE-2024-1000\":\n    state: started"),
+        "{}",
+        w.ledger()
+    );
+    // The next run looks, finds nothing, and publishes: once.
+    let o = w.publish("2024-04-09T15:10:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(state.lock().unwrap().records.len(), 1);
+    assert_eq!(cve.count("POST", "/api/cve/CVE-2024-1000/cna"), 2);
+}

@@ -586,6 +586,9 @@ pub struct CveServices {
     pub updates: Vec<(String, serde_json::Value)>,
     /// Rejections received: (id, container).
     pub rejections: Vec<(String, serde_json::Value)>,
+    /// POSTs to answer with success while keeping nothing: a service that
+    /// lies.
+    pub lies: usize,
 }
 
 /// The official CNA container schema, as the service checks it.
@@ -669,6 +672,10 @@ pub fn cve_services(state: Arc<Mutex<CveServices>>) -> impl FnMut(&Request) -> A
                     let why = format!("{e} at {}", e.instance_path());
                     s.refused.push(why.clone());
                     return error(400, "BAD_INPUT", &why);
+                }
+                if s.lies > 0 {
+                    s.lies -= 1;
+                    return (200, vec![], "{\"message\":\"created\"}".into());
                 }
                 let mut cna = container;
                 cna["providerMetadata"]["shortName"] = "example".into();

@@ -84,7 +84,18 @@ impl CveServices<'_> {
             false,
             log,
         ) {
-            Ok(_) => Ok(Outcome::Published),
+            // A success is believed once the record can be read back: a
+            // service that answers 200 and keeps nothing would otherwise
+            // leave the CVE unpublished with the ledger saying done.
+            Ok(_) => match self.published(id, log)? {
+                Some(_) => Ok(Outcome::Published),
+                None => Err(HttpError::Transport {
+                    method: "POST".into(),
+                    url,
+                    message: "CVE Services answered success, but holds no record of it".into(),
+                    maybe_applied: true,
+                }),
+            },
             Err(e) if e.status() == Some(403) && e.to_string().contains("CVE_RECORD_EXISTS") => {
                 let existing = self.published(id, log)?;
                 Ok(Outcome::Found {
