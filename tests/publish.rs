@@ -1874,3 +1874,30 @@ fn a_cve_service_that_claims_success_and_keeps_nothing_is_not_believed() {
     assert_eq!(state.lock().unwrap().records.len(), 1);
     assert_eq!(cve.count("POST", "/api/cve/CVE-2024-1000/cna"), 2);
 }
+
+#[test]
+fn a_pull_request_github_claims_but_does_not_list_is_not_believed() {
+    let w = World::new().with_blog_repository("");
+    w.gh_state.lock().unwrap().pull_lies = 1;
+    let o = w.publish(DISTROS_DUE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "GitHub answered success, but lists no pull request from `herald/cve-2024-1000`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = w.publish("2024-04-09T15:10:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let gh = w.gh_state.lock().unwrap();
+    assert_eq!(gh.pulls.len(), 1, "{:?}", gh.pulls);
+    assert!(
+        w.ledger()
+            .contains(&format!("\"pull-request\": \"{}\"", gh.pulls[0].1)),
+        "{}",
+        w.ledger()
+    );
+}

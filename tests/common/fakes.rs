@@ -321,6 +321,8 @@ pub struct GitHub {
     pub after_write: VecDeque<Answer>,
     /// The bodies of PATCH requests to advisories: (ghsa id, body).
     pub patches: Vec<(String, serde_json::Value)>,
+    /// Pull requests to answer 201 for while making none: a server that lies.
+    pub pull_lies: usize,
 }
 
 fn blob_sha(bytes: &[u8]) -> String {
@@ -443,6 +445,10 @@ fn git(s: &mut GitHub, req: &Request, repo: &str, tail: &str) -> Answer {
         }
         ("POST", "pulls") => {
             let head = body["head"].as_str().unwrap_or_default().to_string();
+            if s.pull_lies > 0 {
+                s.pull_lies -= 1;
+                return (201, vec![], serde_json::json!({"number": 999, "html_url": format!("https://github.com/{repo}/pull/999")}).to_string());
+            }
             if s.pulls.iter().any(|p| p.0 == repo && p.2 == head) {
                 return (422, vec![], format!("{{\"message\":\"Validation Failed\",\"errors\":[{{\"message\":\"A pull request already exists for {head}.\"}}]}}"));
             }

@@ -183,20 +183,28 @@ impl GitHub<'_> {
             "body": "The security advisory's blog post, delivered by Herald at the embargo's end. Merge it to publish the post.",
         });
         let created = self.write("POST", &pulls, &body, log)?;
-        let pull = match created.and_then(|v| serde_json::from_value::<Pull>(v).ok()) {
-            Some(p) => p,
-            // 422: it exists already (a run died after creating it).
-            None => self.find_pull(d, log)?.ok_or_else(|| {
-                DeliveryError::Refused(format!(
-                    "GitHub refused the pull request from `{}` to `{}` in {}",
-                    d.head, d.branch, d.repo
-                ))
-            })?,
-        };
-        Ok(vec![
-            ("pull-request", pull.number.to_string()),
-            ("pull-request-url", pull.html_url),
-        ])
+        // Believed once GitHub lists it: a 201 for a pull request that is
+        // not there would leave the post undelivered with the ledger saying
+        // done. A 422 means a run that died made it already.
+        match self.find_pull(d, log)? {
+            Some(pull) => Ok(vec![
+                ("pull-request", pull.number.to_string()),
+                ("pull-request-url", pull.html_url),
+            ]),
+            None if created.is_some() => Err(DeliveryError::Http(HttpError::Transport {
+                method: "POST".into(),
+                url: pulls,
+                message: format!(
+                    "GitHub answered success, but lists no pull request from `{}`",
+                    d.head
+                ),
+                maybe_applied: true,
+            })),
+            None => Err(DeliveryError::Refused(format!(
+                "GitHub refused the pull request from `{}` to `{}` in {}",
+                d.head, d.branch, d.repo
+            ))),
+        }
     }
 
     fn commit(
