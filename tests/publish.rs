@@ -1200,7 +1200,28 @@ fn a_public_source_repository_sends_no_notice_of_what_it_already_leaked() {
     assert_eq!(w.subjects().len(), 1, "{:?}", w.subjects());
 }
 
+/// A CVE Services stand-in where CVE-2024-1000 is reserved, and that
+/// answers its first `lies` POSTs with success while keeping nothing.
+fn cve_service(lies: usize) -> (Arc<Mutex<fakes::CveServices>>, Http) {
+    let state = Arc::new(Mutex::new(fakes::CveServices {
+        reserved: vec!["CVE-2024-1000".into()],
+        lies,
+        ..Default::default()
+    }));
+    let http = Http::start(fakes::cve_services(state.clone()));
+    (state, http)
+}
+
 impl World {
+    /// Publish the advance notice, the distros notice and the disclosure,
+    /// each at its moment, each run clean.
+    fn disclose(&self) {
+        for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
+            let o = self.publish(now, &[]);
+            assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+        }
+    }
+
     /// Make the team a CNA that publishes through the CVE Services
     /// stand-in `cve`, and rebuild at `now`.
     fn with_cve_services(self, cve: &Http, now: &str) -> Self {
@@ -1376,11 +1397,7 @@ fn cve_records_are_published_once_through_cve_services_crashes_included() {
     ];
     for (failpoint, fault) in crashes {
         let label = format!("{failpoint:?} {fault:?}");
-        let state = Arc::new(Mutex::new(fakes::CveServices {
-            reserved: vec!["CVE-2024-1000".into()],
-            ..Default::default()
-        }));
-        let cve = Http::start(fakes::cve_services(state.clone()));
+        let (state, cve) = cve_service(0);
         let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
         let run = |now: &str, failpoint: Option<&str>| {
             w.herald(&["publish", "--now", now], false, failpoint)
@@ -1476,11 +1493,7 @@ fn a_cve_id_not_reserved_is_a_clear_failure_and_nothing_after_it_goes() {
 
 #[test]
 fn a_channel_set_up_later_never_reaches_back_into_adopted_history() {
-    let state = Arc::new(Mutex::new(fakes::CveServices {
-        reserved: vec!["CVE-2024-1000".into()],
-        ..Default::default()
-    }));
-    let cve = Http::start(fakes::cve_services(state.clone()));
+    let (_state, cve) = cve_service(0);
     let w = World::new();
     // The advisory went out before Herald; its history is adopted.
     let o = w.herald(
@@ -1513,10 +1526,7 @@ fn a_channel_set_up_later_never_reaches_back_into_adopted_history() {
 #[test]
 fn the_outbox_holds_only_what_is_still_due() {
     let w = World::new();
-    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
-        let o = w.publish(now, &[]);
-        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
-    }
+    w.disclose();
     w.assert_all_done_once();
     let folder = w.tree.path().join("outbox/cve-2024-1000");
     assert!(folder.join("announcement.eml").is_file());
@@ -1598,16 +1608,9 @@ fn a_dry_run_without_credentials_still_shows_the_whole_plan() {
 
 #[test]
 fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
-    let state = Arc::new(Mutex::new(fakes::CveServices {
-        reserved: vec!["CVE-2024-1000".into()],
-        ..Default::default()
-    }));
-    let cve = Http::start(fakes::cve_services(state.clone()));
+    let (state, cve) = cve_service(0);
     let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
-    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
-        let o = w.publish(now, &[]);
-        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
-    }
+    w.disclose();
     let patches_before = w.gh_state.lock().unwrap().patches.len();
     let source = w.tree.read("advisories/2024/cve-2024-1000.md");
     let corrected = source
@@ -1691,16 +1694,9 @@ fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
 #[test]
 fn a_withdrawal_is_carried_once_and_rejects_the_record_only_when_asked() {
     for reject in [false, true] {
-        let state = Arc::new(Mutex::new(fakes::CveServices {
-            reserved: vec!["CVE-2024-1000".into()],
-            ..Default::default()
-        }));
-        let cve = Http::start(fakes::cve_services(state.clone()));
+        let (state, cve) = cve_service(0);
         let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
-        for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
-            let o = w.publish(now, &[]);
-            assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
-        }
+        w.disclose();
         let patches_before = w.gh_state.lock().unwrap().patches.len();
         let source = w.tree.read("advisories/2024/cve-2024-1000.md");
         w.tree.write(
@@ -1765,10 +1761,7 @@ fn a_withdrawal_is_carried_once_and_rejects_the_record_only_when_asked() {
 #[test]
 fn a_text_changed_by_the_theme_alone_is_a_warning_not_a_silent_edit() {
     let w = World::new();
-    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
-        let o = w.publish(now, &[]);
-        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
-    }
+    w.disclose();
     // The team changes its GHSA template: the text differs, the advisory
     // does not.
     let config = std::fs::read_to_string(w.tree.path().join("herald.yaml")).expect("config");
@@ -1798,10 +1791,7 @@ fn a_text_changed_by_the_theme_alone_is_a_warning_not_a_silent_edit() {
 #[test]
 fn a_revision_with_update_mail_is_mailed_once_signed() {
     let w = World::new();
-    for now in [ADVANCE_DUE, DISTROS_DUE, DISCLOSURE] {
-        let o = w.publish(now, &[]);
-        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
-    }
+    w.disclose();
     let source = w.tree.read("advisories/2024/cve-2024-1000.md");
     w.tree.write(
         "advisories/2024/cve-2024-1000.md",
@@ -1844,12 +1834,7 @@ fn a_revision_with_update_mail_is_mailed_once_signed() {
 
 #[test]
 fn a_cve_service_that_claims_success_and_keeps_nothing_is_not_believed() {
-    let state = Arc::new(Mutex::new(fakes::CveServices {
-        reserved: vec!["CVE-2024-1000".into()],
-        lies: 1,
-        ..Default::default()
-    }));
-    let cve = Http::start(fakes::cve_services(state.clone()));
+    let (state, cve) = cve_service(1);
     let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
     for now in [ADVANCE_DUE, DISTROS_DUE] {
         let o = w.publish(now, &[]);
