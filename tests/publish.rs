@@ -1886,3 +1886,45 @@ fn a_pull_request_github_claims_but_does_not_list_is_not_believed() {
         w.ledger()
     );
 }
+
+#[test]
+fn an_update_mail_days_after_its_revision_waits_for_a_person() {
+    let w = World::new();
+    w.disclose();
+    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &source
+            .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
+            .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"")
+            .replace(
+                "component: widgets",
+                "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.\nupdate-mail: true",
+            ),
+    );
+    let o = w.herald(&["build", "--now", "2024-04-14T10:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.smtp.mails().len();
+    // Two days late: held back and said so; the GHSA revision still goes.
+    let o = w.publish("2024-04-14T10:05:00Z", &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "an [UPDATED] mail would arrive long after its revision; it is not sent unattended"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(w.smtp.mails().len(), before);
+    // A person decides it should still go.
+    let o = w.publish("2024-04-14T10:10:00Z", &["--late", "cve-2024-1000"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), before + 1);
+    assert!(w
+        .smtp
+        .mails()
+        .last()
+        .expect("mail")
+        .data
+        .contains("Subject: [UPDATED] "));
+}

@@ -182,26 +182,30 @@ pub fn publish(
                     return Ok(run.report);
                 }
                 let limit = due.checked_add(late_limit).unwrap_or(due);
-                if entry.channel == "announcement"
-                    && m.kind == "advisory"
-                    && state == State::Pending
+                // Never tried, past the late limit, and no person said
+                // `--late`: some steps then wait for a person.
+                let held = state == State::Pending
                     && opts.now > limit
-                    && !opts.late.iter().any(|s| s == &m.slug)
-                {
+                    && !opts.late.iter().any(|s| s == &m.slug);
+                if held && entry.channel == "announcement" && m.kind == "advisory" {
                     run.too_late(m, due);
                     break;
                 }
-                // A step of history: its announcement went out outside
-                // Herald (adopted), and it was never tried. A channel the
-                // team set up later (CVE records, say) must not reach back
-                // into every old advisory on its first run.
-                if entry.channel != "announcement"
+                // A step of history (its announcement went out outside
+                // Herald, so a channel set up later, CVE records say, must
+                // not reach back into every old advisory), or an [UPDATED]
+                // mail that would arrive long after its revision.
+                let why = if entry.channel.starts_with("update:") {
+                    Some("an [UPDATED] mail would arrive long after its revision")
+                } else if entry.channel != "announcement"
                     && ledger.state("announcement") == State::Adopted
-                    && state == State::Pending
-                    && opts.now > limit
-                    && !opts.late.iter().any(|s| s == &m.slug)
                 {
-                    run.history(m, entry, due);
+                    Some("its announcement went out outside Herald")
+                } else {
+                    None
+                };
+                if let (true, Some(why)) = (held, why) {
+                    run.history(m, entry, due, why);
                     continue;
                 }
                 let before = run.report.done.len();
@@ -538,11 +542,11 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// A step of an adopted advisory that was never tried: reported, never
-    /// sent unattended.
-    fn history(&mut self, m: &Manifest, e: &Entry, due: Timestamp) {
+    /// A step that waits for a person, for `why`: reported, never sent
+    /// unattended.
+    fn history(&mut self, m: &Manifest, e: &Entry, due: Timestamp, why: &str) {
         let msg = format!(
-            "{}: was due at {due}, past the late limit, and its announcement went out outside Herald; it is not sent unattended. To record it as done another way: `herald ledger record {} {}` (or `herald ledger adopt`); to send it now: `herald publish --late {}`",
+            "{}: was due at {due}, past the late limit, and {why}; it is not sent unattended. To record it as done another way: `herald ledger record {} {}` (or `herald ledger adopt`); to send it now: `herald publish --late {}`",
             Self::label(m, e),
             m.slug,
             e.channel,
