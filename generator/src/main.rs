@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use jiff::Timestamp;
 
-use herald::commands::{self, Exit, Format};
-use herald::model::Moment;
+use herald::commands::{self, parse_now, Exit, Format};
 
 #[derive(Parser)]
 #[command(
@@ -86,35 +85,7 @@ enum Command {
     /// Reads the outbox of `herald build` (run it first). Credentials come from the environment:
     /// HERALD_SMTP_URL, GITHUB_TOKEN, DISCOURSE_API_KEY, DISCOURSE_API_USERNAME, and for CVE
     /// records HERALD_CVE_API_USER, HERALD_CVE_API_KEY.
-    Publish {
-        /// The moment to publish at; default: now.
-        #[arg(long, value_name = "TIME", value_parser = parse_now)]
-        now: Option<Timestamp>,
-        /// Print what would be done, with secrets redacted; send nothing, write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Send again mails left `started` by a run that died mid-send (check the archive first).
-        #[arg(long, conflicts_with = "confirm_sent")]
-        resend_started: bool,
-        /// Record mails left `started` as sent, without sending (the archive shows them delivered).
-        #[arg(long)]
-        confirm_sent: bool,
-        /// The outbox that `herald build` wrote.
-        #[arg(long, default_value = "outbox", value_name = "DIR")]
-        outbox: PathBuf,
-        /// Send the announcement of SLUG (and what follows it) although it is past
-        /// `rules.late-limit-hours`; a person decided it should still go out. Repeatable.
-        #[arg(long, value_name = "SLUG")]
-        late: Vec<String>,
-        /// The most this run may take, e.g. `20m` or `90s`; what is left then stays
-        /// pending for the next run. Keep it under the workflow's own timeout.
-        #[arg(long, default_value = "20m", value_name = "DURATION", value_parser = parse_duration)]
-        deadline: std::time::Duration,
-        /// Go on in a public source repository (GitHub Actions) that holds only published
-        /// advisories; never enough when anything in it is under embargo.
-        #[arg(long)]
-        public_source: bool,
-    },
+    Publish(commands::publish::Flags),
     /// Record in ledger/ what was done outside Herald, so that publish never sends it.
     Ledger {
         #[command(subcommand)]
@@ -189,13 +160,6 @@ enum New {
     },
 }
 
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let d: jiff::SignedDuration = s
-        .parse()
-        .map_err(|e| format!("expected a duration like `20m` or `1h 30m`: {e}"))?;
-    std::time::Duration::try_from(d).map_err(|_| "a duration must be positive".to_string())
-}
-
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Record every action of every advisory and pre-announcement public before TIME as
@@ -247,10 +211,6 @@ fn find_root(root: PathBuf) -> PathBuf {
     }
 }
 
-fn parse_now(s: &str) -> Result<Timestamp, String> {
-    Moment::parse(s).map(|m| m.timestamp())
-}
-
 // The build allocates many short-lived strings from two threads; glibc's
 // malloc spent about a fifth of a large build's CPU time on them.
 #[global_allocator]
@@ -300,28 +260,7 @@ fn main() -> ExitCode {
             outbox_all,
             public_source,
         ),
-        Command::Publish {
-            now,
-            dry_run,
-            resend_started,
-            confirm_sent,
-            outbox,
-            late,
-            deadline,
-            public_source,
-        } => commands::publish::run(
-            &root,
-            commands::publish::Flags {
-                now,
-                dry_run,
-                resend_started,
-                confirm_sent,
-                outbox,
-                late,
-                deadline,
-                public_source,
-            },
-        ),
+        Command::Publish(flags) => commands::publish::run(&root, flags),
         Command::Ledger { what } => match what {
             LedgerCommand::Adopt { now } => commands::ledger::adopt(&root, now),
             LedgerCommand::Record {

@@ -19,6 +19,19 @@ use crate::diag::{Findings, Level};
 use crate::load;
 use crate::model::Project;
 
+/// `--now` and the like: RFC 3339 with an offset, or with a `[Zone]`.
+pub fn parse_now(s: &str) -> Result<Timestamp, String> {
+    crate::model::Moment::parse(s).map(|m| m.timestamp())
+}
+
+/// `--deadline`: `20m`, `90s`, `1h 30m`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("expected a duration like `20m` or `1h 30m`: {e}"))?;
+    std::time::Duration::try_from(d).map_err(|_| "a duration must be positive".to_string())
+}
+
 /// Exit codes, as documented in docs/guide.md and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {

@@ -9,14 +9,35 @@ use super::{load_checked, Exit};
 use crate::publish::{self, Credentials, Options};
 
 /// The command line of `herald publish`.
+#[derive(clap::Args)]
 pub struct Flags {
+    /// The moment to publish at; default: now.
+    #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     pub now: Option<Timestamp>,
+    /// Print what would be done, with secrets redacted; send nothing, write nothing.
+    #[arg(long)]
     pub dry_run: bool,
+    /// Send again mails left `started` by a run that died mid-send (check the archive first).
+    #[arg(long, conflicts_with = "confirm_sent")]
     pub resend_started: bool,
+    /// Record mails left `started` as sent, without sending (the archive shows them delivered).
+    #[arg(long)]
     pub confirm_sent: bool,
+    /// The outbox that `herald build` wrote.
+    #[arg(long, default_value = "outbox", value_name = "DIR")]
     pub outbox: PathBuf,
+    /// Send what of SLUG waits past `rules.late-limit-hours` (its announcement and what
+    /// follows, a step of adopted history, an [UPDATED] mail); a person decided it
+    /// should still go out. Repeatable.
+    #[arg(long, value_name = "SLUG")]
     pub late: Vec<String>,
+    /// The most this run may take, e.g. `20m` or `90s`; what is left then stays
+    /// pending for the next run. Keep it under the workflow's own timeout.
+    #[arg(long, default_value = "20m", value_name = "DURATION", value_parser = super::parse_duration)]
     pub deadline: Duration,
+    /// Go on in a public source repository (GitHub Actions) that holds only published
+    /// advisories; never enough when anything in it is under embargo.
+    #[arg(long)]
     pub public_source: bool,
 }
 
