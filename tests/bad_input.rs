@@ -527,6 +527,11 @@ fn cases() -> Vec<Case> {
             &["invalid CNA short name"],
         ),
         (
+            "changes over several lines",
+            Box::new(bad_variant("component: widgets", "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: |\n  one\n  two")),
+            &["error: advisories/2025/bad.md:11:3: `changes` is one line"],
+        ),
+        (
             "theme template with a syntax error",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &format!("{}", common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: broken")));

@@ -309,7 +309,17 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         }
         Some(m)
     });
-    let changes = d.optional(f, "changes").and_then(|n| d.string(n));
+    let changes = d.optional(f, "changes").and_then(|n| {
+        let s = d.string(n)?;
+        // It heads the update mail and sits beside a date on the page.
+        if s.contains('\n') {
+            d.error(
+                n.pos,
+                "`changes` is one line: say in a sentence what the revision changed",
+            );
+        }
+        Some(s)
+    });
     let update_mail = match d.optional(f, "update-mail") {
         Some(n) => {
             let on = d.bool(n).unwrap_or(false);
