@@ -179,13 +179,14 @@ pub fn container(
     if let Some(w) = &a.withdrawn {
         description = format!("Withdrawn on {}: {}\n\n", w.at.date(), w.reason);
     }
-    description
-        .push_str(crate::plaintext::to_text(&crate::channels::lead_markdown(&doc.body)).trim_end());
+    description.push_str(
+        crate::plaintext::to_text_unwrapped(&crate::channels::lead_markdown(&doc.body)).trim_end(),
+    );
     if a.cves.len() > 1 {
         let own = ghsa::own_sections(&doc.body, cve, &a.cves);
         if !own.trim().is_empty() {
             description.push_str("\n\n");
-            description.push_str(crate::plaintext::to_text(&own).trim_end());
+            description.push_str(crate::plaintext::to_text_unwrapped(&own).trim_end());
         }
     }
 
@@ -197,6 +198,11 @@ pub fn container(
     if let Some(g) = entry {
         references.push(json!({ "url": links::ghsa_url(g), "name": g.id.to_string(), "tags": ["vendor-advisory"] }));
     }
+    references.extend(
+        a.fixes
+            .iter()
+            .map(|u| json!({ "url": u, "name": "Fix", "tags": ["patch"] })),
+    );
 
     let mut c = json!({
         "providerMetadata": { "orgId": cna.org_id },

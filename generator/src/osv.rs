@@ -113,6 +113,7 @@ pub fn record(config: &Config, doc: &Document<Advisory>) -> Value {
             .iter()
             .map(|g| json!({ "type": "ADVISORY", "url": links::ghsa_url(g) })),
     );
+    references.extend(a.fixes.iter().map(|u| json!({ "type": "FIX", "url": u })));
     let credits: Vec<Value> = a
         .credits
         .iter()

@@ -41,10 +41,22 @@ struct Writer {
     link_stack: Vec<(String, String)>,
     table: Option<Table>,
     code: Option<String>,
+    /// Where paragraphs are filled; `usize::MAX` keeps one line each.
+    width: usize,
 }
 
 /// Render `markdown` as wrapped plain text, with its links listed at the end.
 pub fn to_text(markdown: &str) -> String {
+    render(markdown, WIDTH)
+}
+
+/// The same text with one line per paragraph, for records whose readers
+/// (CVE and NVD pages, scanners) fill lines themselves.
+pub fn to_text_unwrapped(markdown: &str) -> String {
+    render(markdown, usize::MAX)
+}
+
+fn render(markdown: &str, width: usize) -> String {
     let mut w = Writer {
         out: String::new(),
         inline: String::new(),
@@ -54,6 +66,7 @@ pub fn to_text(markdown: &str) -> String {
         link_stack: Vec::new(),
         table: None,
         code: None,
+        width,
     };
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     for event in Parser::new_ext(markdown, opts) {
@@ -144,7 +157,7 @@ impl Writer {
         // Hard breaks inside a paragraph stay line breaks.
         for (i, part) in text.split('\n').enumerate() {
             let lead = if i == 0 { &first } else { &rest };
-            lines.push_str(&crate::wrap::fill(part.trim(), WIDTH, lead, &rest));
+            lines.push_str(&crate::wrap::fill(part.trim(), self.width, lead, &rest));
             lines.push('\n');
         }
         let lines = lines.replace(GLUE, " ");

@@ -76,6 +76,8 @@ pub struct AdvisoryView<'a> {
     pub severity_label: &'static str,
     pub cves: Vec<IdLink>,
     pub ghsa: Vec<IdLink>,
+    /// Public URLs of the fix.
+    pub fixes: &'a [String],
     pub cwes: Vec<IdLink>,
     pub cvss: Option<CvssView>,
     pub affected: &'a [Affected],
@@ -154,6 +156,7 @@ pub fn advisory<'a>(
                 url: links::ghsa_url(g),
             })
             .collect(),
+        fixes: &a.fixes,
         cwes: a
             .cwes
             .iter()

@@ -28,6 +28,7 @@ pub const FIELDS: &[&str] = &[
     "ghsa",
     "credits",
     "patches",
+    "fixes",
     "authors",
     "announcement-url",
     "updated",
@@ -77,6 +78,9 @@ pub struct Advisory {
     pub ghsa: Vec<GhsaEntry>,
     pub credits: Vec<Credit>,
     pub patches: Vec<String>,
+    /// Public URLs of the fix (commits, pull requests): they are not under
+    /// embargo once the advisory is out, and records reference them.
+    pub fixes: Vec<String>,
     pub authors: Vec<String>,
     pub announcement_url: Option<String>,
     pub updated: Option<Moment>,
@@ -297,6 +301,10 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
             d.each(n, |d, i| d.string(i))
         })
         .unwrap_or_default();
+    let fixes = d
+        .optional(f, "fixes")
+        .and_then(|n| d.each(n, decode_url))
+        .unwrap_or_default();
     let authors = decode_authors(d, f);
     let announcement_url = d
         .optional(f, "announcement-url")
@@ -391,6 +399,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         ghsa,
         credits,
         patches,
+        fixes,
         authors,
         announcement_url,
         updated,
