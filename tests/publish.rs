@@ -1928,3 +1928,54 @@ fn an_update_mail_days_after_its_revision_waits_for_a_person() {
         .data
         .contains("Subject: [UPDATED] "));
 }
+
+#[test]
+fn a_record_withdrawn_before_it_went_out_is_rejected_once_never_published() {
+    let (state, cve) = cve_service(0);
+    // The id was not reserved at the disclosure: the record step fails and
+    // stays due, while every other channel goes out.
+    state.lock().unwrap().reserved.clear();
+    let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
+    for now in [ADVANCE_DUE, DISTROS_DUE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_ne!(code(&o), 0, "the refused record is reported");
+    assert!(stderr(&o).contains("CVE_ID_NOT_RESERVED"), "{}", stderr(&o));
+
+    // The id is reserved, but the advisory is withdrawn as invalid first.
+    state.lock().unwrap().reserved.push("CVE-2024-1000".into());
+    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &source.replace(
+            "component: widgets",
+            "component: widgets\nwithdrawn: { at: 2024-04-09T15:30:00Z, reason: Not a vulnerability., reject: true }",
+        ),
+    );
+    let o = w.herald(&["build", "--now", "2024-04-09T15:40:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for _ in 0..2 {
+        let o = w.publish("2024-04-09T15:45:00Z", &[]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+
+    let st = state.lock().unwrap();
+    assert_eq!(st.rejections.len(), 1, "rejected once");
+    assert_eq!(
+        st.rejections[0].1["rejectedReasons"][0]["value"],
+        "Not a vulnerability."
+    );
+    assert!(st.updates.is_empty(), "{:?}", st.updates);
+    let (_, record) = st
+        .records
+        .iter()
+        .find(|r| r.0 == "CVE-2024-1000")
+        .expect("record");
+    assert_eq!(
+        record["cveMetadata"]["state"], "REJECTED",
+        "never published first"
+    );
+    assert!(st.refused.is_empty(), "{:?}", st.refused);
+}

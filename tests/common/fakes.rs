@@ -635,6 +635,36 @@ pub fn cve_services(state: Arc<Mutex<CveServices>>) -> impl FnMut(&Request) -> A
         let Some(rest) = req.path.strip_prefix("/api/cve/") else {
             return error(404, "NOT_FOUND", "no such endpoint");
         };
+        if let (Some(id), "POST") = (rest.strip_suffix("/reject"), req.method.as_str()) {
+            if !s.reserved.iter().any(|r| r == id) {
+                return error(
+                    403,
+                    "CVE_ID_NOT_RESERVED",
+                    "The CVE ID is not reserved by this CNA.",
+                );
+            }
+            if s.records.iter().any(|r| r.0 == id) {
+                return error(400, "CVE_RECORD_EXISTS", "The CVE Record already exists.");
+            }
+            let container = req.json()["cnaContainer"].clone();
+            if container["rejectedReasons"][0]["value"].as_str().is_none() {
+                return error(400, "BAD_INPUT", "rejectedReasons is required");
+            }
+            let record = serde_json::json!({
+                "dataType": "CVE_RECORD",
+                "dataVersion": "5.1",
+                "cveMetadata": { "cveId": id, "state": "REJECTED", "assignerShortName": "example" },
+                "containers": { "cna": container },
+            });
+            s.records.push((id.to_string(), record));
+            s.rejections.push((id.to_string(), container));
+            return (
+                200,
+                vec![],
+                serde_json::json!({ "message": format!("{id} record was successfully created.") })
+                    .to_string(),
+            );
+        }
         if let (Some(id), "PUT") = (rest.strip_suffix("/reject"), req.method.as_str()) {
             let Some(i) = s.records.iter().position(|r| r.0 == id) else {
                 return error(404, "CVE_RECORD_DNE", "The CVE Record does not exist.");

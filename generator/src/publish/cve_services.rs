@@ -5,6 +5,7 @@
 //!   landed finds the record instead of posting again.
 //! - `POST {api}cve/{id}/cna` with `{"cnaContainer": …}` publishes; a 403
 //!   with `CVE_RECORD_EXISTS` means a lost answer to an earlier POST.
+//! - `POST`/`PUT cve/{id}/reject` rejects a reserved or a published id.
 //! - Every request carries `CVE-API-ORG`, `CVE-API-USER`, `CVE-API-KEY`.
 
 use serde_json::Value;
@@ -119,15 +120,37 @@ impl CveServices<'_> {
         self.put(&format!("cve/{id}/cna"), container, log)
     }
 
-    /// Reject a published record: `PUT cve/{id}/reject` with the rejected
-    /// container. Repeating it sets the same state.
+    /// Reject the record of `id`. A reserved id whose record was never
+    /// published is rejected with `POST cve/{id}/reject`; a published one
+    /// with `PUT cve/{id}/reject`. Asking first keeps a retry after a lost
+    /// answer from posting twice; repeating the PUT sets the same state.
     pub fn reject(
         &self,
         id: &str,
         container: &Value,
         log: &mut dyn FnMut(String),
     ) -> Result<(), HttpError> {
-        self.put(&format!("cve/{id}/reject"), container, log)
+        if self.published(id, log)?.is_some() {
+            return self.put(&format!("cve/{id}/reject"), container, log);
+        }
+        let url = format!("{}cve/{id}/reject", self.api);
+        let body = serde_json::json!({ "cnaContainer": container });
+        match http::send(
+            self.session,
+            "POST",
+            &url,
+            |c| self.headers(c.post(&url)).json(&body),
+            false,
+            log,
+        ) {
+            Ok(_) => Ok(()),
+            // Our earlier POST landed and its answer was lost, or the
+            // record appeared meanwhile: set the rejection on it.
+            Err(e) if e.to_string().contains("CVE_RECORD_EXISTS") => {
+                self.put(&format!("cve/{id}/reject"), container, log)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn put(

@@ -916,8 +916,9 @@ impl Run<'_> {
                 .collect()
         };
         if self.opts.dry_run {
+            let act = if e.reject { "reject" } else { "publish" };
             (self.log)(format!(
-                "would publish the CVE record {id} via {} as {org}/{user}, API key ***",
+                "would {act} the CVE record {id} via {} as {org}/{user}, API key ***",
                 cna.api
             ));
             return Ok(Step::Done);
@@ -931,12 +932,19 @@ impl Run<'_> {
                 user: &user,
                 key: &key,
             };
-            let outcome = api.publish(&id, &container, log)?;
             let mut details = vec![("url", format!("https://www.cve.org/CVERecord?id={id}"))];
             details.extend(sent(m, e));
             if e.sha256.is_none() {
                 details.push(("sha256", digest.clone()));
             }
+            // An advisory withdrawn with `reject` before its record went
+            // out: the id is rejected, never published first.
+            if e.reject {
+                api.reject(&id, &container, log)?;
+                details.push(("rejected", "true".to_string()));
+                return Ok(details);
+            }
+            let outcome = api.publish(&id, &container, log)?;
             if let cve_services::Outcome::Found { same } = outcome {
                 details.push(("found", if same { "published already, as sent" } else { "published already, with other content: a revision must carry the difference" }.to_string()));
                 if !same {
