@@ -193,8 +193,10 @@ pub fn container(
     let mut references = vec![
         json!({ "url": links::announcement_url(config, a), "name": "Signed announcement", "tags": ["vendor-advisory"] }),
         json!({ "url": links::advisory_page(config, &a.slug), "name": "Advisory", "tags": ["vendor-advisory"] }),
-        json!({ "url": links::blog_url(config, &a.slug, &a.embargo), "name": "Blog post", "tags": ["vendor-advisory"] }),
     ];
+    if let Some(url) = links::blog_url(config, &a.slug, &a.embargo) {
+        references.push(json!({ "url": url, "name": "Blog post", "tags": ["vendor-advisory"] }));
+    }
     if let Some(g) = entry {
         references.push(json!({ "url": links::ghsa_url(g), "name": g.id.to_string(), "tags": ["vendor-advisory"] }));
     }

@@ -48,7 +48,7 @@ pub fn channel_message_id(config: &Config, slug: &Slug, channel: &str, moment: &
 pub fn group_link(config: &Config, message_id: &str) -> String {
     format!(
         "https://groups.google.com/d/msgid/{}/{}",
-        config.channels.announcements_group,
+        config.channels.announcements.group,
         utf8_percent_encode(message_id, MSGID)
     )
 }
@@ -64,17 +64,18 @@ pub fn pre_announcement_url(config: &Config, p: &PreAnnouncement, public_at: &Mo
     group_link(config, &message_id(config, &p.slug, public_at))
 }
 
-/// The blog post's address, from the `channels.blog.path` pattern.
-pub fn blog_url(config: &Config, slug: &Slug, moment: &Moment) -> String {
+/// The blog post's address, from the `channels.blog.path` pattern; none
+/// for a team without a blog.
+pub fn blog_url(config: &Config, slug: &Slug, moment: &Moment) -> Option<String> {
+    let blog = config.channels.blog.as_ref()?;
     let local = moment.timestamp().to_zoned(config.team.zone.clone());
-    let path = config
-        .channels
-        .blog_path
+    let path = blog
+        .path
         .replace("{year}", &format!("{:04}", local.year()))
         .replace("{month}", &format!("{:02}", local.month()))
         .replace("{day}", &format!("{:02}", local.day()))
         .replace("{slug}", slug.as_str());
-    format!("{}{}", config.channels.blog_base_url, path)
+    Some(format!("{}{}", blog.base_url, path))
 }
 
 pub fn advisory_page(config: &Config, slug: &Slug) -> String {

@@ -8,7 +8,7 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::ToSpan;
 
-use crate::model::config::Rules;
+use crate::model::config::{Channels, Rules};
 use crate::model::{Advisory, Moment, PreAnnouncement, Severity};
 
 pub fn is_business_day(date: Date, rules: &Rules) -> bool {
@@ -320,21 +320,64 @@ pub struct Action {
     pub rule: String,
 }
 
-/// The disclosure of an advisory, channel by channel in publishing order.
-/// All are due at the embargo; publishing runs them in this order. A CNA's
-/// CVE records follow the GHSAs, well within the hour the policy promises.
-pub fn disclosure(advisory: &Advisory, cna: bool) -> Vec<Channel> {
-    let mut v = vec![Channel::Announcement, Channel::Blog, Channel::Forum];
+/// The disclosure of an advisory, channel by channel in publishing order,
+/// over the channels the team has. All are due at the embargo; publishing
+/// runs them in this order. A CNA's CVE records follow the GHSAs, well
+/// within the hour the policy promises.
+pub fn disclosure(advisory: &Advisory, channels: &Channels) -> Vec<Channel> {
+    let mut v = vec![Channel::Announcement];
+    if channels.blog.is_some() {
+        v.push(Channel::Blog);
+    }
+    if channels.forum.is_some() {
+        v.push(Channel::Forum);
+    }
     v.extend(
         advisory
             .ghsa
             .iter()
             .map(|g| Channel::Ghsa(g.id.to_string())),
     );
-    if cna {
+    if channels.cve.is_some() {
         v.extend(advisory.cves.iter().map(|c| Channel::Cve(c.to_string())));
     }
-    v.push(Channel::OssSecurity);
+    if channels.oss_security.is_some() {
+        v.push(Channel::OssSecurity);
+    }
+    v
+}
+
+/// The channels of a pre-announcement: its mail, and the cross-posts the
+/// team has.
+pub fn pre_announcement_channels(channels: &Channels) -> Vec<String> {
+    let mut v = vec!["announcement".to_string()];
+    if channels.blog.is_some() {
+        v.push("blog".into());
+    }
+    if channels.forum.is_some() {
+        v.push("forum".into());
+    }
+    v
+}
+
+/// Every channel herald.yaml leaves out, for `schedule` to say so.
+pub fn left_out(channels: &Channels) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    for (name, absent) in [
+        ("blog", channels.blog.is_none()),
+        ("forum", channels.forum.is_none()),
+        ("oss-security", channels.oss_security.is_none()),
+        ("cve", channels.cve.is_none()),
+        ("distros", channels.distros.is_none()),
+        (
+            "advance-notice",
+            channels.advance_notice_recipients.is_empty(),
+        ),
+    ] {
+        if absent {
+            v.push(name);
+        }
+    }
     v
 }
 
@@ -343,7 +386,11 @@ pub fn disclosure(advisory: &Advisory, cna: bool) -> Vec<Channel> {
 pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> Vec<Action> {
     let (rules, zone) = (&config.rules, &config.team.zone);
     let mut out = Vec::new();
-    if let Some(days) = advance_notice_days(a, rules) {
+    let channels = &config.channels;
+    // A notice goes nowhere without recipients.
+    let days =
+        advance_notice_days(a, rules).filter(|_| !channels.advance_notice_recipients.is_empty());
+    if let Some(days) = days {
         let rule = if a.severity == Severity::Critical && a.exploited {
             format!("{days} business day(s) before the embargo: critical and exploited")
         } else {
@@ -356,7 +403,7 @@ pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> 
             rule,
         });
     }
-    if let Some(due) = distros_notice(a, rules) {
+    if let Some(due) = distros_notice(a, rules).filter(|_| channels.distros.is_some()) {
         out.push(Action {
             slug: a.slug.clone(),
             channel: Channel::Distros,
@@ -367,7 +414,7 @@ pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> 
             ),
         });
     }
-    for channel in disclosure(a, config.channels.cve.is_some()) {
+    for channel in disclosure(a, channels) {
         let rule = match channel {
             Channel::Announcement => "the embargo lifts: the announcement mail goes first",
             _ => "at the embargo, after the announcement mail",

@@ -39,7 +39,7 @@ impl Outbox<'_> {
         let signed = ann.signed.is_some();
         let eml = mail::build(mail::Mail {
             from: &self.announcer,
-            to: vec![self.to(&self.config().channels.announcements_address)?],
+            to: vec![self.to(&self.config().channels.announcements.address)?],
             subject,
             message_id,
             date,

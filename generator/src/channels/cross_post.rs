@@ -1,5 +1,6 @@
 //! The blog and forum posts: cross-posts of the announcement, which they
-//! link, for a Zola blog and a Discourse forum.
+//! link, for a Zola blog and a Discourse forum; each only for a team that
+//! has one.
 
 use serde::Serialize;
 
@@ -23,11 +24,18 @@ impl Outbox<'_> {
         let mut ctx = self.base(&cross);
         ctx.insert(view.0, view.1);
         ctx.insert("facts_markdown", &facts_markdown(facts));
-        ctx.insert("category", &self.config().channels.forum_category);
+        let channels = &self.config().channels;
+        ctx.insert(
+            "category",
+            &channels.forum.as_ref().and_then(|f| f.category),
+        );
+        let wanted = [channels.blog.is_some(), channels.forum.is_some()];
         let mut out = Vec::new();
-        for (template, (name, channel)) in templates
+        for ((template, (name, channel)), _) in templates
             .into_iter()
             .zip([("blog.md", "blog"), ("forum.md", "forum")])
+            .zip(wanted)
+            .filter(|(_, wanted)| *wanted)
         {
             let text = self.render(template, slug, &ctx)?;
             require(

@@ -43,12 +43,20 @@ authoritative."
     )
 }
 
-/// Opens each GHSA text.
-pub fn ghsa(team: &str, blog_url: &str) -> String {
-    format!(
-        "This advisory is a copy of the security advisory published by {team} at \
+/// Opens each GHSA text: it points at the blog post, which links to the
+/// signed announcement, or straight at the announcement for a team without
+/// a blog.
+pub fn ghsa(team: &str, blog_url: Option<&str>, announcement_url: &str) -> String {
+    match blog_url {
+        Some(blog_url) => format!(
+            "This advisory is a copy of the security advisory published by {team} at \
 <{blog_url}>, which links to the signed announcement."
-    )
+        ),
+        None => format!(
+            "This advisory is a copy of the security advisory {team} sent to its \
+announcements list, signed with the team's key: <{announcement_url}>."
+        ),
+    }
 }
 
 /// Closes the oss-security excerpt.

@@ -69,8 +69,11 @@ pub(super) fn authors<'a>(list: &'a [String], config: &'a Config) -> Vec<&'a str
 
 /// The post's `path` as Zola takes it: relative to the blog, without the
 /// trailing `/` of its URL (`2026/03/21/cve-2026-33056`).
-pub(super) fn blog_path(config: &Config, url: &str) -> String {
-    url.strip_prefix(&config.channels.blog_base_url)
+pub(super) fn blog_path(config: &Config, url: Option<&str>) -> String {
+    let (Some(blog), Some(url)) = (&config.channels.blog, url) else {
+        return String::new();
+    };
+    url.strip_prefix(&blog.base_url)
         .unwrap_or(url)
         .trim_end_matches('/')
         .to_string()

@@ -220,7 +220,15 @@ pub(super) fn render(out: &super::Outbox, job: &mut super::Job) -> Result<(), su
     let doc = job.doc;
     let a = &doc.meta;
     let slug = a.slug.as_str();
-    let gh = super::disclaimer::ghsa(&config.team.name, &job.blog_url);
+    let gh = super::disclaimer::ghsa(
+        &config.team.name,
+        job.blog_url.as_deref(),
+        &job.announcement_url,
+    );
+    let link = job
+        .blog_url
+        .clone()
+        .unwrap_or_else(|| job.announcement_url.clone());
     for entry in &a.ghsa {
         let mut own = job.view.clone();
         own.summary = a.ghsa_summary(entry);
@@ -237,7 +245,7 @@ pub(super) fn render(out: &super::Outbox, job: &mut super::Job) -> Result<(), su
             &text,
             &[
                 ("the GHSA disclaimer", &gh),
-                ("the link to the blog post", &job.blog_url),
+                ("the link to the advisory it copies", &link),
             ],
         )?;
         let json = serde_json::to_string_pretty(&body(a, entry, &text)).unwrap_or_default() + "\n";

@@ -94,7 +94,7 @@ pub fn advisory(
     project: &Project,
     a: &Advisory,
     message_id: &str,
-    blog_url: &str,
+    blog_url: Option<&str>,
     signed: bool,
     digest: &dyn Fn(&str) -> Option<String>,
     source_sha256: String,
@@ -104,7 +104,6 @@ pub fn advisory(
     let mut actions = Vec::new();
     for action in timeline::advisory_actions(a, cfg) {
         let e = match &action.channel {
-            Channel::AdvanceNotice if ch.advance_notice_recipients.is_empty() => continue,
             Channel::AdvanceNotice => Entry {
                 until: Some(a.embargo.utc_rfc3339()),
                 message_id: Some(links::channel_message_id(
@@ -124,24 +123,24 @@ pub fn advisory(
                     "distros",
                     &action.due,
                 )),
-                recipients: vec![ch.distros_address.clone()],
+                recipients: ch.distros.iter().cloned().collect(),
                 ..entry(&action, "distros.eml")
             },
             Channel::Announcement => Entry {
                 message_id: Some(message_id.to_string()),
-                recipients: vec![ch.announcements_address.clone()],
+                recipients: vec![ch.announcements.address.clone()],
                 sign: Some("announcement.txt.asc".into()),
                 url: Some(links::announcement_url(cfg, a)),
                 ..entry(&action, "announcement.eml")
             },
             Channel::Blog => Entry {
-                url: Some(blog_url.to_string()),
+                url: blog_url.map(str::to_string),
                 ..entry(&action, "blog.md")
             },
             Channel::Forum => Entry {
                 external_id: Some(format!("herald-{}", a.slug)),
                 title: Some(a.title.clone()),
-                category: ch.forum_category,
+                category: ch.forum.as_ref().and_then(|f| f.category),
                 ..entry(&action, "forum.md")
             },
             Channel::Ghsa(id) => Entry {
@@ -165,7 +164,7 @@ pub fn advisory(
                     "update",
                     &action.due,
                 )),
-                recipients: vec![ch.announcements_address.clone()],
+                recipients: vec![ch.announcements.address.clone()],
                 sign: Some("update.txt.asc".into()),
                 title: Some(format!("revision of {at}")),
                 ..entry(&action, "update.eml")
@@ -177,7 +176,7 @@ pub fn advisory(
                     "oss-security",
                     &a.embargo,
                 )),
-                recipients: vec![ch.oss_security_address.clone()],
+                recipients: ch.oss_security.iter().map(|o| o.address.clone()).collect(),
                 ..entry(&action, "oss-security.eml")
             },
             Channel::PreAnnouncement => continue,
@@ -201,7 +200,7 @@ pub fn pre_announcement(
     p: &PreAnnouncement,
     public_at: &Moment,
     message_id: &str,
-    blog_url: &str,
+    blog_url: Option<&str>,
     signed: bool,
 ) -> Vec<u8> {
     let cfg = &project.config;
@@ -215,25 +214,28 @@ pub fn pre_announcement(
         file: file.to_string(),
         ..Entry::default()
     };
-    let actions = vec![
-        Entry {
-            message_id: Some(message_id.to_string()),
-            recipients: vec![cfg.channels.announcements_address.clone()],
-            sign: Some("announcement.txt.asc".into()),
-            url: Some(links::group_link(cfg, message_id)),
-            ..at("announcement.eml", "announcement")
-        },
-        Entry {
-            url: Some(blog_url.to_string()),
-            ..at("blog.md", "blog")
-        },
-        Entry {
-            external_id: Some(format!("herald-{}", p.slug)),
-            title: Some(p.title.clone()),
-            category: cfg.channels.forum_category,
-            ..at("forum.md", "forum")
-        },
-    ];
+    let actions = timeline::pre_announcement_channels(&cfg.channels)
+        .iter()
+        .map(|channel| match channel.as_str() {
+            "announcement" => Entry {
+                message_id: Some(message_id.to_string()),
+                recipients: vec![cfg.channels.announcements.address.clone()],
+                sign: Some("announcement.txt.asc".into()),
+                url: Some(links::group_link(cfg, message_id)),
+                ..at("announcement.eml", "announcement")
+            },
+            "blog" => Entry {
+                url: blog_url.map(str::to_string),
+                ..at("blog.md", "blog")
+            },
+            _ => Entry {
+                external_id: Some(format!("herald-{}", p.slug)),
+                title: Some(p.title.clone()),
+                category: cfg.channels.forum.as_ref().and_then(|f| f.category),
+                ..at("forum.md", "forum")
+            },
+        })
+        .collect();
     finish(&Manifest {
         format: FORMAT,
         kind: "pre-announcement".into(),

@@ -102,7 +102,8 @@ pub(crate) struct Job<'a> {
     view: AdvisoryText<'a>,
     facts: Vec<(&'static str, String)>,
     announcement_url: String,
-    blog_url: String,
+    /// None for a team without a blog.
+    blog_url: Option<String>,
     message_id: String,
     /// The announcement as its readers get it (clearsigned, or plain
     /// without a key), and the signed copy: set by the announcement.
@@ -146,7 +147,7 @@ impl<'p> Outbox<'p> {
     ) -> Result<Self, ChannelError> {
         let team = &project.config.team;
         let team = mail::mailbox(Some(&team.name), &team.email).map_err(ChannelError::Address)?;
-        let announcer = match &project.config.channels.announcements_from {
+        let announcer = match &project.config.channels.announcements.from {
             Some(from) => from
                 .parse::<Mailbox>()
                 .map_err(|e| ChannelError::Address(format!("invalid sender `{from}`: {e}")))?,
@@ -212,7 +213,7 @@ impl<'p> Outbox<'p> {
                 .strftime("%Y-%m-%d")
                 .to_string(),
             authors: authors(&a.authors, config),
-            blog_path: blog_path(config, &blog_url),
+            blog_path: blog_path(config, blog_url.as_deref()),
             body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
             body_text: body_text.trim_end().to_string(),
             lead_text: plaintext::to_text(&lead_markdown(&doc.body))
@@ -251,7 +252,7 @@ impl<'p> Outbox<'p> {
             self.project,
             a,
             &job.message_id,
-            &job.blog_url,
+            job.blog_url.as_deref(),
             job.signed_copy.is_some(),
             &digest,
             hex(&sha2::Sha256::digest(doc.source.text.as_bytes())),

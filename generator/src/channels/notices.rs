@@ -20,7 +20,10 @@ pub(super) fn distros(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     let config = out.config();
     let a = &job.doc.meta;
     let slug = a.slug.as_str();
-    let Some(due) = timeline::distros_notice(a, &config.rules) else {
+    let (Some(due), Some(address)) = (
+        timeline::distros_notice(a, &config.rules),
+        &config.channels.distros,
+    ) else {
         return Ok(());
     };
     let disclosure = moment_both(&a.embargo, config);
@@ -42,7 +45,7 @@ pub(super) fn distros(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     )?;
     let eml = mail::build(mail::Mail {
         from: &out.team,
-        to: vec![out.to(&config.channels.distros_address)?],
+        to: vec![out.to(address)?],
         subject: format!("[vs] {}", a.title),
         message_id: links::channel_message_id(config, &a.slug, "distros", &due),
         date: &due,

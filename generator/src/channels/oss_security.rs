@@ -8,10 +8,13 @@ use crate::model::config::OssForm;
 
 pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     let config = out.config();
+    let Some(oss) = &config.channels.oss_security else {
+        return Ok(());
+    };
     let a = &job.doc.meta;
     let slug = a.slug.as_str();
     let announcement_url = job.announcement_url.clone();
-    let (text, attachments) = match config.channels.oss_security_form {
+    let (text, attachments) = match oss.form {
         // The text says a signed copy is attached; oss-security gets it too.
         OssForm::Full => (
             job.as_mailed.clone(),
@@ -27,8 +30,8 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
                 .collect(),
         ),
         OssForm::Excerpt => {
-            let oss = disclaimer::oss_security(&config.team.name, &announcement_url);
-            let mut ctx = out.base(&oss);
+            let closing = disclaimer::oss_security(&config.team.name, &announcement_url);
+            let mut ctx = out.base(&closing);
             ctx.insert("a", &job.view);
             let short: Vec<_> = job
                 .facts
@@ -56,7 +59,7 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
         .join(", ");
     let eml = mail::build(mail::Mail {
         from: &out.announcer,
-        to: vec![out.to(&config.channels.oss_security_address)?],
+        to: vec![out.to(&oss.address)?],
         subject: format!("{cves}: {}", a.summary),
         message_id: links::channel_message_id(config, &a.slug, "oss-security", &a.embargo),
         date: &a.embargo,

@@ -42,7 +42,7 @@ impl Outbox<'_> {
                 .strftime("%Y-%m-%d")
                 .to_string(),
             authors: authors(&p.authors, config),
-            blog_path: blog_path(config, &blog_url),
+            blog_path: blog_path(config, blog_url.as_deref()),
             body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
             body_text: plaintext::to_text(&doc.body).trim_end().to_string(),
         };
@@ -114,7 +114,7 @@ impl Outbox<'_> {
                 p,
                 public_at,
                 &message_id,
-                &blog_url,
+                blog_url.as_deref(),
                 signed,
             ),
         });

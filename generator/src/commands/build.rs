@@ -55,17 +55,15 @@ pub fn settled(root: &Path, project: &crate::model::Project) -> HashSet<String> 
     };
     let advisories = project.advisories.par_iter().filter_map(|d| {
         let a = &d.meta;
-        // As in the manifest: no advance notice without recipients.
         let channels = crate::timeline::advisory_actions(a, cfg)
             .into_iter()
             .map(|x| x.channel.name())
-            .filter(|c| c != "advance-notice" || !cfg.channels.advance_notice_recipients.is_empty())
             .collect();
         let revision = a.revision().map(crate::model::Moment::utc_rfc3339);
         all_settled(a.slug.as_str(), channels, revision).then(|| a.slug.to_string())
     });
     let pres = project.pre_announcements.par_iter().filter_map(|d| {
-        let channels = ["announcement", "blog", "forum"].map(String::from).to_vec();
+        let channels = crate::timeline::pre_announcement_channels(&cfg.channels);
         all_settled(d.meta.slug.as_str(), channels, None).then(|| d.meta.slug.to_string())
     });
     advisories.chain(pres).collect()

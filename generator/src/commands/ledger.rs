@@ -35,7 +35,7 @@ pub fn channels_of(project: &Project, slug: &str) -> Result<(Vec<String>, Timest
         let p = &doc.meta;
         let adv = project.announced(p);
         let at = timeline::pre_announcement_public(p, adv, &cfg.rules, &cfg.team.zone);
-        let names = ["announcement", "blog", "forum"].map(String::from).to_vec();
+        let names = timeline::pre_announcement_channels(&cfg.channels);
         return Ok((names, at.timestamp()));
     }
     Err(known_slug(project, slug).err().unwrap_or_default())

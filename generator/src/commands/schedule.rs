@@ -33,6 +33,13 @@ pub fn run(root: &Path, now: Option<Timestamp>, ics: Option<&Path>) -> Exit {
             );
         }
     }
+    let left_out = crate::timeline::left_out(&project.config.channels);
+    if !left_out.is_empty() {
+        println!(
+            "not set up in herald.yaml, so never sent: {}",
+            left_out.join(", ")
+        );
+    }
     if let Some(path) = ics {
         let path = root.join(path);
         if let Err(e) = std::fs::write(&path, schedule::ics(&project, &actions, now)) {

@@ -55,28 +55,54 @@ pub struct Team {
     pub zone_name: String,
 }
 
+/// The places an advisory goes. Only the announcement list is required:
+/// the signed announcement is the official advisory, which every other text
+/// points to and which the timeline and the ledger anchor on. A channel left
+/// out produces no texts and no publish steps.
 #[derive(Debug, Clone)]
 pub struct Channels {
-    pub announcements_address: String,
-    pub announcements_group: String,
+    pub announcements: Announcements,
+    pub blog: Option<Blog>,
+    pub forum: Option<Forum>,
+    pub github_api: String,
+    pub oss_security: Option<OssSecurity>,
+    /// The team as a CVE Numbering Authority: a CVE record per CVE id.
+    pub cve: Option<CnaSettings>,
+    /// The distros list's address.
+    pub distros: Option<String>,
+    pub advance_notice_recipients: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Announcements {
+    pub address: String,
+    /// The Google Group's short name, for links to its messages.
+    pub group: String,
     /// Who the public mails (announcement, oss-security) come from, when
     /// not the team: `Name <address>`. The text is still signed with the
     /// team key.
-    pub announcements_from: Option<String>,
-    pub blog_base_url: String,
-    pub blog_path: String,
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Blog {
+    pub base_url: String,
+    pub path: String,
     /// Where `publish` delivers the post, when the blog is a repository of
     /// its own; without it the post is left in the outbox for a person.
-    pub blog_repository: Option<BlogRepository>,
-    pub forum_base_url: String,
-    pub forum_category: Option<u64>,
-    pub github_api: String,
-    pub oss_security_address: String,
-    pub oss_security_form: OssForm,
-    /// The team as a CVE Numbering Authority: a CVE record per CVE id.
-    pub cve: Option<CnaSettings>,
-    pub distros_address: String,
-    pub advance_notice_recipients: Vec<String>,
+    pub repository: Option<BlogRepository>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Forum {
+    pub base_url: String,
+    pub category: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OssSecurity {
+    pub address: String,
+    pub form: OssForm,
 }
 
 /// What CVE records need of the team as a CNA.
@@ -413,7 +439,15 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         ],
         "`channels`",
     )?;
-    let ann = d.required(&f, "announcements").and_then(|n| {
+    let ann_node = d.optional(&f, "announcements");
+    if ann_node.is_none() {
+        d.error_help(
+            n.pos,
+            "missing required field `announcements` in `channels`",
+            "the signed announcement is the official advisory, which every other channel links to; add `announcements: { address: <list address>, group: <its Google Group> }`. Every other channel is optional",
+        );
+    }
+    let ann = ann_node.and_then(|n| {
         let f = d.map(n, &["address", "group", "from"], "`channels.announcements`")?;
         let address = email(d, &f, "address");
         let from = match d.optional(&f, "from") {
@@ -433,12 +467,23 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                 }
             })
         });
-        Some((address?, group?, from?))
+        Some(Announcements {
+            address: address?,
+            group: group?,
+            from: from?,
+        })
     });
-    let blog = d.required(&f, "blog").and_then(|n| {
+    let blog = optional_channel(d, &f, "blog", |d, n| {
         let f = d.map(
             n,
-            &["base-url", "path", "repository", "branch", "file", "delivery"],
+            &[
+                "base-url",
+                "path",
+                "repository",
+                "branch",
+                "file",
+                "delivery",
+            ],
             "`channels.blog`",
         )?;
         let url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
@@ -462,9 +507,12 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                 }
                 Some(None)
             }
-            Some(n) => (|| {
-                let repository = d.parse(n, |s| crate::model::ids::RepoName::parse(s).map(|r| r.to_string()));
-                let branch = match d.optional(&f, "branch") {
+            Some(n) => {
+                (|| {
+                    let repository = d.parse(n, |s| {
+                        crate::model::ids::RepoName::parse(s).map(|r| r.to_string())
+                    });
+                    let branch = match d.optional(&f, "branch") {
                     Some(n) => d.parse(n, |s| {
                         // It goes into API paths and queries as written.
                         let ok = !s.is_empty()
@@ -480,7 +528,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                     }),
                     None => Some("main".to_string()),
                 };
-                let file = match d.optional(&f, "file") {
+                    let file = match d.optional(&f, "file") {
                     Some(n) => d.parse(n, |s| {
                         let ok = s.contains("{slug}")
                             && !s.starts_with('/')
@@ -493,25 +541,32 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                     }),
                     None => Some("content/{slug}.md".to_string()),
                 };
-                let pull_request = match d.optional(&f, "delivery") {
-                    Some(n) => d.parse(n, |s| match s {
-                        "pull-request" => Ok(true),
-                        "commit" => Ok(false),
-                        _ => Err(format!("unknown delivery `{s}`: `pull-request` or `commit`")),
-                    }),
-                    None => Some(true),
-                };
-                Some(Some(BlogRepository {
-                    repository: repository?,
-                    branch: branch?,
-                    file: file?,
-                    pull_request: pull_request?,
-                }))
-            })(),
+                    let pull_request = match d.optional(&f, "delivery") {
+                        Some(n) => d.parse(n, |s| match s {
+                            "pull-request" => Ok(true),
+                            "commit" => Ok(false),
+                            _ => Err(format!(
+                                "unknown delivery `{s}`: `pull-request` or `commit`"
+                            )),
+                        }),
+                        None => Some(true),
+                    };
+                    Some(Some(BlogRepository {
+                        repository: repository?,
+                        branch: branch?,
+                        file: file?,
+                        pull_request: pull_request?,
+                    }))
+                })()
+            }
         };
-        Some((url?, path?, repository?))
+        Some(Blog {
+            base_url: url?,
+            path: path?,
+            repository: repository?,
+        })
     });
-    let forum = d.required(&f, "forum").and_then(|n| {
+    let forum = optional_channel(d, &f, "forum", |d, n| {
         let f = d.map(n, &["base-url", "category"], "`channels.forum`")?;
         let url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
         let category = d.optional(&f, "category").and_then(|n| {
@@ -521,7 +576,10 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                 })
             })
         });
-        Some((url?, category))
+        Some(Forum {
+            base_url: url?,
+            category,
+        })
     });
     let github = match d.optional(&f, "github") {
         Some(n) => (|| {
@@ -533,7 +591,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         })(),
         None => Some("https://api.github.com/".to_string()),
     };
-    let oss = d.required(&f, "oss-security").and_then(|n| {
+    let oss = optional_channel(d, &f, "oss-security", |d, n| {
         let f = d.map(n, &["address", "form"], "`channels.oss-security`")?;
         let form = match d.optional(&f, "form") {
             Some(n) => d.parse(n, |s| match s {
@@ -543,7 +601,10 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
             }),
             None => Some(OssForm::Excerpt),
         };
-        Some((email(d, &f, "address")?, form?))
+        Some(OssSecurity {
+            address: email(d, &f, "address")?,
+            form: form?,
+        })
     });
     let cve = match d.optional(&f, "cve") {
         None => Some(None),
@@ -594,7 +655,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
             })()
         }
     };
-    let distros = d.required(&f, "distros").and_then(|n| {
+    let distros = optional_channel(d, &f, "distros", |d, n| {
         let f = d.map(n, &["address"], "`channels.distros`")?;
         email(d, &f, "address")
     });
@@ -608,25 +669,32 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         })(),
         None => Some(Vec::new()),
     };
-    let (announcements_address, announcements_group, announcements_from) = ann?;
-    let (blog_base_url, blog_path, blog_repository) = blog?;
-    let (forum_base_url, forum_category) = forum?;
+    let ann = ann?;
+    let oss = oss?;
     Some(Channels {
-        announcements_address,
-        announcements_group,
-        announcements_from,
-        blog_base_url,
-        blog_path,
-        blog_repository,
-        forum_base_url,
-        forum_category,
+        announcements: ann,
+        blog: blog?,
+        forum: forum?,
         github_api: github?,
-        oss_security_address: oss.as_ref()?.0.clone(),
-        oss_security_form: oss?.1,
+        oss_security: oss,
         cve: cve?,
-        distros_address: distros?,
+        distros: distros?,
         advance_notice_recipients: advance?,
     })
+}
+
+/// A channel a team may leave out: `Some(None)` when absent, `None` when
+/// present but invalid (the error is already reported).
+fn optional_channel<T>(
+    d: &mut Decoder,
+    f: &Fields,
+    key: &str,
+    decode: impl FnOnce(&mut Decoder, &Node) -> Option<T>,
+) -> Option<Option<T>> {
+    match d.optional(f, key) {
+        Some(n) => decode(d, n).map(Some),
+        None => Some(None),
+    }
 }
 
 fn decode_rules(d: &mut Decoder, n: &Node) -> Option<Rules> {

@@ -792,7 +792,14 @@ impl Run<'_> {
         ledger: &mut Ledger,
     ) -> Result<Step, PublishError> {
         let url = e.url.clone().unwrap_or_default();
-        let Some(target) = self.project.config.channels.blog_repository.clone() else {
+        let repository = self
+            .project
+            .config
+            .channels
+            .blog
+            .as_ref()
+            .and_then(|b| b.repository.clone());
+        let Some(target) = repository else {
             if self.opts.dry_run {
                 (self.log)(format!(
                     "would record {} (no channels.blog.repository: outbox/{}/{} is yours to post): {url}",
@@ -983,7 +990,16 @@ impl Run<'_> {
             .clone()
             .unwrap_or_else(|| format!("herald-{}", m.slug));
         let title = e.title.clone().unwrap_or_else(|| m.title.clone());
-        let base = self.project.config.channels.forum_base_url.clone();
+        let Some(base) = self
+            .project
+            .config
+            .channels
+            .forum
+            .as_ref()
+            .map(|f| f.base_url.clone())
+        else {
+            return Ok(self.fail(m, e, "herald.yaml has no `channels.forum`".into()));
+        };
         if self.opts.dry_run {
             let category = e
                 .category

@@ -1,0 +1,136 @@
+//! Every channel but the announcement list is optional: one left out
+//! produces no texts and no publish steps, and `schedule` says so.
+
+mod common;
+
+use common::{assert_fails_with, code, stderr, Tree, ADVISORY, CONFIG};
+
+const ONLY_ANNOUNCEMENTS: &str = "site:
+  title: Test Security Advisories
+  base-url: https://security.example.org/
+team:
+  name: Test Security Team
+  email: security@example.org
+  key: keys/team.asc
+channels:
+  announcements: { address: announce@googlegroups.com, group: test-announce }
+";
+
+/// An advisory under embargo at 2030, with one GHSA.
+fn embargoed() -> String {
+    ADVISORY
+        .replace("2024-04-09T15:00:00Z", "2030-04-09T15:00:00Z")
+        .replace(
+            "---\n\nWidgets",
+            "ghsa:\n  - { id: GHSA-4f7x-c9qm-2r8v, repository: example/widgets }\n---\n\nWidgets",
+        )
+}
+
+fn outbox_files(t: &Tree) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(t.path().join("outbox/cve-2024-1000"))
+        .expect("outbox")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_team_with_only_an_announcement_list_gets_only_its_texts_and_steps() {
+    let t = Tree::new();
+    t.write("herald.yaml", ONLY_ANNOUNCEMENTS);
+    t.write("advisories/2024/cve-2024-1000.md", &embargoed());
+    let o = t.herald(&["check", "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.build("2030-01-01T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        outbox_files(&t),
+        [
+            "announcement.eml",
+            "announcement.txt",
+            "ghsa-GHSA-4f7x-c9qm-2r8v.json",
+            "ghsa-GHSA-4f7x-c9qm-2r8v.md",
+            "manifest.json"
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&t.read("outbox/cve-2024-1000/manifest.json")).expect("json");
+    let steps: Vec<&str> = manifest["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| a["channel"].as_str().expect("channel"))
+        .collect();
+    assert_eq!(steps, ["announcement", "ghsa:GHSA-4f7x-c9qm-2r8v"]);
+
+    // Without a blog, the GHSA points straight at the signed announcement.
+    let ghsa = t.read("outbox/cve-2024-1000/ghsa-GHSA-4f7x-c9qm-2r8v.md");
+    assert!(
+        ghsa.contains("<https://groups.google.com/d/msgid/test-announce/herald.cve-2024-1000."),
+        "{ghsa}"
+    );
+    assert!(!ghsa.contains("blog"), "{ghsa}");
+
+    let o = t.herald(&["schedule", "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("not set up in herald.yaml, so never sent: blog, forum, oss-security, cve, distros, advance-notice"),
+        "{out}"
+    );
+    assert!(!out.contains("distros "), "{out}");
+}
+
+#[test]
+fn each_channel_left_out_removes_exactly_its_texts() {
+    for (channel, files) in [
+        ("  blog:", vec!["blog.md"]),
+        ("  forum:", vec!["forum.md"]),
+        ("  oss-security:", vec!["oss-security.eml"]),
+        ("  distros:", vec!["distros.eml"]),
+    ] {
+        let t = Tree::new();
+        let config: String = CONFIG
+            .lines()
+            .filter(|l| !l.starts_with(channel))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        t.write("herald.yaml", &config);
+        t.write("advisories/2024/cve-2024-1000.md", &embargoed());
+        let o = t.build("2030-01-01T00:00:00Z");
+        assert_eq!(code(&o), 0, "{channel}: {}", stderr(&o));
+        let got = outbox_files(&t);
+        for f in &files {
+            assert!(!got.contains(&f.to_string()), "{channel}: {got:?}");
+        }
+        // Everything else is still there.
+        for f in [
+            "announcement.eml",
+            "blog.md",
+            "forum.md",
+            "oss-security.eml",
+            "distros.eml",
+        ] {
+            assert_eq!(
+                got.contains(&f.to_string()),
+                !files.contains(&f),
+                "{channel}: {f} in {got:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_announcement_list_is_required_and_the_error_says_why() {
+    let t = Tree::new();
+    t.write("herald.yaml", &ONLY_ANNOUNCEMENTS.replace(
+        "channels:\n  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
+        "channels: {}\n",
+    ));
+    let o = t.herald(&["check"]);
+    assert_fails_with(
+        &o,
+        "herald.yaml:8:11: missing required field `announcements` in `channels`",
+    );
+}
