@@ -234,10 +234,17 @@ fn json_and_github_formats_are_pinned() {
     let json = stdout(&o);
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     let items = parsed.as_array().expect("array");
-    assert_eq!(items.len(), 5, "{json}");
+    assert_eq!(items.len(), 4, "{json}");
     assert!(items
         .iter()
-        .any(|f| f["severity"] == "error" && f["code"] == "error"));
+        .any(|f| f["severity"] == "error" && f["code"] == "timeline"));
+    // Every finding names its kind: none falls back to its level.
+    assert!(
+        items
+            .iter()
+            .all(|f| f["code"] != "error" && f["code"] != "warning"),
+        "{json}"
+    );
     assert!(items
         .iter()
         .any(|f| f["code"] == "https-links" && f["line"] == 21 && f["column"] == 14));

@@ -591,6 +591,23 @@ fn every_bad_input_is_located_and_leaves_public_untouched() {
                 ));
             }
         }
+        // Machines read the kind of each finding: every one has its own.
+        let json = t.herald(&["check", "--format", "json"]);
+        let findings: serde_json::Value =
+            serde_json::from_slice(&json.stdout).unwrap_or(serde_json::Value::Null);
+        match findings.as_array() {
+            Some(items) if !items.is_empty() => {
+                for f in items {
+                    if matches!(f["code"].as_str(), None | Some("error" | "warning")) {
+                        failures.push(format!("{name}: a finding without its kind: {f}"));
+                    }
+                }
+            }
+            _ => failures.push(format!(
+                "{name}: `check --format json` printed no findings: {}",
+                String::from_utf8_lossy(&json.stdout)
+            )),
+        }
         assert_eq!(t.snapshot("public"), before, "{name}: public/ changed");
         let leftovers: Vec<_> = std::fs::read_dir(t.path())
             .expect("root")

@@ -34,6 +34,7 @@ impl<'a> FirstSeen<'a> {
         if let Some((first, first_pos)) = self.seen.get(value) {
             findings.push(
                 src.error(pos, format!("duplicate {} `{value}`", self.what))
+                    .with_code("conflict")
                     .with_help(format!(
                         "already used by {}:{}:{}",
                         first.path.display(),
@@ -79,13 +80,17 @@ pub fn check(
     for doc in pages {
         let p = &doc.meta;
         if RESERVED_PAGE_SLUGS.contains(&p.slug.as_str()) {
-            findings.push(doc.source.error(
-                p.slug_pos,
-                format!(
-                    "page slug `{}` is reserved for the site's own pages",
-                    p.slug
-                ),
-            ));
+            findings.push(
+                doc.source
+                    .error(
+                        p.slug_pos,
+                        format!(
+                            "page slug `{}` is reserved for the site's own pages",
+                            p.slug
+                        ),
+                    )
+                    .with_code("conflict"),
+            );
         }
         page_slugs.see(p.slug.as_str(), &doc.source, p.slug_pos, findings);
     }
@@ -107,6 +112,7 @@ fn check_agreement(
                     pre.spans.advisory,
                     format!("no advisory with slug `{slug}`"),
                 )
+                .with_code("conflict")
                 .with_help("`advisory` names the slug of a file in `advisories/`"),
         );
         return;
@@ -123,25 +129,34 @@ fn check_agreement(
                         pre.release, a.embargo
                     ),
                 )
+                .with_code("conflict")
                 .with_help(cite(a.spans.embargo)),
         );
     }
     if pre.severity != a.severity {
-        findings.push(doc.source.error(
-            pre.spans.severity,
-            format!(
-                "severity `{}` disagrees with advisory `{slug}`, which is `{}`",
-                pre.severity, a.severity
-            ),
-        ));
+        findings.push(
+            doc.source
+                .error(
+                    pre.spans.severity,
+                    format!(
+                        "severity `{}` disagrees with advisory `{slug}`, which is `{}`",
+                        pre.severity, a.severity
+                    ),
+                )
+                .with_code("conflict"),
+        );
     }
     if pre.component != a.component {
-        findings.push(doc.source.error(
-            pre.spans.component,
-            format!(
-                "component `{}` disagrees with advisory `{slug}`, which names `{}`",
-                pre.component, a.component
-            ),
-        ));
+        findings.push(
+            doc.source
+                .error(
+                    pre.spans.component,
+                    format!(
+                        "component `{}` disagrees with advisory `{slug}`, which names `{}`",
+                        pre.component, a.component
+                    ),
+                )
+                .with_code("conflict"),
+        );
     }
 }

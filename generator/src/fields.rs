@@ -42,17 +42,21 @@ impl<'s> Decoder<'s> {
     }
 
     pub fn error(&mut self, pos: Pos, message: impl Into<String>) {
-        let f = self.src.error(pos, message);
+        let f = self.src.error(pos, message).with_code("field");
         self.findings.push(f);
     }
 
     pub fn error_help(&mut self, pos: Pos, message: impl Into<String>, help: impl Into<String>) {
-        let f = self.src.error(pos, message).with_help(help);
+        let f = self
+            .src
+            .error(pos, message)
+            .with_code("field")
+            .with_help(help);
         self.findings.push(f);
     }
 
     pub fn warning(&mut self, pos: Pos, message: impl Into<String>) {
-        let f = self.src.warning(pos, message);
+        let f = self.src.warning(pos, message).with_code("field");
         self.findings.push(f);
     }
 

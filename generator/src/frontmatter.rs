@@ -27,6 +27,7 @@ pub fn split(source: &Source) -> Result<Split<'_>, Finding> {
                 Pos::new(1, 1, first.trim_end().len().max(1)),
                 "missing front matter",
             )
+            .with_code("syntax")
             .with_help(
                 "the file must start with a line `---`, then YAML fields, then another `---`",
             ));
@@ -50,6 +51,7 @@ pub fn split(source: &Source) -> Result<Split<'_>, Finding> {
     }
     Err(source
         .error(Pos::new(1, 1, 3), "front matter is never closed")
+        .with_code("syntax")
         .with_help("add a line `---` after the last field, before the Markdown body"))
 }
 
@@ -73,6 +75,7 @@ pub fn decode_utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Fin
                 Pos::new(line, col, 1),
                 "a carriage return without a line feed (an old Mac line ending)",
             )
+            .with_code("encoding")
             .with_help("save the file with LF (or CRLF) line endings"));
     }
     Ok(text)
@@ -92,6 +95,7 @@ fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
                 Pos::new(line, col, 1),
                 format!("file is not valid UTF-8 (byte 0x{:02x})", bytes[good]),
             )
+            .with_code("encoding")
             .with_help("save the file as UTF-8")
     })
 }

@@ -87,7 +87,7 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
             for doc in advisories.iter().filter(|d| d.meta.toolchain.is_some()) {
                 findings.push(
                     doc.source
-                        .error(doc.meta.spans.toolchain, "`toolchain` versions, but herald.yaml names no toolchain")
+                        .error(doc.meta.spans.toolchain, "`toolchain` versions, but herald.yaml names no toolchain").with_code("field")
                         .with_help("add `toolchain: { name: Rust, components: [standard library, cargo] }` to herald.yaml"),
                 );
             }
@@ -151,7 +151,8 @@ pub fn load_config_only(root: &Path) -> Result<Config, String> {
 /// Read a file as UTF-8 text, with its path shown relative to the root.
 fn read_source(root: &Path, path: &Path) -> Result<Source, Finding> {
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let bytes = std::fs::read(path).map_err(|e| file_error(&shown, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| file_error(&shown, format!("cannot read: {e}")).with_code("file"))?;
     let text = frontmatter::decode_utf8(&shown, bytes)?;
     Ok(Source::new(shown, text))
 }
@@ -163,7 +164,7 @@ fn load_config(root: &Path, findings: &mut Findings) -> Option<(Config, Arc<Sour
             file_error(
                 Path::new(CONFIG_FILE),
                 "not found: every Herald tree needs one at its root",
-            )
+            ).with_code("file")
             .with_help(
                 "run herald inside a tree (any folder of it), or pass --root DIR; docs/guide.md shows a complete herald.yaml (Herald's own repository has one)",
             ),
@@ -218,16 +219,19 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
                         files.push(e.into_path())
                     }
                     Ok(_) => {}
-                    Err(why) => findings.push(file_error(shown, why)),
+                    Err(why) => findings.push(file_error(shown, why).with_code("file")),
                 }
             }
             Ok(_) => {}
             Err(e) => {
                 let p = e.path().unwrap_or(&base);
-                findings.push(file_error(
-                    p.strip_prefix(root).unwrap_or(p),
-                    format!("cannot read: {e}"),
-                ))
+                findings.push(
+                    file_error(
+                        p.strip_prefix(root).unwrap_or(p),
+                        format!("cannot read: {e}"),
+                    )
+                    .with_code("file"),
+                )
             }
         }
     }
@@ -378,13 +382,16 @@ fn load_theme(
     let dir = root.join("themes").join(&config.site.theme);
     if !dir.is_dir() {
         if config.site.theme != "default" {
-            findings.push(src.error(
-                config_pos(src, &config.site.theme),
-                format!(
-                    "theme `{}` not found: expected a folder `themes/{}/`",
-                    config.site.theme, config.site.theme
-                ),
-            ));
+            findings.push(
+                src.error(
+                    config_pos(src, &config.site.theme),
+                    format!(
+                        "theme `{}` not found: expected a folder `themes/{}/`",
+                        config.site.theme, config.site.theme
+                    ),
+                )
+                .with_code("theme"),
+            );
             return None;
         }
         return Some(theme);
@@ -405,14 +412,16 @@ fn load_theme(
                         Ok(target) if target.is_file() => e,
                         Ok(_) => continue,
                         Err(why) => {
-                            findings.push(file_error(shown, why));
+                            findings.push(file_error(shown, why).with_code("file"));
                             continue;
                         }
                     }
                 }
                 Ok(_) => continue,
                 Err(e) => {
-                    findings.push(file_error(&dir, format!("cannot read theme: {e}")));
+                    findings.push(
+                        file_error(&dir, format!("cannot read theme: {e}")).with_code("theme"),
+                    );
                     continue;
                 }
             };
@@ -431,19 +440,23 @@ fn load_theme(
             } else {
                 match std::fs::read(entry.path()) {
                     Ok(bytes) => theme::override_static(&mut theme, &name, bytes),
-                    Err(e) => findings.push(file_error(shown, format!("cannot read: {e}"))),
+                    Err(e) => findings
+                        .push(file_error(shown, format!("cannot read: {e}")).with_code("file")),
                 }
             }
         }
     }
     if let Err(f) = theme::compile(&theme) {
-        findings.push(file_error(
-            &dir.strip_prefix(root)
-                .unwrap_or(&dir)
-                .join("templates")
-                .join(&f.0),
-            f.1,
-        ));
+        findings.push(
+            file_error(
+                &dir.strip_prefix(root)
+                    .unwrap_or(&dir)
+                    .join("templates")
+                    .join(&f.0),
+                f.1,
+            )
+            .with_code("file"),
+        );
         return None;
     }
     Some(theme)
@@ -461,7 +474,10 @@ fn load_key(
     let armored = match crate::tree::read_inside(root, &canonical, &config.team.key, KEY_LIMIT) {
         Ok(a) => a,
         Err(why) => {
-            findings.push(src.error(at, format!("the team key: {why}")));
+            findings.push(
+                src.error(at, format!("the team key: {why}"))
+                    .with_code("team-key"),
+            );
             return None;
         }
     };
@@ -476,6 +492,7 @@ fn load_key(
                         config.team.key
                     ),
                 )
+                .with_code("team-key")
                 .with_help("export it with `gpg --armor --export <fingerprint>`"),
             );
             return None;
@@ -485,18 +502,21 @@ fn load_key(
         findings.push(src.error(at, format!(
             "`{}` contains a secret key; the site would publish it. Export only the public key with `gpg --armor --export`",
             config.team.key
-        )));
+        )).with_code("team-key"));
         return None;
     }
     if let Some(expected) = &config.team.fingerprint {
         if *expected != fingerprint {
-            findings.push(src.error(
-                config_pos(src, "fingerprint"),
-                format!(
-                    "`team.fingerprint` is {expected}, but `{}` holds the key {fingerprint}",
-                    config.team.key
-                ),
-            ));
+            findings.push(
+                src.error(
+                    config_pos(src, "fingerprint"),
+                    format!(
+                        "`team.fingerprint` is {expected}, but `{}` holds the key {fingerprint}",
+                        config.team.key
+                    ),
+                )
+                .with_code("team-key"),
+            );
             return None;
         }
     }
@@ -537,7 +557,7 @@ fn load_patches(
                 }),
                 Err(why) => findings.push(
                     doc.source
-                        .error(*pos, format!("patch refused: {why}"))
+                        .error(*pos, format!("patch refused: {why}")).with_code("path")
                         .with_help("a patch is a regular file inside the tree, named relative to its root, under `rules.max-patch-bytes`"),
                 ),
             }

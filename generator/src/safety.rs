@@ -104,7 +104,9 @@ struct Located<'a> {
 
 impl Located<'_> {
     fn error(&self, offset: usize, len: usize, msg: String) -> Finding {
-        self.src.error(self.body.pos(offset, len), msg)
+        self.src
+            .error(self.body.pos(offset, len), msg)
+            .with_code("unsafe-markup")
     }
 }
 

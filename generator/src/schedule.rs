@@ -143,7 +143,7 @@ pub fn check(
                     .error(at, format!(
                         "the embargo of `{}` was {}, more than {} hours ago, and the ledger has no record of its announcement; `herald publish` will not send it unattended",
                         a.slug, a.embargo.human(), rules.late_limit_hours
-                    ))
+                    )).with_code("timeline")
                     .with_help(format!(
                         "if the date is a typo (the wrong year?), correct it. If the advisory went out outside Herald, run `herald ledger adopt` (all history) or `herald ledger record {} announcement --at <when>`. If it must still go out now, run `herald publish --late {}`",
                         a.slug, a.slug
@@ -159,7 +159,7 @@ pub fn check(
                         action.channel.name(),
                         a.slug
                     ),
-                ));
+                ).with_code("timeline"));
             }
             if !future || !matches!(action.channel, Channel::AdvanceNotice | Channel::Distros) {
                 continue;
@@ -173,7 +173,7 @@ pub fn check(
                             a.slug,
                             action.due.human(),
                             action.rule
-                        ))
+                        )).with_code("timeline")
                         .with_help(format!("move the embargo later, or send the notice by hand and record it: `herald ledger record {} {}`", a.slug, action.channel.name())),
                 );
             }
@@ -184,39 +184,47 @@ pub fn check(
                 out.push(doc.source.error(at, format!(
                     "the distros list allows at most {} days between notice and disclosure; this notice comes {} days before",
                     rules.distros_max_days, hours / 24
-                )));
+                )).with_code("timeline"));
             } else if hours > i64::from(rules.distros_preferred_days) * 24 {
-                out.push(doc.source.warning(
-                    at,
-                    format!(
+                out.push(
+                    doc.source
+                        .warning(
+                            at,
+                            format!(
                         "the distros list prefers under {} days between notice and disclosure",
                         rules.distros_preferred_days
                     ),
-                ));
+                        )
+                        .with_code("timeline"),
+                );
             }
         }
         let local = a.embargo.timestamp().to_zoned(cfg.team.zone.clone());
         if future && !rules.disclosure_weekdays.contains(&local.weekday()) {
-            out.push(doc.source.warning(
-                at,
-                format!(
-                        "the embargo falls on a {:?} in {}; disclosures are expected on {}",
-                        local.weekday(),
-                        cfg.team.zone_name,
-                        rules
-                            .disclosure_weekdays
-                            .iter()
-                            .map(|d| format!("{d:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-            ));
+            out.push(
+                doc.source
+                    .warning(
+                        at,
+                        format!(
+                            "the embargo falls on a {:?} in {}; disclosures are expected on {}",
+                            local.weekday(),
+                            cfg.team.zone_name,
+                            rules
+                                .disclosure_weekdays
+                                .iter()
+                                .map(|d| format!("{d:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .with_code("timeline"),
+            );
         }
         if future
             && timeline::advance_notice(a, rules, &cfg.team.zone).is_some()
             && cfg.channels.advance_notice_recipients.is_empty()
         {
-            out.push(doc.source.warning(at, "the rules call for an advance notification, but `channels.advance-notice.recipients` is empty"));
+            out.push(doc.source.warning(at, "the rules call for an advance notification, but `channels.advance-notice.recipients` is empty").with_code("timeline"));
         }
     }
     out

@@ -78,10 +78,12 @@ pub fn parse(source: &Source, text: &str, offset: Offset) -> Result<Node, Findin
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
-            source.error(
-                Pos::new(m.line() + offset.lines, m.col() + 1, 1),
-                format!("invalid YAML: {}", e.info()),
-            )
+            source
+                .error(
+                    Pos::new(m.line() + offset.lines, m.col() + 1, 1),
+                    format!("invalid YAML: {}", e.info()),
+                )
+                .with_code("syntax")
         })?;
         let pos = pos_of(&span, offset);
         let node = match event {
@@ -112,13 +114,17 @@ pub fn parse(source: &Source, text: &str, offset: Offset) -> Result<Node, Findin
                 None => continue,
             },
             Event::Alias(_) => {
-                return Err(source.error(
-                    pos,
-                    "YAML aliases (`*name`) are not supported in Herald files",
-                ))
+                return Err(source
+                    .error(
+                        pos,
+                        "YAML aliases (`*name`) are not supported in Herald files",
+                    )
+                    .with_code("syntax"))
             }
             Event::DocumentStart(_) if root.is_some() => {
-                return Err(source.error(pos, "only one YAML document is allowed here"))
+                return Err(source
+                    .error(pos, "only one YAML document is allowed here")
+                    .with_code("syntax"))
             }
             _ => continue,
         };
@@ -127,11 +133,14 @@ pub fn parse(source: &Source, text: &str, offset: Offset) -> Result<Node, Findin
             Some(Open::Map(_, entries, key)) => match key.take() {
                 None => {
                     if !matches!(node.value, Value::Scalar(_)) {
-                        return Err(source.error(node.pos, "mapping keys must be plain words"));
+                        return Err(source
+                            .error(node.pos, "mapping keys must be plain words")
+                            .with_code("syntax"));
                     }
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.value == node.value) {
                         return Err(source
                             .error(node.pos, format!("duplicate key `{}`", scalar_text(&node)))
+                            .with_code("syntax")
                             .with_help(format!("first given on line {}", first.pos.line)));
                     }
                     *key = Some(node);

@@ -133,7 +133,7 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
                     out.push(src.error(
                         Pos::new(i + 1, 1, line.chars().count().max(1)),
                         format!("embargo leak: `{found}` here is {what}; `herald build` would refuse to publish it"),
-                    ).with_help("remove it until the embargo lifts (the wall reads through case, entities, markup, look-alike letters and invisible characters)"));
+                    ).with_code("embargo-leak").with_help("remove it until the embargo lifts (the wall reads through case, entities, markup, look-alike letters and invisible characters)"));
                 }
             }
         }
@@ -144,20 +144,26 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
             readings(name.as_bytes()).find_map(|r| wall.find_in_canonical(&r, None))
         {
             found_at_source.insert(found.clone());
-            out.push(file_error(
-                &path,
-                format!("embargo leak: the file name holds `{found}`, {what}"),
-            ));
+            out.push(
+                file_error(
+                    &path,
+                    format!("embargo leak: the file name holds `{found}`, {what}"),
+                )
+                .with_code("embargo-leak"),
+            );
         }
     }
     // A leak no source line shows (made by rendering alone, or a title
     // split across source lines) is named at the output that carries it.
     for l in leaks {
         if !found_at_source.contains(&l.found) {
-            out.push(file_error(
-                Path::new(&l.file),
-                format!("embargo leak: contains `{}`, {}", l.found, l.what),
-            ));
+            out.push(
+                file_error(
+                    Path::new(&l.file),
+                    format!("embargo leak: contains `{}`, {}", l.found, l.what),
+                )
+                .with_code("embargo-leak"),
+            );
         }
     }
     let mut findings = Findings(out);
@@ -173,7 +179,7 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
         .iter()
         .find(|d| d.meta.slug.as_str() == slug)
     else {
-        return file_error(Path::new(slug), message);
+        return file_error(Path::new(slug), message).with_code("cve-schema");
     };
     let src = crate::diag::Source::new(doc.source.path.clone(), doc.source.text.to_string());
     // The field's line in the front matter, else the opening fence.
@@ -191,6 +197,7 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
         })
         .unwrap_or(Pos::new(1, 1, 3));
     src.error(pos, message)
+        .with_code("cve-schema")
         .with_help("the record is built from these fields; docs/guide.md, CVE records, says how")
 }
 
@@ -271,6 +278,7 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
                     pos,
                     format!("the {channel} text changed since it was published{since}, but `updated` names no newer revision: the change would never reach it"),
                 )
+                .with_code("silent-edit")
                 .with_help("a change to a published advisory is a revision: set `updated` to now and say in `changes` what changed; `herald publish` then carries it once")
             } else {
                 src.warning(

@@ -214,6 +214,7 @@ affected:                     # every affected package, with semver ranges
 ghsa: []                      # GitHub advisories: {{ id, repository, cves }}
 credits: []                   # {{ name, type (GitHub credit type), login }}
 patches: []                   # patch files for the private notices
+fixes: []                     # public URLs of the fix (pull requests, commits)
 authors: []                   # blog authors; default: the team
 announcement-url:             # the announcement's URL, once known
 updated:                      # when the advisory changed after publication
