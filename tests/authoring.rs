@@ -234,7 +234,7 @@ fn json_and_github_formats_are_pinned() {
     let json = stdout(&o);
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     let items = parsed.as_array().expect("array");
-    assert_eq!(items.len(), 4, "{json}");
+    assert_eq!(items.len(), 3, "{json}");
     assert!(items
         .iter()
         .any(|f| f["severity"] == "error" && f["code"] == "timeline"));

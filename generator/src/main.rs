@@ -91,6 +91,9 @@ enum Command {
         #[command(subcommand)]
         what: LedgerCommand,
     },
+    /// Create a new team's tree: herald.yaml with only the channels asked for, the team key, a
+    /// policy page, an example advisory under embargo, and workflows that install a pinned Herald.
+    Init(commands::init::Flags),
     /// Scaffold an advisory or a pre-announcement that passes `herald check` as written.
     New {
         #[command(subcommand)]
@@ -261,6 +264,7 @@ fn main() -> ExitCode {
             public_source,
         ),
         Command::Publish(flags) => commands::publish::run(&root, flags),
+        Command::Init(flags) => commands::init::run(flags),
         Command::Ledger { what } => match what {
             LedgerCommand::Adopt { now } => commands::ledger::adopt(&root, now),
             LedgerCommand::Record {

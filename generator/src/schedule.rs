@@ -222,9 +222,13 @@ pub fn check(
         }
         if future
             && timeline::advance_notice(a, rules, &cfg.team.zone).is_some()
-            && cfg.channels.advance_notice_recipients.is_empty()
+            && cfg
+                .channels
+                .advance_notice
+                .as_ref()
+                .is_some_and(Vec::is_empty)
         {
-            out.push(doc.source.warning(at, "the rules call for an advance notification, but `channels.advance-notice.recipients` is empty").with_code("timeline"));
+            out.push(doc.source.warning(at, "the rules call for an advance notification, but `channels.advance-notice.recipients` is empty: none will be sent").with_code("timeline"));
         }
     }
     out

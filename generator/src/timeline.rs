@@ -371,7 +371,7 @@ pub fn left_out(channels: &Channels) -> Vec<&'static str> {
         ("distros", channels.distros.is_none()),
         (
             "advance-notice",
-            channels.advance_notice_recipients.is_empty(),
+            channels.advance_notice_recipients().is_empty(),
         ),
     ] {
         if absent {
@@ -389,7 +389,7 @@ pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> 
     let channels = &config.channels;
     // A notice goes nowhere without recipients.
     let days =
-        advance_notice_days(a, rules).filter(|_| !channels.advance_notice_recipients.is_empty());
+        advance_notice_days(a, rules).filter(|_| !channels.advance_notice_recipients().is_empty());
     if let Some(days) = days {
         let rule = if a.severity == Severity::Critical && a.exploited {
             format!("{days} business day(s) before the embargo: critical and exploited")

@@ -112,7 +112,7 @@ pub fn advisory(
                     "advance-notice",
                     &action.due,
                 )),
-                recipients: ch.advance_notice_recipients.clone(),
+                recipients: ch.advance_notice_recipients().to_vec(),
                 ..entry(&action, "advance-notice.eml")
             },
             Channel::Distros => Entry {

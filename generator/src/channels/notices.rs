@@ -63,7 +63,7 @@ pub(super) fn advance_notice(out: &Outbox, job: &mut Job) -> Result<(), ChannelE
     let Some(due) = timeline::advance_notice(a, &config.rules, &config.team.zone) else {
         return Ok(());
     };
-    if config.channels.advance_notice_recipients.is_empty() {
+    if config.channels.advance_notice_recipients().is_empty() {
         return Ok(());
     }
     let head = disclaimer::advance_notice(&moment_both(&a.embargo, config));

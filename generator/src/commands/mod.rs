@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod check;
+pub mod init;
 pub mod ledger;
 pub mod new;
 pub mod publish;

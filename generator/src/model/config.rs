@@ -70,7 +70,16 @@ pub struct Channels {
     pub cve: Option<CnaSettings>,
     /// The distros list's address.
     pub distros: Option<String>,
-    pub advance_notice_recipients: Vec<String>,
+    /// `channels.advance-notice.recipients`; `None` when the team left the
+    /// channel out, which is a choice, where an empty list is an oversight.
+    pub advance_notice: Option<Vec<String>>,
+}
+
+impl Channels {
+    /// Who gets the advance notification; none without the channel.
+    pub fn advance_notice_recipients(&self) -> &[String] {
+        self.advance_notice.as_deref().unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -659,16 +668,13 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         let f = d.map(n, &["address"], "`channels.distros`")?;
         email(d, &f, "address")
     });
-    let advance = match d.optional(&f, "advance-notice") {
-        Some(n) => (|| {
-            let f = d.map(n, &["recipients"], "`channels.advance-notice`")?;
-            match d.optional(&f, "recipients") {
-                Some(n) => d.each(n, |d, i| d.parse(i, parse_email)),
-                None => Some(Vec::new()),
-            }
-        })(),
-        None => Some(Vec::new()),
-    };
+    let advance = optional_channel(d, &f, "advance-notice", |d, n| {
+        let f = d.map(n, &["recipients"], "`channels.advance-notice`")?;
+        match d.optional(&f, "recipients") {
+            Some(n) => d.each(n, |d, i| d.parse(i, parse_email)),
+            None => Some(Vec::new()),
+        }
+    });
     let ann = ann?;
     let oss = oss?;
     Some(Channels {
@@ -679,7 +685,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         oss_security: oss,
         cve: cve?,
         distros: distros?,
-        advance_notice_recipients: advance?,
+        advance_notice: advance?,
     })
 }
 

@@ -1,0 +1,224 @@
+//! `herald init`: a new team's tree that `herald check` passes as created,
+//! with only the channels asked for, and nothing overwritten.
+
+mod common;
+
+use std::path::Path;
+
+use common::{code, herald_cmd, repo_root, stderr};
+
+const REQUIRED: [&str; 8] = [
+    "--team",
+    "Tiny Security Team",
+    "--email",
+    "security@tiny.example",
+    "--site",
+    "https://security.tiny.example",
+    "--announcements",
+    "tiny-announce@googlegroups.com",
+];
+
+fn init(dir: &Path, extra: &[&str]) -> std::process::Output {
+    herald_cmd()
+        .arg("init")
+        .arg(dir)
+        .args(REQUIRED)
+        .args(extra)
+        .output()
+        .expect("run herald")
+}
+
+fn in_tree(dir: &Path, args: &[&str]) -> std::process::Output {
+    herald_cmd()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run herald")
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .expect("inside")
+                .display()
+                .to_string()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_new_tree_passes_check_and_builds_only_the_channels_asked_for() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("advisories-repo");
+    let key = repo_root().join("keys/security.asc");
+    let o = init(
+        &dir,
+        &[
+            "--blog",
+            "https://blog.tiny.example/",
+            "--oss-security",
+            "--key",
+            key.to_str().expect("utf8"),
+            "--herald-git",
+            "https://example.org/herald.git",
+            "--herald-rev",
+            "0123abc",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "no secret key was made");
+    let year = jiff::Zoned::now().year();
+    assert_eq!(
+        files(&dir),
+        [
+            ".github/workflows/check.yml".to_string(),
+            ".github/workflows/publish.yml".into(),
+            ".gitignore".into(),
+            format!("advisories/{year}/example-2099.md"),
+            "content/index.md".into(),
+            "content/policy.md".into(),
+            "herald.yaml".into(),
+            "keys/team.asc".into(),
+        ]
+    );
+    assert_eq!(
+        std::fs::read(dir.join("keys/team.asc")).expect("key"),
+        std::fs::read(&key).expect("key")
+    );
+
+    let o = in_tree(&dir, &["check", "--strict"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // From a folder inside the tree, as cargo finds Cargo.toml.
+    let o = in_tree(&dir.join("content"), &["check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+
+    let o = in_tree(&dir, &["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut outbox: Vec<String> = std::fs::read_dir(dir.join("outbox/example-2099"))
+        .expect("outbox")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    outbox.sort();
+    assert_eq!(
+        outbox,
+        [
+            "announcement.eml",
+            "announcement.txt",
+            "blog.md",
+            "manifest.json",
+            "oss-security.eml"
+        ]
+    );
+    let o = in_tree(&dir, &["schedule"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("never sent: forum, cve, distros, advance-notice"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    let publish = std::fs::read_to_string(dir.join(".github/workflows/publish.yml")).expect("yml");
+    assert!(
+        publish
+            .contains("HERALD_GIT: \"https://example.org/herald.git\"\n  HERALD_REV: \"0123abc\""),
+        "{publish}"
+    );
+    assert!(publish
+        .contains("cargo install --locked --git \"$HERALD_GIT\" --rev \"$HERALD_REV\" herald"));
+    assert!(
+        !publish.contains("cargo run"),
+        "the tree does not build Herald from its own source"
+    );
+    assert!(
+        publish.contains("${{ secrets.HERALD_SIGNING_KEY }}"),
+        "{publish}"
+    );
+}
+
+#[test]
+fn without_a_key_a_team_key_is_made_and_its_secret_half_goes_only_to_stdout() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("t");
+    let o = init(&dir, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let secret = String::from_utf8(o.stdout).expect("utf8");
+    assert!(
+        secret.starts_with("-----BEGIN PGP PRIVATE KEY BLOCK-----"),
+        "{secret}"
+    );
+    for f in files(&dir) {
+        let text = std::fs::read_to_string(dir.join(&f)).unwrap_or_default();
+        assert!(!text.contains("PRIVATE KEY"), "{f} holds the secret key");
+    }
+    // The secret half signs what the public half in the tree verifies.
+    let o = herald_cmd()
+        .current_dir(&dir)
+        .env("HERALD_SIGNING_KEY", &secret)
+        .args(["build"])
+        .output()
+        .expect("run herald");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = in_tree(
+        &dir,
+        &["verify", "outbox/example-2099/announcement.txt.asc"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn init_lists_every_missing_flag_and_never_overwrites() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let o = herald_cmd()
+        .args(["init"])
+        .arg(tmp.path())
+        .args(["--team", "T"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 2, "a bad argument");
+    assert!(
+        stderr(&o).contains("missing --email, --site, --announcements"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(files(tmp.path()).is_empty(), "nothing was written");
+
+    // One file in the way: nothing at all is written.
+    std::fs::write(tmp.path().join(".gitignore"), "mine\n").expect("write");
+    let key = repo_root().join("keys/security.asc");
+    let o = init(tmp.path(), &["--key", key.to_str().expect("utf8")]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(".gitignore` already exists"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(files(tmp.path()), [".gitignore"]);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join(".gitignore")).expect("read"),
+        "mine\n"
+    );
+}
+
+#[test]
+fn a_secret_key_given_as_the_team_key_is_refused() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (secret, _, _) = common::sequoia_key();
+    let path = tmp.path().join("secret.asc");
+    std::fs::write(&path, secret).expect("write");
+    let dir = tmp.path().join("t");
+    let o = init(&dir, &["--key", path.to_str().expect("utf8")]);
+    assert_eq!(code(&o), 2, "a bad argument");
+    assert!(
+        stderr(&o).contains("holds a secret key, which the site would publish"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("herald.yaml").exists());
+}
