@@ -344,3 +344,32 @@ fn herald_finds_its_tree_from_a_folder_inside_it() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("or pass --root DIR"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_mistyped_slug_gets_the_nearest_one() {
+    let t = Tree::new();
+    let o = t.herald(&["new", "pre-announcement", "--for", "cve-2024-100"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("no advisory with slug `cve-2024-100`; did you mean `cve-2024-1000`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.herald(&["ledger", "record", "cve-2024-10000", "blog"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("did you mean `cve-2024-1000`?"),
+        "{}",
+        stderr(&o)
+    );
+    t.write(
+        "advisories/2024/pre.md",
+        "---\nkind: pre-announcement\ntitle: Security release for widgets\nrelease: 2024-04-09T15:00:00Z\nseverity: high\ncomponent: widgets\nadvisory: cve-2024-1001\n---\n\nA release is coming.\n",
+    );
+    let o = t.herald(&["check"]);
+    assert!(
+        stderr(&o).contains("help: did you mean `cve-2024-1000`?"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -106,6 +106,13 @@ fn check_agreement(
         return;
     };
     let Some(adv) = advisories.iter().find(|a| &a.meta.slug == slug) else {
+        let slugs: Vec<&str> = advisories.iter().map(|a| a.meta.slug.as_str()).collect();
+        let help = match crate::diag::suggest(slug.as_str(), &slugs) {
+            Some(near) => format!(
+                "did you mean `{near}`? `advisory` names the slug of a file in `advisories/`"
+            ),
+            None => "`advisory` names the slug of a file in `advisories/`".to_string(),
+        };
         findings.push(
             doc.source
                 .error(
@@ -113,7 +120,7 @@ fn check_agreement(
                     format!("no advisory with slug `{slug}`"),
                 )
                 .with_code("conflict")
-                .with_help("`advisory` names the slug of a file in `advisories/`"),
+                .with_help(help),
         );
         return;
     };

@@ -267,9 +267,17 @@ fn write_pre(root: &Path, for_slug: &str) -> Result<PathBuf, String> {
         "the tree has errors; fix them first".to_string()
     })?;
     let slug = Slug::parse(for_slug)?;
-    let doc = project
-        .advisory(&slug)
-        .ok_or_else(|| format!("no advisory with slug `{slug}`"))?;
+    let doc = project.advisory(&slug).ok_or_else(|| {
+        let slugs: Vec<&str> = project
+            .advisories
+            .iter()
+            .map(|d| d.meta.slug.as_str())
+            .collect();
+        match crate::diag::suggest(slug.as_str(), &slugs) {
+            Some(near) => format!("no advisory with slug `{slug}`; did you mean `{near}`?"),
+            None => format!("no advisory with slug `{slug}`"),
+        }
+    })?;
     let a = &doc.meta;
     let release = a.embargo.zoned().to_string();
     let human = a.embargo.human();
