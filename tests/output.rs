@@ -158,3 +158,41 @@ fn a_spare_without_its_manifest_is_not_trusted() {
     let report = build_like_fresh(&t, "no manifest");
     assert_eq!(unchanged(&report), 0, "{report}");
 }
+
+/// A large build tells a person at a terminal what it is doing; a pipe or
+/// a log gets the summary alone.
+#[test]
+fn a_large_build_shows_its_phases_at_a_terminal_only() {
+    let t = common::Tree::new();
+    for n in 1..300 {
+        t.write(
+            &format!("advisories/2024/cve-2024-{}.md", 1000 + n),
+            &common::advisory(n, "2024-04-09T15:00:00Z"),
+        );
+    }
+    let piped = t.build("2024-04-09T16:00:00Z");
+    assert_eq!(common::code(&piped), 0, "{}", common::stderr(&piped));
+    assert!(!common::stderr(&piped).contains("rendering the site"));
+
+    // `script` (util-linux) runs the build on a pseudo-terminal.
+    let bin = assert_cmd::cargo::cargo_bin("herald");
+    let command = format!(
+        "{} --root {} build --now 2024-04-09T16:00:00Z",
+        bin.display(),
+        t.path().display()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("HERALD_SIGNING_KEY")
+        .output()
+        .expect("script(1) from util-linux");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    for phase in [
+        "herald: rendering the channel texts into the outbox…",
+        "herald: rendering the site, behind the embargo wall…",
+        "herald: putting the new site in place…",
+    ] {
+        assert!(shown.contains(phase), "{phase} in {shown}");
+    }
+}

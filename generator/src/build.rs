@@ -29,6 +29,8 @@ pub struct Options {
     /// the ledger (done, adopted, missed): nothing of theirs can be sent, so
     /// their texts are not rendered into the outbox.
     pub settled: std::collections::HashSet<String>,
+    /// Told each phase as it starts, for a person waiting on a large tree.
+    pub progress: Option<fn(&str)>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -82,9 +84,15 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     } else {
         Wall::new(&vis)
     };
+    let progress = |phase: &str| {
+        if let Some(p) = opts.progress {
+            p(phase);
+        }
+    };
     let mut outbox_leaks = Vec::new();
     let mut outbox = match &opts.outbox {
         Some(dir) => {
+            progress("rendering the channel texts into the outbox");
             let (staged, count, unchanged, leaks) = build_outbox(
                 project,
                 &vis,
@@ -112,6 +120,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         let leaks = render_site(&site, &jobs, &wall, Some(&staging))?;
         Ok((staging, jobs.len(), leaks))
     };
+    progress("rendering the site, behind the embargo wall");
     let (settled, rendered) = rayon::join(settle, render);
     settled?;
     let (staging, files, mut leaks) = rendered?;
@@ -127,6 +136,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         }
         None => (0, 0),
     };
+    progress("putting the new site in place");
     let unchanged = staging.reused();
     staging.commit()?;
     Ok(Report {

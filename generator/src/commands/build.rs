@@ -1,6 +1,7 @@
 //! `herald build`: the site and the outbox, signed when a key is given.
 
 use std::collections::HashSet;
+use std::io::IsTerminal;
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -110,6 +111,7 @@ pub fn run(
         } else {
             HashSet::new()
         },
+        progress: show_progress(&project).then_some(phase as fn(&str)),
     };
     match build::build(&project, &opts) {
         Ok(r) => {
@@ -160,4 +162,16 @@ pub fn run(
             Exit::Failure
         }
     }
+}
+
+/// Phases are worth telling a person only on a tree that takes a while,
+/// and only at a terminal: logs and pipes get the summary alone.
+fn show_progress(project: &crate::model::Project) -> bool {
+    const LARGE: usize = 300;
+    std::io::stderr().is_terminal()
+        && project.advisories.len() + project.pre_announcements.len() >= LARGE
+}
+
+fn phase(what: &str) {
+    eprintln!("herald: {what}…");
 }

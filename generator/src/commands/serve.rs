@@ -51,6 +51,7 @@ fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> 
         outbox: None,
         signer: None,
         preview_embargoed: embargoed,
+        progress: None,
     };
     match build::build(&project, &opts) {
         Ok(r) => {
