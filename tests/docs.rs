@@ -57,15 +57,16 @@ fn links(markdown: &str) -> Vec<String> {
         .collect()
 }
 
+/// The README, and every Markdown file under `docs/` (the guide's chapters
+/// included).
 fn documents() -> Vec<PathBuf> {
     let mut docs = vec![root().join("README.md")];
-    for e in std::fs::read_dir(root().join("docs")).expect("docs/") {
-        let p = e.expect("entry").path();
+    for e in walkdir::WalkDir::new(root().join("docs")).sort_by_file_name() {
+        let p = e.expect("entry").into_path();
         if p.extension().is_some_and(|x| x == "md") {
             docs.push(p);
         }
     }
-    docs.sort();
     docs
 }
 

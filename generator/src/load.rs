@@ -166,7 +166,7 @@ fn load_config(root: &Path, findings: &mut Findings) -> Option<(Config, Arc<Sour
                 "not found: every Herald tree needs one at its root",
             ).with_code("file")
             .with_help(
-                "run herald inside a tree (any folder of it), or pass --root DIR; docs/guide.md shows a complete herald.yaml (Herald's own repository has one)",
+                "run herald inside a tree (any folder of it), or pass --root DIR; docs/guide/configuration.md shows a complete herald.yaml (Herald's own repository has one)",
             ),
         );
         return None;

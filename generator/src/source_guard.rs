@@ -70,7 +70,7 @@ pub enum GuardError {
     #[error(
         "the repository {repository} is public, and it holds {} that {} still under embargo: {}. \
          Their sources are readable on GitHub now, so the embargo is already broken: \
-         tell the coordinating parties, make the repository private, and see docs/guide.md, \
+         tell the coordinating parties, make the repository private, and see docs/guide/publishing.md, \
          \"The source repository\". Herald does nothing more here while it is public",
         count(hidden.len()), if hidden.len() == 1 { "is" } else { "are" }, hidden.join(", ")
     )]
@@ -80,7 +80,7 @@ pub enum GuardError {
     },
     #[error(
         "the repository {repository} is public: the next embargoed advisory pushed to it is \
-         published on the spot. Keep the sources in a private repository (docs/guide.md, \
+         published on the spot. Keep the sources in a private repository (docs/guide/publishing.md, \
          \"The source repository\"), or pass --public-source to acknowledge a public tree \
          that only ever holds published advisories"
     )]

@@ -25,7 +25,7 @@ pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
         if k.is_rsa {
             eprintln!(
                 "warning: the signing key {} is RSA; Herald's RSA implementation has a known timing side channel \
-                 (RUSTSEC-2023-0071). Prefer an Ed25519 key (see docs/guide.md, Signing).",
+                 (RUSTSEC-2023-0071). Prefer an Ed25519 key (see docs/guide/signing.md).",
                 k.fingerprint
             );
         }

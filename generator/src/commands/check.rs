@@ -196,9 +196,9 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
                 .map(|(i, l)| Pos::new(i + 1, 1, l.chars().count().max(1)))
         })
         .unwrap_or(Pos::new(1, 1, 3));
-    src.error(pos, message)
-        .with_code("cve-schema")
-        .with_help("the record is built from these fields; docs/guide.md, CVE records, says how")
+    src.error(pos, message).with_code("cve-schema").with_help(
+        "the record is built from these fields; docs/guide/publishing.md, CVE records, says how",
+    )
 }
 
 /// A published text that changed without a newer `updated`: a GHSA or CVE

@@ -235,7 +235,7 @@ fn new_key(team: &str, email: &str) -> Result<(String, String), String> {
 
 fn config(flags: &Flags, team: &str, email: &str, site: &str, list: &str, group: &str) -> String {
     let mut c = format!(
-        r#"# Herald's configuration: docs/guide.md in Herald's repository, "herald.yaml", has every key.
+        r#"# Herald's configuration: docs/guide/configuration.md in Herald's repository has every key.
 site:
   title: {team} security advisories
   base-url: {site}   # where public/ is served

@@ -33,7 +33,7 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     std::time::Duration::try_from(d).map_err(|_| "a duration must be positive".to_string())
 }
 
-/// Exit codes, as documented in docs/guide.md and `--help`.
+/// Exit codes, as documented in docs/guide/commands.md and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,

@@ -104,7 +104,7 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
         return Exit::Findings;
     }
     if !report.failed.is_empty() || !report.attention.is_empty() {
-        eprintln!("herald: later steps of a failed sequence wait; fix the cause and run `herald publish` again (docs/guide.md, Publishing, lists what each failure means)");
+        eprintln!("herald: later steps of a failed sequence wait; fix the cause and run `herald publish` again (docs/guide/publishing.md lists what each failure means)");
         return Exit::Findings;
     }
     Exit::Ok
