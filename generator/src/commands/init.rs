@@ -381,7 +381,7 @@ fn install(flags: &Flags) -> String {
 }
 
 const INSTALL_STEPS: &str = r#"      - uses: dtolnay/rust-toolchain@stable
-      - uses: actions/cache@v4
+      - uses: actions/cache@v5
         with:
           path: ~/.cargo/bin/herald
           key: herald-${{ env.HERALD_GIT }}-${{ env.HERALD_REV }}
