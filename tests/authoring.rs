@@ -131,7 +131,6 @@ const LINT_CASES: &[(&str, &str, &str, &str)] = &[
     ("unresolved-reference", "Details.", "See [the report][report].", "advisories/2024/cve-2024-1000.md:21:5: reference link `[report]` has no definition"),
     ("todo", "Details.", "Details. TODO: add the timeline.", "advisories/2024/cve-2024-1000.md:21:10: `TODO` left in the text"),
     ("unknown-cve", "Details.", "Related to CVE-2023-99999.", "advisories/2024/cve-2024-1000.md:21:12: `CVE-2023-99999` is mentioned but not listed in `cves`"),
-    ("relative-link", "Details.", "See [the patch](../../patches/fix.patch).", "advisories/2024/cve-2024-1000.md:21:5: relative link `../../patches/fix.patch`"),
     ("placeholder", "Details.", "Explain the vulnerability: soon.", "advisories/2024/cve-2024-1000.md:21:1: placeholder text `Explain the vulnerability:`"),
     ("ghsa-sections", "cves: [CVE-2024-1000]", "cves: [CVE-2024-1000, CVE-2024-1001]\nghsa:\n  - { id: GHSA-2345-6789-cfgh, repository: example/widgets, cves: [CVE-2024-1000] }\n  - { id: GHSA-3456-789c-fghj, repository: example/widgets, cves: [CVE-2024-1001] }", "advisories/2024/cve-2024-1000.md:7:5: no heading names `CVE-2024-1000`: its GHSA, GHSA-2345-6789-cfgh, will carry every section"),
 ];

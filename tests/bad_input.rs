@@ -191,6 +191,14 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:5:1: duplicate key `summary`", "= help: first given on line 4"],
         ),
         (
+            "relative link to nothing the site publishes",
+            Box::new(bad_variant("Details.", "See [the patch](../../patches/fix.patch).")),
+            &[
+                "error: advisories/2025/bad.md:19:5: relative link `../../patches/fix.patch` names nothing the site publishes",
+                "= help: link an absolute https URL, or a page of the site",
+            ],
+        ),
+        (
             "unknown kind",
             Box::new(bad_variant("kind: advisory", "kind: advisroy")),
             &["error: advisories/2025/bad.md:2:7: unknown kind `advisroy`: expected `advisory` or `pre-announcement`"],

@@ -595,3 +595,50 @@ fn a_record_the_schema_refuses_is_an_error_at_its_field() {
         stderr(&o)
     );
 }
+
+/// A relative link to a page of the site is absolute in every channel,
+/// on the page and in the feed; the source keeps it as written.
+#[test]
+fn relative_links_to_site_pages_are_absolute_everywhere() {
+    let t = common::Tree::new();
+    t.write(
+        "content/policy.md",
+        "---\ntitle: Security policy\n---\n\nReport to us.\n",
+    );
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY
+            .replace("2024-04-09T15:00:00Z", "2030-04-09T15:00:00Z")
+            .replace(
+                "Details.",
+                "Read [the policy](/policy/) and [its reporting part](policy.md#reporting).",
+            ),
+    );
+    let o = t.build("2030-01-01T00:00:00Z");
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    for file in ["announcement.txt", "blog.md", "forum.md"] {
+        let text = t.read(&format!("outbox/cve-2024-1000/{file}"));
+        assert!(
+            text.contains("https://security.example.org/policy/"),
+            "{file}: {text}"
+        );
+        assert!(
+            text.contains("https://security.example.org/policy/#reporting"),
+            "{file}: {text}"
+        );
+        assert!(
+            !text.contains("(/policy/)") && !text.contains("policy.md"),
+            "{file}: {text}"
+        );
+    }
+    let o = t.build("2030-04-10T00:00:00Z");
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let page = t.read("public/advisories/cve-2024-1000/index.html");
+    assert!(
+        page.contains("href=\"https://security.example.org/policy/#reporting\""),
+        "{page}"
+    );
+    assert!(t
+        .read("public/feed.xml")
+        .contains("https://security.example.org/policy/"));
+}

@@ -53,7 +53,7 @@ fn entry(subject: &Subject, url: String) -> Entry {
                 published: Some(fixed(a.embargo.timestamp())),
                 summary: Some(Text::plain(a.summary.clone())),
                 links: vec![link(url)],
-                content: Some(html(markdown::to_html(&doc.body))),
+                content: Some(html(markdown::to_html(doc.text()))),
                 ..Entry::default()
             }
         }
@@ -63,7 +63,7 @@ fn entry(subject: &Subject, url: String) -> Entry {
             updated: fixed(at.timestamp()),
             published: Some(fixed(at.timestamp())),
             links: vec![link(url)],
-            content: Some(html(markdown::to_html(&doc.body))),
+            content: Some(html(markdown::to_html(doc.text()))),
             ..Entry::default()
         },
     }

@@ -25,6 +25,7 @@ pub mod osv;
 pub mod output;
 pub mod plaintext;
 pub mod publish;
+pub mod relative;
 pub mod safety;
 pub mod schedule;
 pub mod serve;

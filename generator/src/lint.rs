@@ -57,10 +57,6 @@ pub const LINTS: &[(&str, &str)] = &[
         "no placeholder text of `herald new` is left (\"Say in this first…\", `# edit:`)",
     ),
     (
-        "relative-link",
-        "links are absolute: a relative one breaks in the mail, on the blog and on the forum",
-    ),
-    (
         "toolchain-versions",
         "an advisory about a part of the toolchain gives `toolchain` versions, which readers install",
     ),
@@ -170,15 +166,6 @@ pub fn advisory(
                     "https-links",
                     body.pos(range.start, range.len()),
                     format!("link to `{dest_url}` uses http; use https"),
-                );
-            }
-            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
-                if !dest_url.contains(':') && !dest_url.starts_with('#') =>
-            {
-                warn(
-                    "relative-link",
-                    body.pos(range.start, range.len()),
-                    format!("relative link `{dest_url}`: it works on the site at most, and breaks in the mail, on the blog and on the forum; use an absolute https URL"),
                 );
             }
             Event::Text(t) => {

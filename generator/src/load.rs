@@ -83,6 +83,15 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
 
     crate::crosscheck::check(&advisories, &pres, &page_docs, &mut findings);
     if let Some((config, _)) = &config {
+        resolve_links(
+            config,
+            &mut advisories,
+            &mut pres,
+            &page_docs,
+            &mut findings,
+        );
+    }
+    if let Some((config, _)) = &config {
         if config.toolchain.is_none() {
             for doc in advisories.iter().filter(|d| d.meta.toolchain.is_some()) {
                 findings.push(
@@ -270,6 +279,7 @@ fn open_document<T>(
             Document {
                 meta,
                 body,
+                resolved: None,
                 body_line,
                 source: Arc::new(src),
             },
@@ -331,17 +341,20 @@ fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
         body,
         body_line,
         source,
+        ..
     } = doc;
     let entry = match meta {
         Either::Advisory(a) => Entry::Advisory(Document {
             meta: a,
             body,
+            resolved: None,
             body_line,
             source,
         }),
         Either::Pre(p) => Entry::Pre(Document {
             meta: p,
             body,
+            resolved: None,
             body_line,
             source,
         }),
@@ -565,4 +578,58 @@ fn load_patches(
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// Make the relative links of advisories and pre-announcements absolute
+/// where the site publishes their target; the others are errors at their
+/// lines (see `relative`).
+fn resolve_links(
+    config: &Config,
+    advisories: &mut [Document<Advisory>],
+    pres: &mut [Document<PreAnnouncement>],
+    pages: &[Document<Page>],
+    findings: &mut Findings,
+) {
+    let site = crate::relative::SiteMap {
+        base_url: &config.site.base_url,
+        pages: pages.iter().map(|p| p.meta.slug.as_str()).collect(),
+        advisories: advisories.iter().map(|d| d.meta.slug.as_str()).collect(),
+        pre_announcements: pres.iter().map(|d| d.meta.slug.as_str()).collect(),
+        key_file: Path::new(&config.team.key)
+            .file_name()
+            .and_then(|n| n.to_str()),
+    };
+    let mut resolve = |body: &str, first_line: usize, source: &Source| {
+        let r = crate::relative::resolve(body, &site);
+        let at = crate::diag::BodyPos {
+            text: body,
+            first_line,
+        };
+        for (range, dest) in r.unknown {
+            findings.push(
+                source
+                    .error(
+                        at.pos(range.start, range.len()),
+                        format!("relative link `{dest}` names nothing the site publishes: it would break in the mail, on the blog, on the forum and in the GHSA"),
+                    )
+                    .with_code("relative-link")
+                    .with_help("link an absolute https URL, or a page of the site (`/policy/`, `policy.md`, another advisory's `<slug>.md`), which Herald makes absolute"),
+            );
+        }
+        r.text.map(Arc::from)
+    };
+    let resolved_adv: Vec<_> = advisories
+        .iter()
+        .map(|d| resolve(&d.body, d.body_line, &d.source))
+        .collect();
+    let resolved_pre: Vec<_> = pres
+        .iter()
+        .map(|d| resolve(&d.body, d.body_line, &d.source))
+        .collect();
+    for (d, r) in advisories.iter_mut().zip(resolved_adv) {
+        d.resolved = r;
+    }
+    for (d, r) in pres.iter_mut().zip(resolved_pre) {
+        d.resolved = r;
+    }
 }

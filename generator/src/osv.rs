@@ -126,7 +126,7 @@ pub fn record(config: &Config, doc: &Document<Advisory>) -> Value {
         "published": a.embargo.utc_rfc3339(),
         "aliases": aliases,
         "summary": a.summary,
-        "details": doc.body.trim(),
+        "details": doc.text().trim(),
         "affected": affected,
         "references": references,
         "database_specific": {

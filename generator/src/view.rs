@@ -197,7 +197,7 @@ pub fn advisory<'a>(
         withdrawn: a.withdrawn.as_ref().map(withdrawn),
         announcement_url: links::announcement_url(config, a),
         body_html: if with_body {
-            markdown::to_html(&doc.body)
+            markdown::to_html(doc.text())
         } else {
             String::new()
         },
@@ -223,7 +223,7 @@ pub fn pre_announcement<'a>(
         published: public_at.date(),
         published_iso: public_at.utc_rfc3339(),
         body_html: if with_body {
-            markdown::to_html(&doc.body)
+            markdown::to_html(doc.text())
         } else {
             String::new()
         },
@@ -234,6 +234,6 @@ pub fn page<'a>(doc: &'a Document<Page>) -> PageView<'a> {
     PageView {
         slug: doc.meta.slug.as_str(),
         title: &doc.meta.title,
-        body_html: markdown::to_html(&doc.body),
+        body_html: markdown::to_html(doc.text()),
     }
 }

@@ -232,8 +232,11 @@ pub(super) fn render(out: &super::Outbox, job: &mut super::Job) -> Result<(), su
     for entry in &a.ghsa {
         let mut own = job.view.clone();
         own.summary = a.ghsa_summary(entry);
-        own.body_markdown =
-            crate::unwrap::unwrap_paragraphs(&sections_for(doc.body.trim(), &entry.cves, &a.cves));
+        own.body_markdown = crate::unwrap::unwrap_paragraphs(&sections_for(
+            doc.text().trim(),
+            &entry.cves,
+            &a.cves,
+        ));
         let mut ctx = out.base(&gh);
         ctx.insert("a", &own);
         ctx.insert("ghsa", entry);

@@ -201,7 +201,7 @@ impl<'p> Outbox<'p> {
         let slug = a.slug.as_str();
         let announcement_url = links::announcement_url(config, a);
         let blog_url = links::blog_url(config, &a.slug, &a.embargo);
-        let body_text = plaintext::to_text(&doc.body);
+        let body_text = plaintext::to_text(doc.text());
         let view = AdvisoryText {
             slug,
             title: &a.title,
@@ -214,9 +214,9 @@ impl<'p> Outbox<'p> {
                 .to_string(),
             authors: authors(&a.authors, config),
             blog_path: blog_path(config, blog_url.as_deref()),
-            body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
+            body_markdown: crate::unwrap::unwrap_paragraphs(doc.text().trim()),
             body_text: body_text.trim_end().to_string(),
-            lead_text: plaintext::to_text(&lead_markdown(&doc.body))
+            lead_text: plaintext::to_text(&lead_markdown(doc.text()))
                 .trim_end()
                 .to_string(),
             withdrawn: a

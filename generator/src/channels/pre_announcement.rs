@@ -43,8 +43,8 @@ impl Outbox<'_> {
                 .to_string(),
             authors: authors(&p.authors, config),
             blog_path: blog_path(config, blog_url.as_deref()),
-            body_markdown: crate::unwrap::unwrap_paragraphs(doc.body.trim()),
-            body_text: plaintext::to_text(&doc.body).trim_end().to_string(),
+            body_markdown: crate::unwrap::unwrap_paragraphs(doc.text().trim()),
+            body_text: plaintext::to_text(doc.text()).trim_end().to_string(),
         };
         let facts = vec![
             ("Planned release", moment_both(&p.release, config)),

@@ -59,10 +59,21 @@ impl std::fmt::Debug for Body {
 #[derive(Debug, Clone)]
 pub struct Document<T> {
     pub meta: T,
+    /// The body as written: findings point into it.
     pub body: Body,
+    /// The body with its relative links made absolute (see `relative`),
+    /// when it has any.
+    pub resolved: Option<Arc<str>>,
     /// The 1-based line of the file on which the body starts.
     pub body_line: usize,
     pub source: Arc<Source>,
+}
+
+impl<T> Document<T> {
+    /// The body every output renders: links resolved.
+    pub fn text(&self) -> &str {
+        self.resolved.as_deref().unwrap_or(&self.body)
+    }
 }
 
 /// Files a theme brings: Tera templates by name, and static files copied

@@ -1,0 +1,244 @@
+//! Relative links in advisories and pre-announcements.
+//!
+//! A body goes to the site, and also, as it is, into a signed mail, a blog
+//! post in another repository, a forum topic and a GHSA. A relative link
+//! works on the site at most, and breaks everywhere else. So a link whose
+//! target Herald publishes (a page, an advisory, the feed, the key) is made
+//! absolute for every channel, and any other relative link is an error at
+//! its line: nobody can say where `../../patches/fix.patch` should point.
+//!
+//! The body as written stays for findings and their positions; renderers
+//! use the resolved text.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
+
+/// What a relative link may point at: everything the site publishes.
+pub struct SiteMap<'a> {
+    pub base_url: &'a str,
+    pub pages: HashSet<&'a str>,
+    pub advisories: HashSet<&'a str>,
+    pub pre_announcements: HashSet<&'a str>,
+    /// The team key's file name, published under `keys/`.
+    pub key_file: Option<&'a str>,
+}
+
+/// Files and folders at the site's root besides pages.
+const ROOT_ENTRIES: &[&str] = &[
+    "advisories",
+    "pre-announcements",
+    "archive",
+    "feed.xml",
+    "osv.json",
+    "keys",
+    "sitemap.xml",
+];
+
+impl SiteMap<'_> {
+    /// The absolute URL of a relative `dest`, or `None` when the site
+    /// publishes nothing by that name.
+    pub fn absolute(&self, dest: &str) -> Option<String> {
+        let (path, fragment) = match dest.split_once('#') {
+            Some((p, f)) => (p, format!("#{f}")),
+            None => (dest, String::new()),
+        };
+        // A source file named by its path (`policy.md`, `../content/policy.md`,
+        // `cve-2025-1.md`): its page.
+        if let Some(stem) = path
+            .strip_suffix(".md")
+            .map(|p| p.rsplit('/').next().unwrap_or(p))
+        {
+            let stem = stem.to_ascii_lowercase();
+            let page = if self.pages.contains(stem.as_str()) {
+                format!("{stem}/")
+            } else if self.advisories.contains(stem.as_str()) {
+                format!("advisories/{stem}/")
+            } else if self.pre_announcements.contains(stem.as_str()) {
+                format!("pre-announcements/{stem}/")
+            } else {
+                return None;
+            };
+            return Some(format!("{}{page}{fragment}", self.base_url));
+        }
+        // A path on the site: `/policy/`, or `policy/` meant the same way
+        // (from an advisory's page it would point below that page).
+        let rest = path.trim_start_matches('/');
+        if rest.split('/').any(|s| s == ".." || s == ".") {
+            return None;
+        }
+        let first = rest.split('/').next().unwrap_or_default();
+        let known = rest.is_empty() && path.starts_with('/')
+            || self.pages.contains(first)
+            || ROOT_ENTRIES.contains(&first)
+                && match first {
+                    "advisories" => self.named(rest, &self.advisories),
+                    "pre-announcements" => self.named(rest, &self.pre_announcements),
+                    "keys" => self.key_file.is_some_and(|k| rest == format!("keys/{k}")),
+                    _ => true,
+                };
+        known.then(|| format!("{}{rest}{fragment}", self.base_url))
+    }
+
+    /// `advisories/<slug>/…` with a slug the site has.
+    fn named(&self, rest: &str, slugs: &HashSet<&str>) -> bool {
+        let mut parts = rest.split('/').skip(1);
+        parts.next().is_some_and(|s| slugs.contains(s))
+    }
+}
+
+/// Whether `dest` is relative: no scheme, and not a fragment of the same
+/// text (which works wherever the text goes).
+pub fn is_relative(dest: &str) -> bool {
+    !dest.is_empty() && !dest.starts_with('#') && !has_scheme(dest)
+}
+
+fn has_scheme(dest: &str) -> bool {
+    dest.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
+/// The outcome for one body: the text with every resolvable link made
+/// absolute (when any was), and the byte ranges of links that name nothing
+/// the site publishes.
+pub struct Resolved {
+    pub text: Option<String>,
+    pub unknown: Vec<(Range<usize>, String)>,
+}
+
+pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    let parser = Parser::new_ext(markdown, opts);
+    // (where the destination is written, its absolute form)
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut see = |dest: &str, within: Range<usize>, edits: &mut Vec<_>| {
+        if !is_relative(dest) {
+            return;
+        }
+        match (site.absolute(dest), locate(markdown, within.clone(), dest)) {
+            (Some(url), Some(at)) => edits.push((at, url)),
+            _ => unknown.push((within, dest.to_string())),
+        }
+    };
+    for (_, def) in parser.reference_definitions().iter() {
+        see(&def.dest, def.span.clone(), &mut edits);
+    }
+    for (event, range) in parser.into_offset_iter() {
+        if let Event::Start(
+            Tag::Link {
+                link_type: LinkType::Inline,
+                dest_url,
+                ..
+            }
+            | Tag::Image {
+                link_type: LinkType::Inline,
+                dest_url,
+                ..
+            },
+        ) = event
+        {
+            see(&dest_url, range, &mut edits);
+        }
+    }
+    if edits.is_empty() {
+        return Resolved {
+            text: None,
+            unknown,
+        };
+    }
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(markdown.len() + edits.len() * 40);
+    let mut copied = 0;
+    for (r, url) in edits {
+        if r.start < copied {
+            continue;
+        }
+        out.push_str(&markdown[copied..r.start]);
+        out.push_str(&url);
+        copied = r.end;
+    }
+    out.push_str(&markdown[copied..]);
+    Resolved {
+        text: Some(out),
+        unknown,
+    }
+}
+
+/// Where `dest` is written inside `within`: the last occurrence, since the
+/// destination follows the link text (`[text](dest)`, `[label]: dest`).
+fn locate(markdown: &str, within: Range<usize>, dest: &str) -> Option<Range<usize>> {
+    let span = markdown.get(within.clone())?;
+    let at = span.rfind(dest)?;
+    Some(within.start + at..within.start + at + dest.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> SiteMap<'static> {
+        SiteMap {
+            base_url: "https://security.example.org/",
+            pages: HashSet::from(["policy"]),
+            advisories: HashSet::from(["cve-2025-1"]),
+            pre_announcements: HashSet::new(),
+            key_file: Some("team.asc"),
+        }
+    }
+
+    #[test]
+    fn known_targets_become_absolute_in_every_form() {
+        let md = "See [the policy](/policy/), [again](policy.md#reporting), \
+[the other one](../2025/cve-2025-1.md), ![key](keys/team.asc) and [ref].\n\n\
+[ref]: ../../content/policy.md\n";
+        let r = resolve(md, &site());
+        assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+        assert_eq!(
+            r.text.as_deref(),
+            Some("See [the policy](https://security.example.org/policy/), [again](https://security.example.org/policy/#reporting), \
+[the other one](https://security.example.org/advisories/cve-2025-1/), ![key](https://security.example.org/keys/team.asc) and [ref].\n\n\
+[ref]: https://security.example.org/policy/\n")
+        );
+    }
+
+    #[test]
+    fn unknown_targets_are_reported_and_absolute_ones_kept() {
+        let md = "A [patch](../../patches/fix.patch), [elsewhere](other.md), \
+[fine](https://example.org/x), [here](#overview), [mail](mailto:a@b.org).\n";
+        let r = resolve(md, &site());
+        assert!(r.text.is_none());
+        let names: Vec<&str> = r.unknown.iter().map(|(_, d)| d.as_str()).collect();
+        assert_eq!(names, ["../../patches/fix.patch", "other.md"]);
+        assert_eq!(
+            &md[r.unknown[0].0.clone()],
+            "[patch](../../patches/fix.patch)"
+        );
+    }
+
+    #[test]
+    fn paths_that_leave_the_site_or_name_nothing_stay_unknown() {
+        let s = site();
+        for dest in [
+            "/advisories/cve-2099-9/",
+            "/nothing/",
+            "policy/../../etc",
+            "keys/other.asc",
+        ] {
+            assert_eq!(s.absolute(dest), None, "{dest}");
+        }
+        assert_eq!(
+            s.absolute("/").as_deref(),
+            Some("https://security.example.org/")
+        );
+        assert_eq!(
+            s.absolute("/feed.xml").as_deref(),
+            Some("https://security.example.org/feed.xml")
+        );
+    }
+}
