@@ -199,6 +199,22 @@ fn cases() -> Vec<Case> {
             ],
         ),
         (
+            "tab before a key",
+            Box::new(bad_variant("severity: high", "\tseverity: high")),
+            &[
+                "error: advisories/2025/bad.md:7:1: invalid YAML",
+                "= help: YAML does not allow tabs here: indent with spaces",
+            ],
+        ),
+        (
+            "tab indenting a list item",
+            Box::new(bad_variant("  - package: widgets", "\t- package: widgets")),
+            &[
+                "error: advisories/2025/bad.md:10:1: invalid YAML",
+                "= help: YAML does not allow tabs here: indent with spaces",
+            ],
+        ),
+        (
             "unknown kind",
             Box::new(bad_variant("kind: advisory", "kind: advisroy")),
             &["error: advisories/2025/bad.md:2:7: unknown kind `advisroy`: expected `advisory` or `pre-announcement`"],

@@ -65,6 +65,15 @@ fn pos_of(span: &Span, offset: Offset) -> Pos {
     Pos::new(span.start.line() + offset.lines, span.start.col() + 1, len)
 }
 
+/// The line and column (1-based, in characters) of the first tab at or
+/// after line `from`.
+fn first_tab(text: &str, from: usize) -> Option<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, l)| l.find('\t').map(|at| (i + 1, l[..at].chars().count() + 1)))
+}
+
 enum Open {
     Seq(Pos, Vec<Node>),
     Map(Pos, Vec<(Node, Node)>, Option<Node>),
@@ -78,12 +87,25 @@ pub fn parse(source: &Source, text: &str, offset: Offset) -> Result<Node, Findin
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
-            source
+            // The scanner names the token it was reading, which may start
+            // lines before the tab that stopped it: point at the tab.
+            let tab = e
+                .info()
+                .contains("tab")
+                .then(|| first_tab(text, m.line()))
+                .flatten();
+            let (line, col) = tab.unwrap_or((m.line(), m.col() + 1));
+            let f = source
                 .error(
-                    Pos::new(m.line() + offset.lines, m.col() + 1, 1),
+                    Pos::new(line + offset.lines, col, 1),
                     format!("invalid YAML: {}", e.info()),
                 )
-                .with_code("syntax")
+                .with_code("syntax");
+            if tab.is_some() {
+                f.with_help("YAML does not allow tabs here: indent with spaces")
+            } else {
+                f
+            }
         })?;
         let pos = pos_of(&span, offset);
         let node = match event {
