@@ -259,8 +259,9 @@ fn a_theme_that_drops_a_disclaimer_fails_naming_the_template() {
     );
     let o = t.build("2025-01-01T00:00:00Z");
     assert!(
-        stderr(&o)
-            .contains("template `channels/oss-security.txt` dropped the link to the announcement"),
+        stderr(&o).contains(
+            "template `channels/oss-security.txt` dropped the link to the official advisory"
+        ),
         "{}",
         stderr(&o)
     );

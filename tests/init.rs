@@ -183,7 +183,7 @@ fn init_lists_every_missing_flag_and_never_overwrites() {
         .expect("run");
     assert_eq!(code(&o), 2, "a bad argument");
     assert!(
-        stderr(&o).contains("missing --email, --site, --announcements"),
+        stderr(&o).contains("missing --email, --site:"),
         "{}",
         stderr(&o)
     );

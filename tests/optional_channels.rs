@@ -1,5 +1,5 @@
-//! Every channel but the announcement list is optional: one left out
-//! produces no texts and no publish steps, and `schedule` says so.
+//! Every channel is optional: one left out produces no texts and no
+//! publish steps, and `schedule` says so.
 
 mod common;
 
@@ -122,15 +122,71 @@ fn each_channel_left_out_removes_exactly_its_texts() {
 }
 
 #[test]
-fn the_announcement_list_is_required_and_the_error_says_why() {
+fn a_tree_with_no_channel_at_all_builds_its_site_and_no_steps() {
     let t = Tree::new();
-    t.write("herald.yaml", &ONLY_ANNOUNCEMENTS.replace(
-        "channels:\n  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
-        "channels: {}\n",
-    ));
+    t.write(
+        "herald.yaml",
+        &ONLY_ANNOUNCEMENTS.replace(
+            "channels:\n  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
+            "channels: {}\n",
+        ),
+    );
+    t.write("advisories/2024/cve-2024-1000.md", &embargoed());
+    let o = t.herald(&["check", "--now", "2030-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.build("2030-04-10T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(t
+        .path()
+        .join("public/advisories/cve-2024-1000/index.html")
+        .exists());
+    let page = t.read("public/advisories/cve-2024-1000/index.html");
+    assert!(
+        !page.contains("Signed announcement"),
+        "no list, no link to one"
+    );
+    let o = t.herald(&["schedule", "--now", "2030-01-01T00:00:00Z"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(
+            "never sent: announcements, blog, forum, oss-security, cve, distros, advance-notice"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn what_needs_the_announcement_list_says_so() {
+    let t = Tree::new();
+    t.write(
+        "herald.yaml",
+        &ONLY_ANNOUNCEMENTS.replace(
+            "  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
+            "  oss-security: { address: oss-security@lists.openwall.com, form: full }\n",
+        ),
+    );
     let o = t.herald(&["check"]);
     assert_fails_with(
         &o,
-        "herald.yaml:8:11: missing required field `announcements` in `channels`",
+        "herald.yaml:9:67: `form: full` posts the signed announcement, and there is no `channels.announcements`",
+    );
+    t.write(
+        "herald.yaml",
+        &ONLY_ANNOUNCEMENTS.replace(
+            "  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
+            "  oss-security: { address: oss-security@lists.openwall.com }\n",
+        ),
+    );
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace(
+            "component: widgets",
+            "component: widgets\nupdated: 2024-04-10T00:00:00Z\nchanges: The range is corrected.\nupdate-mail: true",
+        ),
+    );
+    let o = t.herald(&["check"]);
+    assert_fails_with(
+        &o,
+        "`update-mail: true`, but herald.yaml has no `channels.announcements`",
     );
 }

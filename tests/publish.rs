@@ -1979,3 +1979,58 @@ fn a_record_withdrawn_before_it_went_out_is_rejected_once_never_published() {
     );
     assert!(st.refused.is_empty(), "{:?}", st.refused);
 }
+
+/// A team with GHSAs and nothing else: the GHSA is the disclosure's first
+/// step, it points at the advisory's page, and the late hold anchors on it.
+#[test]
+fn a_team_without_an_announcement_list_publishes_its_ghsa_once_and_holds_it_when_late() {
+    let w = World::new();
+    let config = format!(
+        "site:\n  title: Test Security Advisories\n  base-url: https://security.example.org/\nteam:\n  name: Test Security Team\n  email: security@example.org\n  key: keys/team.asc\nchannels:\n  github: {{ api: \"{}\" }}\n",
+        w.gh.url()
+    );
+    w.tree.write("herald.yaml", &config);
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ghsa = w.tree.read(&format!("outbox/cve-2024-1000/ghsa-{GHSA}.md"));
+    assert!(
+        ghsa.contains("published by Test Security Team at <https://security.example.org/advisories/cve-2024-1000/>."),
+        "{ghsa}"
+    );
+    assert!(!ghsa.contains("signed"), "{ghsa}");
+
+    // Two days late and never tried: held, as an announcement would be.
+    let late = "2024-04-11T15:00:00Z";
+    let o = w.publish(late, &[]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("the ghsa:{GHSA} was due at")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "herald ledger record cve-2024-1000 ghsa:{GHSA} --at"
+        )),
+        "{err}"
+    );
+    assert!(w
+        .gh_state
+        .lock()
+        .unwrap()
+        .advisories
+        .iter()
+        .all(|a| a.2 != "published"));
+
+    for _ in 0..2 {
+        let o = w.publish(late, &["--late", "cve-2024-1000"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let gh = w.gh_state.lock().unwrap();
+    let published: Vec<_> = gh
+        .advisories
+        .iter()
+        .filter(|a| a.2 == "published")
+        .collect();
+    assert_eq!(published.len(), 1, "published once: {:?}", gh.advisories);
+    assert!(w.smtp.mails().is_empty(), "no list, no mail");
+}

@@ -190,10 +190,13 @@ pub fn container(
         }
     }
 
-    let mut references = vec![
-        json!({ "url": links::announcement_url(config, a), "name": "Signed announcement", "tags": ["vendor-advisory"] }),
-        json!({ "url": links::advisory_page(config, &a.slug), "name": "Advisory", "tags": ["vendor-advisory"] }),
-    ];
+    let mut references = Vec::new();
+    if let Some(url) = links::announcement_url(config, a) {
+        references.push(
+            json!({ "url": url, "name": "Signed announcement", "tags": ["vendor-advisory"] }),
+        );
+    }
+    references.push(json!({ "url": links::advisory_page(config, &a.slug), "name": "Advisory", "tags": ["vendor-advisory"] }));
     if let Some(url) = links::blog_url(config, &a.slug, &a.embargo) {
         references.push(json!({ "url": url, "name": "Blog post", "tags": ["vendor-advisory"] }));
     }

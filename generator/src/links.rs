@@ -4,7 +4,7 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::model::config::Config;
-use crate::model::{Advisory, Moment, PreAnnouncement, Slug};
+use crate::model::{Advisory, Moment, Slug};
 
 /// RFC 3986 unreserved characters stay; everything else is encoded, as
 /// Google Groups does for the `msgid` links in its footers.
@@ -45,23 +45,32 @@ pub fn channel_message_id(config: &Config, slug: &Slug, channel: &str, moment: &
     )
 }
 
-pub fn group_link(config: &Config, message_id: &str) -> String {
-    format!(
+/// A message's address in the announcements group; none without one.
+pub fn group_link(config: &Config, message_id: &str) -> Option<String> {
+    let list = config.channels.announcements.as_ref()?;
+    Some(format!(
         "https://groups.google.com/d/msgid/{}/{}",
-        config.channels.announcements.group,
+        list.group,
         utf8_percent_encode(message_id, MSGID)
-    )
+    ))
 }
 
-/// Where the official, signed announcement of an advisory can be read.
-pub fn announcement_url(config: &Config, a: &Advisory) -> String {
+/// Where the signed announcement of an advisory can be read: its
+/// `announcement-url`, else its message in the group; none for a team
+/// without an announcement list.
+pub fn announcement_url(config: &Config, a: &Advisory) -> Option<String> {
     a.announcement_url
         .clone()
-        .unwrap_or_else(|| group_link(config, &message_id(config, &a.slug, &a.embargo)))
+        .or_else(|| group_link(config, &message_id(config, &a.slug, &a.embargo)))
 }
 
-pub fn pre_announcement_url(config: &Config, p: &PreAnnouncement, public_at: &Moment) -> String {
-    group_link(config, &message_id(config, &p.slug, public_at))
+/// The official advisory every other text points to: the signed
+/// announcement, else the advisory's page.
+pub fn official_url(config: &Config, a: &Advisory) -> (String, bool) {
+    match announcement_url(config, a) {
+        Some(url) => (url, true),
+        None => (advisory_page(config, &a.slug), false),
+    }
 }
 
 /// The blog post's address, from the `channels.blog.path` pattern; none

@@ -92,6 +92,16 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
         );
     }
     if let Some((config, _)) = &config {
+        if config.channels.announcements.is_none() {
+            for doc in advisories.iter().filter(|d| d.meta.update_mail) {
+                findings.push(
+                    doc.source
+                        .error(doc.meta.spans.updated, "`update-mail: true`, but herald.yaml has no `channels.announcements` to mail the revision to")
+                        .with_code("field")
+                        .with_help("remove `update-mail`, or add the announcement list to herald.yaml"),
+                );
+            }
+        }
         if config.toolchain.is_none() {
             for doc in advisories.iter().filter(|d| d.meta.toolchain.is_some()) {
                 findings.push(

@@ -104,10 +104,11 @@ pub fn record(config: &Config, doc: &Document<Advisory>) -> Value {
             })
         })
         .collect();
-    let mut references = vec![
-        json!({ "type": "ADVISORY", "url": links::advisory_page(config, &a.slug) }),
-        json!({ "type": "ARTICLE", "url": links::announcement_url(config, a) }),
-    ];
+    let mut references =
+        vec![json!({ "type": "ADVISORY", "url": links::advisory_page(config, &a.slug) })];
+    references.extend(
+        links::announcement_url(config, a).map(|url| json!({ "type": "ARTICLE", "url": url })),
+    );
     references.extend(
         a.ghsa
             .iter()

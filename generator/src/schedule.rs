@@ -135,17 +135,27 @@ pub fn check(
         let at = a.spans.embargo;
         let future = a.embargo.timestamp() > now;
         let done = |action: &Action| ledger(a.slug.as_str(), &action.channel.name()).is_done();
-        if now.as_second() - a.embargo.timestamp().as_second() > late_limit
-            && matches!(ledger(a.slug.as_str(), "announcement"), State::Pending)
-        {
+        // The step the disclosure opens with, which the late hold watches.
+        let lead = timeline::disclosure(a, &cfg.channels)
+            .first()
+            .map(Channel::name);
+        if let Some(lead) = lead.filter(|l| {
+            now.as_second() - a.embargo.timestamp().as_second() > late_limit
+                && matches!(ledger(a.slug.as_str(), l), State::Pending)
+        }) {
+            let what = if lead == "announcement" {
+                "its announcement".to_string()
+            } else {
+                format!("its first step, {lead}")
+            };
             out.push(
                 doc.source
                     .error(at, format!(
-                        "the embargo of `{}` was {}, more than {} hours ago, and the ledger has no record of its announcement; `herald publish` will not send it unattended",
+                        "the embargo of `{}` was {}, more than {} hours ago, and the ledger has no record of {what}; `herald publish` will not send it unattended",
                         a.slug, a.embargo.human(), rules.late_limit_hours
                     )).with_code("timeline")
                     .with_help(format!(
-                        "if the date is a typo (the wrong year?), correct it. If the advisory went out outside Herald, run `herald ledger adopt` (all history) or `herald ledger record {} announcement --at <when>`. If it must still go out now, run `herald publish --late {}`",
+                        "if the date is a typo (the wrong year?), correct it. If the advisory went out outside Herald, run `herald ledger adopt` (all history) or `herald ledger record {} {lead} --at <when>`. If it must still go out now, run `herald publish --late {}`",
                         a.slug, a.slug
                     )),
             );

@@ -325,7 +325,10 @@ pub struct Action {
 /// runs them in this order. A CNA's CVE records follow the GHSAs, well
 /// within the hour the policy promises.
 pub fn disclosure(advisory: &Advisory, channels: &Channels) -> Vec<Channel> {
-    let mut v = vec![Channel::Announcement];
+    let mut v = Vec::new();
+    if channels.announcements.is_some() {
+        v.push(Channel::Announcement);
+    }
     if channels.blog.is_some() {
         v.push(Channel::Blog);
     }
@@ -350,7 +353,10 @@ pub fn disclosure(advisory: &Advisory, channels: &Channels) -> Vec<Channel> {
 /// The channels of a pre-announcement: its mail, and the cross-posts the
 /// team has.
 pub fn pre_announcement_channels(channels: &Channels) -> Vec<String> {
-    let mut v = vec!["announcement".to_string()];
+    let mut v = Vec::new();
+    if channels.announcements.is_some() {
+        v.push("announcement".to_string());
+    }
     if channels.blog.is_some() {
         v.push("blog".into());
     }
@@ -364,6 +370,7 @@ pub fn pre_announcement_channels(channels: &Channels) -> Vec<String> {
 pub fn left_out(channels: &Channels) -> Vec<&'static str> {
     let mut v = Vec::new();
     for (name, absent) in [
+        ("announcements", channels.announcements.is_none()),
         ("blog", channels.blog.is_none()),
         ("forum", channels.forum.is_none()),
         ("oss-security", channels.oss_security.is_none()),
@@ -414,10 +421,14 @@ pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> 
             ),
         });
     }
-    for channel in disclosure(a, channels) {
-        let rule = match channel {
-            Channel::Announcement => "the embargo lifts: the announcement mail goes first",
-            _ => "at the embargo, after the announcement mail",
+    for (i, channel) in disclosure(a, channels).into_iter().enumerate() {
+        let rule = match (i, &channel) {
+            (0, Channel::Announcement) => "the embargo lifts: the announcement mail goes first",
+            (0, _) => "the embargo lifts: this goes first",
+            (_, _) if channels.announcements.is_some() => {
+                "at the embargo, after the announcement mail"
+            }
+            _ => "at the embargo, in this order",
         };
         out.push(Action {
             slug: a.slug.clone(),
@@ -426,7 +437,7 @@ pub fn advisory_actions(a: &Advisory, config: &crate::model::config::Config) -> 
             rule: rule.into(),
         });
     }
-    if let (Some(at), true) = (&a.updated, a.update_mail) {
+    if let (Some(at), true, true) = (&a.updated, a.update_mail, channels.announcements.is_some()) {
         out.push(Action {
             slug: a.slug.clone(),
             channel: Channel::Update(at.utc_rfc3339()),

@@ -91,7 +91,8 @@ pub struct AdvisoryView<'a> {
     /// What the revision changed.
     pub changes: Option<&'a str>,
     pub withdrawn: Option<WithdrawnView>,
-    pub announcement_url: String,
+    /// The signed announcement; none for a team without a list.
+    pub announcement_url: Option<String>,
     pub body_html: String,
 }
 

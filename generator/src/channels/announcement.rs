@@ -3,6 +3,7 @@
 
 use super::facts::facts_block;
 use super::{disclaimer, mail, require, ChannelError, Job, Outbox};
+use crate::model::config::Announcements;
 use crate::model::Moment;
 
 /// The announcement as mailed: its body, attachments, and the signed copy.
@@ -17,18 +18,20 @@ impl Outbox<'_> {
     /// key, and the text itself; and whether it is signed.
     pub(super) fn announcement_files(
         &self,
+        list: &Announcements,
         text: String,
         subject: String,
         message_id: String,
         date: &Moment,
     ) -> Result<(Vec<(String, Vec<u8>)>, bool), ChannelError> {
-        self.signed_mail("announcement", text, subject, message_id, date)
+        self.signed_mail(list, "announcement", text, subject, message_id, date)
     }
 
     /// `<stem>.eml`, `<stem>.txt.asc` (with a key) and `<stem>.txt`: a text
     /// signed with the team key and mailed to the announcements list.
     fn signed_mail(
         &self,
+        list: &Announcements,
         stem: &str,
         text: String,
         subject: String,
@@ -39,7 +42,7 @@ impl Outbox<'_> {
         let signed = ann.signed.is_some();
         let eml = mail::build(mail::Mail {
             from: &self.announcer,
-            to: vec![self.to(&self.config().channels.announcements.address)?],
+            to: vec![self.to(&list.address)?],
             subject,
             message_id,
             date,
@@ -82,6 +85,9 @@ impl Outbox<'_> {
 /// for the channels that repeat it.
 pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     let config = out.config();
+    let Some(list) = &config.channels.announcements else {
+        return Ok(());
+    };
     let a = &job.doc.meta;
     let slug = a.slug.as_str();
     let note = disclaimer::google_groups(&config.team.name);
@@ -96,8 +102,13 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
         &text,
         &[("the Google Groups note", &note)],
     )?;
-    let (files, _) =
-        out.announcement_files(text, a.title.clone(), job.message_id.clone(), &a.embargo)?;
+    let (files, _) = out.announcement_files(
+        list,
+        text,
+        a.title.clone(),
+        job.message_id.clone(),
+        &a.embargo,
+    )?;
     // What readers of the announcement get: the clearsigned text, or the
     // plain one when there is no key (and publish then refuses).
     for (name, bytes) in files {
@@ -120,7 +131,11 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
 /// the whole advisory as it now reads, signed.
 pub(super) fn update(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     let a = &job.doc.meta;
-    let (Some(at), true) = (&a.updated, a.update_mail) else {
+    let (Some(at), true, Some(list)) = (
+        &a.updated,
+        a.update_mail,
+        &out.config().channels.announcements,
+    ) else {
         return Ok(());
     };
     let head = format!(
@@ -135,6 +150,7 @@ pub(super) fn update(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     );
     let message_id = crate::links::channel_message_id(out.config(), &a.slug, "update", at);
     let (files, _) = out.signed_mail(
+        list,
         "update",
         text,
         format!("[UPDATED] {}", a.title),

@@ -10,17 +10,17 @@ use super::{disclaimer, require, ChannelError, Job, Outbox};
 impl Outbox<'_> {
     /// The blog and forum cross-posts, rendered from `templates` with the
     /// document under `view.0`. Each must carry the cross-post disclaimer,
-    /// and with it the link to the announcement mail.
+    /// and with it the link to the official text.
     pub(super) fn cross_posts<V: Serialize>(
         &self,
         slug: &str,
         view: (&str, &V),
         facts: &[(&str, String)],
-        announcement_url: &str,
+        official: disclaimer::Official,
         templates: [&'static str; 2],
         original: disclaimer::Original,
     ) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, ChannelError> {
-        let cross = disclaimer::cross_post(announcement_url, original);
+        let cross = disclaimer::cross_post(official, original);
         let mut ctx = self.base(&cross);
         ctx.insert(view.0, view.1);
         ctx.insert("facts_markdown", &facts_markdown(facts));
@@ -45,7 +45,7 @@ impl Outbox<'_> {
                 &text,
                 &[
                     ("the cross-post disclaimer", &cross),
-                    ("the link to the announcement", announcement_url),
+                    ("the link to the official text", official.url),
                 ],
             )?;
             out.push((name, channel, text.into_bytes()));
@@ -59,7 +59,7 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
         job.doc.meta.slug.as_str(),
         ("a", &job.view),
         &job.facts,
-        &job.announcement_url,
+        job.official(),
         ["channels/blog.md", "channels/forum.md"],
         disclaimer::Original::Advisory,
     )?;

@@ -29,39 +29,71 @@ pub enum Original {
     PreAnnouncement,
 }
 
+/// The official text every other one points to: the signed announcement,
+/// or, for a team without an announcement list, the advisory's page.
+#[derive(Debug, Clone, Copy)]
+pub struct Official<'a> {
+    pub url: &'a str,
+    pub signed: bool,
+}
+
 /// Opens the blog and forum posts.
-pub fn cross_post(announcement_url: &str, original: Original) -> String {
+pub fn cross_post(official: Official, original: Original) -> String {
     let (what, short) = match original {
         Original::Advisory => ("security advisory", "advisory"),
         Original::PreAnnouncement => ("pre-announcement of a security release", "pre-announcement"),
     };
-    format!(
-        "This is a cross-post of the official {what}, not the {short} itself. \
+    let url = official.url;
+    if official.signed {
+        format!(
+            "This is a cross-post of the official {what}, not the {short} itself. \
 The official {short} was sent to the announcements mailing list, signed with \
-the team's key: <{announcement_url}>. Where the two differ, the signed announcement is \
+the team's key: <{url}>. Where the two differ, the signed announcement is \
 authoritative."
-    )
+        )
+    } else {
+        format!(
+            "This is a cross-post of the official {what}, not the {short} itself. \
+The official {short} is published at <{url}>. Where the two differ, that one is \
+authoritative."
+        )
+    }
 }
 
 /// Opens each GHSA text: it points at the blog post, which links to the
-/// signed announcement, or straight at the announcement for a team without
-/// a blog.
-pub fn ghsa(team: &str, blog_url: Option<&str>, announcement_url: &str) -> String {
-    match blog_url {
-        Some(blog_url) => format!(
+/// official advisory, or straight at the official advisory for a team
+/// without a blog.
+pub fn ghsa(team: &str, blog_url: Option<&str>, official: Official) -> String {
+    let url = official.url;
+    match (blog_url, official.signed) {
+        (Some(blog_url), true) => format!(
             "This advisory is a copy of the security advisory published by {team} at \
 <{blog_url}>, which links to the signed announcement."
         ),
-        None => format!(
+        (Some(blog_url), false) => format!(
+            "This advisory is a copy of the security advisory published by {team} at \
+<{blog_url}>, which links to the official advisory."
+        ),
+        (None, true) => format!(
             "This advisory is a copy of the security advisory {team} sent to its \
-announcements list, signed with the team's key: <{announcement_url}>."
+announcements list, signed with the team's key: <{url}>."
+        ),
+        (None, false) => format!(
+            "This advisory is a copy of the security advisory published by {team} at <{url}>."
         ),
     }
 }
 
 /// Closes the oss-security excerpt.
-pub fn oss_security(team: &str, announcement_url: &str) -> String {
-    format!("The full advisory, signed by {team}, is at:\n{announcement_url}")
+pub fn oss_security(team: &str, official: Official) -> String {
+    if official.signed {
+        format!(
+            "The full advisory, signed by {team}, is at:\n{}",
+            official.url
+        )
+    } else {
+        format!("The full advisory of {team} is at:\n{}", official.url)
+    }
 }
 
 /// `label` and the disclosure moment on one line when it fits the width,

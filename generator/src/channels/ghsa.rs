@@ -220,15 +220,11 @@ pub(super) fn render(out: &super::Outbox, job: &mut super::Job) -> Result<(), su
     let doc = job.doc;
     let a = &doc.meta;
     let slug = a.slug.as_str();
-    let gh = super::disclaimer::ghsa(
-        &config.team.name,
-        job.blog_url.as_deref(),
-        &job.announcement_url,
-    );
+    let gh = super::disclaimer::ghsa(&config.team.name, job.blog_url.as_deref(), job.official());
     let link = job
         .blog_url
         .clone()
-        .unwrap_or_else(|| job.announcement_url.clone());
+        .unwrap_or_else(|| job.official.0.clone());
     for entry in &a.ghsa {
         let mut own = job.view.clone();
         own.summary = a.ghsa_summary(entry);

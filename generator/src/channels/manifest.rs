@@ -32,6 +32,18 @@ pub struct Manifest {
     pub actions: Vec<Entry>,
 }
 
+impl Manifest {
+    /// The step a disclosure opens with: the announcement for a team with a
+    /// list, else the first channel it has. The late hold and adopted
+    /// history anchor on it.
+    pub fn lead(&self) -> Option<&str> {
+        self.actions
+            .iter()
+            .map(|e| e.channel.as_str())
+            .find(|c| !matches!(*c, "advance-notice" | "distros") && !c.starts_with("update:"))
+    }
+}
+
 #[derive(Serialize, Deserialize, Default, Debug, Clone)]
 #[serde(default)]
 pub struct Entry {
@@ -128,9 +140,9 @@ pub fn advisory(
             },
             Channel::Announcement => Entry {
                 message_id: Some(message_id.to_string()),
-                recipients: vec![ch.announcements.address.clone()],
+                recipients: ch.announcements.iter().map(|l| l.address.clone()).collect(),
                 sign: Some("announcement.txt.asc".into()),
-                url: Some(links::announcement_url(cfg, a)),
+                url: links::announcement_url(cfg, a),
                 ..entry(&action, "announcement.eml")
             },
             Channel::Blog => Entry {
@@ -164,7 +176,7 @@ pub fn advisory(
                     "update",
                     &action.due,
                 )),
-                recipients: vec![ch.announcements.address.clone()],
+                recipients: ch.announcements.iter().map(|l| l.address.clone()).collect(),
                 sign: Some("update.txt.asc".into()),
                 title: Some(format!("revision of {at}")),
                 ..entry(&action, "update.eml")
@@ -219,9 +231,14 @@ pub fn pre_announcement(
         .map(|channel| match channel.as_str() {
             "announcement" => Entry {
                 message_id: Some(message_id.to_string()),
-                recipients: vec![cfg.channels.announcements.address.clone()],
+                recipients: cfg
+                    .channels
+                    .announcements
+                    .iter()
+                    .map(|l| l.address.clone())
+                    .collect(),
                 sign: Some("announcement.txt.asc".into()),
-                url: Some(links::group_link(cfg, message_id)),
+                url: links::group_link(cfg, message_id),
                 ..at("announcement.eml", "announcement")
             },
             "blog" => Entry {

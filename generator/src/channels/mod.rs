@@ -101,7 +101,9 @@ pub(crate) struct Job<'a> {
     doc: &'a Document<Advisory>,
     view: AdvisoryText<'a>,
     facts: Vec<(&'static str, String)>,
-    announcement_url: String,
+    /// The official advisory's URL, and whether it is the signed
+    /// announcement (else the advisory's page).
+    official: (String, bool),
     /// None for a team without a blog.
     blog_url: Option<String>,
     message_id: String,
@@ -115,6 +117,13 @@ pub(crate) struct Job<'a> {
 }
 
 impl Job<'_> {
+    fn official(&self) -> disclaimer::Official<'_> {
+        disclaimer::Official {
+            url: &self.official.0,
+            signed: self.official.1,
+        }
+    }
+
     fn add(&mut self, name: &str, bytes: Vec<u8>) {
         self.files.push(Output {
             path: format!("{}/{name}", self.doc.meta.slug),
@@ -147,7 +156,13 @@ impl<'p> Outbox<'p> {
     ) -> Result<Self, ChannelError> {
         let team = &project.config.team;
         let team = mail::mailbox(Some(&team.name), &team.email).map_err(ChannelError::Address)?;
-        let announcer = match &project.config.channels.announcements.from {
+        let from = project
+            .config
+            .channels
+            .announcements
+            .as_ref()
+            .and_then(|a| a.from.as_ref());
+        let announcer = match from {
             Some(from) => from
                 .parse::<Mailbox>()
                 .map_err(|e| ChannelError::Address(format!("invalid sender `{from}`: {e}")))?,
@@ -199,7 +214,7 @@ impl<'p> Outbox<'p> {
         let config = self.config();
         let a = &doc.meta;
         let slug = a.slug.as_str();
-        let announcement_url = links::announcement_url(config, a);
+        let official = links::official_url(config, a);
         let blog_url = links::blog_url(config, &a.slug, &a.embargo);
         let body_text = plaintext::to_text(doc.text());
         let view = AdvisoryText {
@@ -230,7 +245,7 @@ impl<'p> Outbox<'p> {
             view,
             facts,
             message_id: links::message_id(config, &a.slug, &a.embargo),
-            announcement_url,
+            official,
             blog_url,
             as_mailed: String::new(),
             signed_copy: None,

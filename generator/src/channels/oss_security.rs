@@ -13,7 +13,6 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
     };
     let a = &job.doc.meta;
     let slug = a.slug.as_str();
-    let announcement_url = job.announcement_url.clone();
     let (text, attachments) = match oss.form {
         // The text says a signed copy is attached; oss-security gets it too.
         OssForm::Full => (
@@ -30,7 +29,7 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
                 .collect(),
         ),
         OssForm::Excerpt => {
-            let closing = disclaimer::oss_security(&config.team.name, &announcement_url);
+            let closing = disclaimer::oss_security(&config.team.name, job.official());
             let mut ctx = out.base(&closing);
             ctx.insert("a", &job.view);
             let short: Vec<_> = job
@@ -46,7 +45,7 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
                 slug,
                 "oss-security",
                 &text,
-                &[("the link to the announcement", &announcement_url)],
+                &[("the link to the official advisory", &job.official.0)],
             )?;
             (text, Vec::new())
         }

@@ -73,31 +73,51 @@ impl Outbox<'_> {
                 Ok(())
             };
 
-        let note = disclaimer::google_groups(&config.team.name);
-        let mut ctx = self.base(&note);
-        ctx.insert("p", &view);
-        ctx.insert("facts", &facts_block(&facts));
-        let text = self.render("channels/pre-announcement.txt", slug, &ctx)?;
-        require(
-            "channels/pre-announcement.txt",
-            slug,
-            "pre-announcement mail",
-            &text,
-            &[("the Google Groups note", &note)],
-        )?;
         let message_id = links::message_id(config, &p.slug, public_at);
-        let announcement_url = links::group_link(config, &message_id);
-        let (files_, signed) =
-            self.announcement_files(text, p.title.clone(), message_id.clone(), public_at)?;
-        for (name, bytes) in files_ {
-            add(&name, "announcement", bytes)?;
-        }
+        // Its mail, to a team's announcement list; without one, its page
+        // is the official text the cross-posts point to.
+        let (official, signed) = match &config.channels.announcements {
+            Some(list) => {
+                let note = disclaimer::google_groups(&config.team.name);
+                let mut ctx = self.base(&note);
+                ctx.insert("p", &view);
+                ctx.insert("facts", &facts_block(&facts));
+                let text = self.render("channels/pre-announcement.txt", slug, &ctx)?;
+                require(
+                    "channels/pre-announcement.txt",
+                    slug,
+                    "pre-announcement mail",
+                    &text,
+                    &[("the Google Groups note", &note)],
+                )?;
+                let (files_, signed) = self.announcement_files(
+                    list,
+                    text,
+                    p.title.clone(),
+                    message_id.clone(),
+                    public_at,
+                )?;
+                for (name, bytes) in files_ {
+                    add(&name, "announcement", bytes)?;
+                }
+                let url = links::group_link(config, &message_id)
+                    .unwrap_or_else(|| links::pre_announcement_page(config, &p.slug));
+                ((url, true), signed)
+            }
+            None => (
+                (links::pre_announcement_page(config, &p.slug), false),
+                false,
+            ),
+        };
 
         let posts = self.cross_posts(
             slug,
             ("p", &view),
             &facts,
-            &announcement_url,
+            disclaimer::Official {
+                url: &official.0,
+                signed: official.1,
+            },
             [
                 "channels/pre-announcement-blog.md",
                 "channels/pre-announcement-forum.md",

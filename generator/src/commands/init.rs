@@ -26,7 +26,7 @@ pub struct Flags {
     /// Where the security pages will be served, e.g. https://security.example.org/.
     #[arg(long, value_name = "URL")]
     pub site: Option<String>,
-    /// The announcement list's address (a Google Group); the one channel every team has.
+    /// The announcement list's address (a Google Group), for the signed announcements.
     #[arg(long, value_name = "ADDRESS")]
     pub announcements: Option<String>,
     /// The team's blog, for cross-posts (Zola layout).
@@ -85,7 +85,6 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
         ("--team", flags.team.is_none()),
         ("--email", flags.email.is_none()),
         ("--site", flags.site.is_none()),
-        ("--announcements", flags.announcements.is_none()),
     ]
     .iter()
     .filter(|(_, absent)| *absent)
@@ -93,15 +92,14 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
     .collect();
     if !missing.is_empty() {
         return Err(format!(
-            "missing {}: `herald init DIR --team NAME --email ADDRESS --site URL --announcements ADDRESS`",
+            "missing {}: `herald init DIR --team NAME --email ADDRESS --site URL [--announcements ADDRESS] [channels…]`",
             missing.join(", ")
         ));
     }
-    let (team, email, site, list) = (
+    let (team, email, site) = (
         flags.team.clone().unwrap_or_default(),
         flags.email.clone().unwrap_or_default(),
         flags.site.clone().unwrap_or_default(),
-        flags.announcements.clone().unwrap_or_default(),
     );
     let site = with_slash(parse_https_url(&site).map_err(|e| format!("--site: {e}"))?);
     let address = |what: &str, a: &str| -> Result<(), String> {
@@ -110,8 +108,9 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
             .map_err(|e| format!("{what}: `{a}` is not a mail address: {e}"))
     };
     address("--email", &email)?;
-    address("--announcements", &list)?;
-    let group = list.split('@').next().unwrap_or_default().to_string();
+    if let Some(list) = &flags.announcements {
+        address("--announcements", list)?;
+    }
     for (what, url) in [("--blog", &flags.blog), ("--forum", &flags.forum)] {
         if let Some(u) = url {
             parse_https_url(u).map_err(|e| format!("{what}: {e}"))?;
@@ -143,10 +142,7 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
 
     let year = jiff::Zoned::now().year();
     let files: Vec<(PathBuf, String)> = vec![
-        (
-            CONFIG_FILE.into(),
-            config(flags, &team, &email, &site, &list, &group),
-        ),
+        (CONFIG_FILE.into(), config(flags, &team, &email, &site)),
         ("keys/team.asc".into(), public_key),
         ("content/index.md".into(), index_page(&team)),
         ("content/policy.md".into(), policy_page(&team, &email)),
@@ -233,7 +229,7 @@ fn new_key(team: &str, email: &str) -> Result<(String, String), String> {
     Ok((public, secret))
 }
 
-fn config(flags: &Flags, team: &str, email: &str, site: &str, list: &str, group: &str) -> String {
+fn config(flags: &Flags, team: &str, email: &str, site: &str) -> String {
     let mut c = format!(
         r#"# Herald's configuration: docs/guide/configuration.md in Herald's repository has every key.
 site:
@@ -245,10 +241,14 @@ team:
   key: keys/team.asc        # the public key; the secret one lives in the HERALD_SIGNING_KEY secret
   zone: UTC                 # the team's zone, for business days
 channels:
-  # The signed announcement is the official advisory; every other text links to it.
-  announcements: {{ address: {list}, group: {group} }}
 "#
     );
+    if let Some(list) = &flags.announcements {
+        let group = list.split('@').next().unwrap_or_default();
+        c.push_str(&format!(
+            "  # The signed announcement is the official advisory; every other text links to it.\n  announcements: {{ address: {list}, group: {group} }}\n"
+        ));
+    }
     if let Some(blog) = &flags.blog {
         c.push_str(&format!(
             "  blog: {{ base-url: {} }}\n",

@@ -55,13 +55,14 @@ pub struct Team {
     pub zone_name: String,
 }
 
-/// The places an advisory goes. Only the announcement list is required:
-/// the signed announcement is the official advisory, which every other text
-/// points to and which the timeline and the ledger anchor on. A channel left
-/// out produces no texts and no publish steps.
+/// The places an advisory goes. Every one is optional: a channel left out
+/// produces no texts and no publish steps.
 #[derive(Debug, Clone)]
 pub struct Channels {
-    pub announcements: Announcements,
+    /// The signed announcement: when the team has a list, it is the
+    /// official advisory, which every other text links to; without one, the
+    /// advisory's page on the site is.
+    pub announcements: Option<Announcements>,
     pub blog: Option<Blog>,
     pub forum: Option<Forum>,
     pub github_api: String,
@@ -448,15 +449,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         ],
         "`channels`",
     )?;
-    let ann_node = d.optional(&f, "announcements");
-    if ann_node.is_none() {
-        d.error_help(
-            n.pos,
-            "missing required field `announcements` in `channels`",
-            "the signed announcement is the official advisory, which every other channel links to; add `announcements: { address: <list address>, group: <its Google Group> }`. Every other channel is optional",
-        );
-    }
-    let ann = ann_node.and_then(|n| {
+    let ann = optional_channel(d, &f, "announcements", |d, n| {
         let f = d.map(n, &["address", "group", "from"], "`channels.announcements`")?;
         let address = email(d, &f, "address");
         let from = match d.optional(&f, "from") {
@@ -600,6 +593,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         })(),
         None => Some("https://api.github.com/".to_string()),
     };
+    let ann_present = d.optional(&f, "announcements").map(|_| ());
     let oss = optional_channel(d, &f, "oss-security", |d, n| {
         let f = d.map(n, &["address", "form"], "`channels.oss-security`")?;
         let form = match d.optional(&f, "form") {
@@ -610,6 +604,14 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
             }),
             None => Some(OssForm::Excerpt),
         };
+        if let (Some(OssForm::Full), None, Some(n)) = (form, ann_present, d.optional(&f, "form")) {
+            d.error_help(
+                n.pos,
+                "`form: full` posts the signed announcement, and there is no `channels.announcements`",
+                "use `form: excerpt`, or add the announcement list",
+            );
+            return None;
+        }
         Some(OssSecurity {
             address: email(d, &f, "address")?,
             form: form?,

@@ -187,7 +187,8 @@ pub fn publish(
                 let held = state == State::Pending
                     && opts.now > limit
                     && !opts.late.iter().any(|s| s == &m.slug);
-                if held && entry.channel == "announcement" && m.kind == "advisory" {
+                let lead = m.lead();
+                if held && lead == Some(entry.channel.as_str()) && m.kind == "advisory" {
                     run.too_late(m, due);
                     break;
                 }
@@ -197,8 +198,8 @@ pub fn publish(
                 // mail that would arrive long after its revision.
                 let why = if entry.channel.starts_with("update:") {
                     Some("an [UPDATED] mail would arrive long after its revision")
-                } else if entry.channel != "announcement"
-                    && ledger.state("announcement") == State::Adopted
+                } else if lead
+                    .is_some_and(|l| entry.channel != l && ledger.state(l) == State::Adopted)
                 {
                     Some("its announcement went out outside Herald")
                 } else {
@@ -556,11 +557,12 @@ impl Run<'_> {
         self.report.late.push(msg);
     }
 
-    /// An announcement past the late limit waits for a person.
+    /// A disclosure past the late limit waits for a person.
     fn too_late(&mut self, m: &Manifest, due: Timestamp) {
         let hours = (self.opts.now.as_second() - due.as_second()) / 3600;
+        let lead = m.lead().unwrap_or("announcement");
         let msg = format!(
-            "{}: the announcement was due at {due}, {hours} hours ago, past the late limit of {} hours (rules.late-limit-hours). Nothing of it is sent automatically. To send it now, in order: `herald publish --late {}`. If it went out outside Herald: `herald ledger record {} announcement --at <when>` (or `herald ledger adopt` for all history)",
+            "{}: the {lead} was due at {due}, {hours} hours ago, past the late limit of {} hours (rules.late-limit-hours). Nothing of it is sent automatically. To send it now, in order: `herald publish --late {}`. If it went out outside Herald: `herald ledger record {} {lead} --at <when>` (or `herald ledger adopt` for all history)",
             m.slug, self.project.config.rules.late_limit_hours, m.slug, m.slug
         );
         (self.log)(format!("late: {msg}"));
@@ -601,12 +603,15 @@ impl Run<'_> {
     }
 
     fn warn_if_late(&mut self, m: &Manifest, e: &Entry, ledger: &Ledger) {
-        if e.channel == "announcement" || e.channel.ends_with("notice") || e.channel == "distros" {
+        let Some(lead) = m.lead() else {
+            return;
+        };
+        if e.channel == lead || e.channel.ends_with("notice") || e.channel == "distros" {
             return;
         }
         let Some(sent) = ledger
             .records
-            .get("announcement")
+            .get(lead)
             .and_then(|r| r.at.parse::<Timestamp>().ok())
         else {
             return;
@@ -614,7 +619,7 @@ impl Run<'_> {
         if let Ok(limit) = sent.checked_add(BLOG_PROMISE_HOURS.hours()) {
             if self.opts.now > limit {
                 (self.log)(format!(
-                    "warning: {} lags more than {BLOG_PROMISE_HOURS} hours behind the announcement mail ({}), past the policy's promise",
+                    "warning: {} lags more than {BLOG_PROMISE_HOURS} hours behind the {lead} ({}), past the policy's promise",
                     Self::label(m, e),
                     sent
                 ));
