@@ -84,16 +84,21 @@ fn a_team_with_only_an_announcement_list_gets_only_its_texts_and_steps() {
 
 #[test]
 fn each_channel_left_out_removes_exactly_its_texts() {
-    for (channel, files) in [
-        ("  blog:", vec!["blog.md"]),
-        ("  forum:", vec!["forum.md"]),
-        ("  oss-security:", vec!["oss-security.eml"]),
-        ("  distros:", vec!["distros.eml"]),
+    for (channels, files) in [
+        (vec!["  blog:"], vec!["blog.md"]),
+        (vec!["  forum:"], vec!["forum.md"]),
+        // The distros list requires the oss-security post.
+        (
+            vec!["  oss-security:", "  distros:"],
+            vec!["oss-security.eml", "distros.eml"],
+        ),
+        (vec!["  distros:"], vec!["distros.eml"]),
     ] {
+        let channel = channels.join(" and");
         let t = Tree::new();
         let config: String = CONFIG
             .lines()
-            .filter(|l| !l.starts_with(channel))
+            .filter(|l| !channels.iter().any(|c| l.starts_with(c)))
             .map(|l| format!("{l}\n"))
             .collect();
         t.write("herald.yaml", &config);
@@ -188,5 +193,23 @@ fn what_needs_the_announcement_list_says_so() {
     assert_fails_with(
         &o,
         "`update-mail: true`, but herald.yaml has no `channels.announcements`",
+    );
+}
+
+#[test]
+fn the_distros_list_without_oss_security_is_refused() {
+    let t = Tree::new();
+    t.write(
+        "herald.yaml",
+        &CONFIG
+            .lines()
+            .filter(|l| !l.starts_with("  oss-security:"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
+    let o = t.herald(&["check"]);
+    assert_fails_with(
+        &o,
+        "`channels.distros` without `channels.oss-security`: the distros list requires every issue it was told of to be posted to oss-security at disclosure",
     );
 }

@@ -41,7 +41,8 @@ pub struct Flags {
     /// Mail each disclosure to oss-security.
     #[arg(long)]
     pub oss_security: bool,
-    /// Notify the distros list before disclosures.
+    /// Notify the distros list before disclosures (implies --oss-security, as
+    /// the list requires).
     #[arg(long)]
     pub distros: bool,
     /// The team is a CVE Numbering Authority: its org UUID from CVE Services.
@@ -265,7 +266,7 @@ channels:
             with_slash(forum.clone())
         ));
     }
-    if flags.oss_security {
+    if flags.oss_security || flags.distros {
         c.push_str("  oss-security: { address: oss-security@lists.openwall.com }\n");
     }
     if let Some(org) = &flags.cve_org_id {

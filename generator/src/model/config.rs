@@ -679,6 +679,17 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
     });
     let ann = ann?;
     let oss = oss?;
+    // The distros list's policy: whatever it was told is posted to
+    // oss-security when the issue goes public.
+    if let (Some(n), None) = (d.optional(&f, "distros"), &oss) {
+        let at = n.pos;
+        d.error_help(
+            at,
+            "`channels.distros` without `channels.oss-security`: the distros list requires every issue it was told of to be posted to oss-security at disclosure",
+            "add `oss-security: { address: oss-security@lists.openwall.com }`, or leave out `distros`",
+        );
+        return None;
+    }
     Some(Channels {
         announcements: ann,
         blog: blog?,
