@@ -244,14 +244,26 @@ fn fold(text: &str, out: &mut String, mut tags: Option<&mut String>) {
             }
         }
         if is_plain(b) {
-            // A run of plain ASCII is only lower-cased: copy it whole.
-            let run = bytes[i..].iter().take_while(|b| is_plain(**b)).count();
-            out.extend(
-                bytes[i..i + run]
-                    .iter()
-                    .map(|b| b.to_ascii_lowercase() as char),
-            );
-            i += run;
+            // A run of plain ASCII, single spaces between words included, is
+            // only lower-cased: copy it whole and lower-case it in place (a
+            // loop the compiler vectorises; pushing char by char was a
+            // fifth of a check's time).
+            let mut end = i;
+            let mut space = false;
+            while let Some(&c) = bytes.get(end) {
+                if is_plain(c) {
+                    space = false;
+                } else if c == b' ' && !space {
+                    space = true;
+                } else {
+                    break;
+                }
+                end += 1;
+            }
+            let start = out.len();
+            out.push_str(&text[i..end]);
+            out[start..].make_ascii_lowercase();
+            i = end;
             continue;
         }
         if b.is_ascii() {
@@ -269,6 +281,46 @@ fn fold(text: &str, out: &mut String, mut tags: Option<&mut String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `fold` one character at a time, as it did before the fast path.
+    fn fold_by_char(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '\n' => out.push('\n'),
+                c if c.is_ascii() => push_ascii(&mut out, c),
+                c => push_folded(&mut out, c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_on_any_text(text in "[ a-zA-Z0-9*_`~\t\n\u{a0}\u{200b}é–-]{0,40}") {
+            let mut fast = String::new();
+            fold(&text, &mut fast, None);
+            proptest::prop_assert_eq!(fast, fold_by_char(&text));
+        }
+    }
+
+    #[test]
+    fn the_fast_path_folds_as_one_character_at_a_time_does() {
+        for text in [
+            "Plain words, Two  spaces,\tA tab; trailing ",
+            " leading space and   runs\t \t of it",
+            "CVE-2024-1000 in *bold* and `code` and ~strike~ and _under_",
+            "Ünïcödé – dashes — and\u{200B}zero\u{00A0}widths",
+            "a\nb \n c\n\n  d",
+            "",
+            " ",
+            "x ",
+        ] {
+            let mut fast = String::new();
+            fold(text, &mut fast, None);
+            assert_eq!(fast, fold_by_char(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn every_spelling_a_reader_reads_as_the_id_is_the_id() {
