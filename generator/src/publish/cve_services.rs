@@ -75,16 +75,8 @@ impl CveServices<'_> {
                 same: same(&existing, container),
             });
         }
-        let url = format!("{}cve/{id}/cna", self.api);
-        let body = serde_json::json!({ "cnaContainer": container });
-        match http::send(
-            self.session,
-            "POST",
-            &url,
-            |c| self.headers(c.post(&url)).json(&body),
-            false,
-            log,
-        ) {
+        let tail = format!("cve/{id}/cna");
+        match self.send(reqwest::Method::POST, &tail, container, log) {
             // A success is believed once the record can be read back: a
             // service that answers 200 and keeps nothing would otherwise
             // leave the CVE unpublished with the ledger saying done.
@@ -92,7 +84,7 @@ impl CveServices<'_> {
                 Some(_) => Ok(Outcome::Published),
                 None => Err(HttpError::Transport {
                     method: "POST".into(),
-                    url,
+                    url: format!("{}{tail}", self.api),
                     message: "CVE Services answered success, but holds no record of it".into(),
                     maybe_applied: true,
                 }),
@@ -133,14 +125,10 @@ impl CveServices<'_> {
         if self.published(id, log)?.is_some() {
             return self.put(&format!("cve/{id}/reject"), container, log);
         }
-        let url = format!("{}cve/{id}/reject", self.api);
-        let body = serde_json::json!({ "cnaContainer": container });
-        match http::send(
-            self.session,
-            "POST",
-            &url,
-            |c| self.headers(c.post(&url)).json(&body),
-            false,
+        match self.send(
+            reqwest::Method::POST,
+            &format!("cve/{id}/reject"),
+            container,
             log,
         ) {
             Ok(_) => Ok(()),
@@ -159,17 +147,30 @@ impl CveServices<'_> {
         container: &Value,
         log: &mut dyn FnMut(String),
     ) -> Result<(), HttpError> {
+        self.send(reqwest::Method::PUT, tail, container, log)
+            .map(|_| ())
+    }
+
+    /// Send `{"cnaContainer": container}` to `tail`. A PUT sets a state and
+    /// is retried; a POST creates, and is not.
+    fn send(
+        &self,
+        method: reqwest::Method,
+        tail: &str,
+        container: &Value,
+        log: &mut dyn FnMut(String),
+    ) -> Result<reqwest::blocking::Response, HttpError> {
         let url = format!("{}{tail}", self.api);
         let body = serde_json::json!({ "cnaContainer": container });
+        let retry = method == reqwest::Method::PUT;
         http::send(
             self.session,
-            "PUT",
+            method.as_str(),
             &url,
-            |c| self.headers(c.put(&url)).json(&body),
-            true,
+            |c| self.headers(c.request(method.clone(), &url)).json(&body),
+            retry,
             log,
-        )?;
-        Ok(())
+        )
     }
 }
 
