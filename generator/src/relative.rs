@@ -112,12 +112,25 @@ pub struct Resolved {
 }
 
 pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
+    // Every link or image with a destination is written `](` or `]:`;
+    // most bodies need no second parse.
+    let bytes = markdown.as_bytes();
+    let written = memchr::memmem::find(bytes, b"](").is_some()
+        || memchr::memmem::find(bytes, b"]:").is_some()
+        || memchr::memchr(b'<', bytes).is_some();
+    if !written {
+        return Resolved {
+            text: None,
+            unknown: Vec::new(),
+        };
+    }
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     let parser = Parser::new_ext(markdown, opts);
     // (where the destination is written, its absolute form)
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut unknown = Vec::new();
-    let mut see = |dest: &str, within: Range<usize>, edits: &mut Vec<_>| {
+    // A destination is rewritten where it is written, or reported.
+    let see = |dest: &str, within: Range<usize>, edits: &mut Vec<_>, unknown: &mut Vec<_>| {
         if !is_relative(dest) {
             return;
         }
@@ -127,9 +140,19 @@ pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
         }
     };
     for (_, def) in parser.reference_definitions().iter() {
-        see(&def.dest, def.span.clone(), &mut edits);
+        see(&def.dest, def.span.clone(), &mut edits, &mut unknown);
     }
     for (event, range) in parser.into_offset_iter() {
+        // Raw HTML is carried as written: a relative URL in it cannot be
+        // made absolute, so it is reported.
+        if let Event::Html(html) | Event::InlineHtml(html) = &event {
+            for url in html_urls(html) {
+                if is_relative(&url) {
+                    unknown.push((range.clone(), url));
+                }
+            }
+            continue;
+        }
         if let Event::Start(
             Tag::Link {
                 link_type: LinkType::Inline,
@@ -143,7 +166,7 @@ pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
             },
         ) = event
         {
-            see(&dest_url, range, &mut edits);
+            see(&dest_url, range, &mut edits, &mut unknown);
         }
     }
     if edits.is_empty() {
@@ -168,6 +191,33 @@ pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
         text: Some(out),
         unknown,
     }
+}
+
+/// The values of the URL attributes (`href`, `src`) of raw HTML.
+fn html_urls(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for name in ["href", "src"] {
+        for (at, _) in lower.match_indices(name) {
+            let before = lower[..at].chars().next_back();
+            if !before.is_some_and(|c| c.is_ascii_whitespace() || c == '/') {
+                continue;
+            }
+            let Some(rest) = html[at + name.len()..].trim_start().strip_prefix('=') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let value = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or_default(),
+                _ => rest
+                    .split(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .next()
+                    .unwrap_or_default(),
+            };
+            out.push(html_escape::decode_html_entities(value).into_owned());
+        }
+    }
+    out
 }
 
 /// Where `dest` is written inside `within`: the last occurrence, since the
@@ -219,6 +269,14 @@ mod tests {
             &md[r.unknown[0].0.clone()],
             "[patch](../../patches/fix.patch)"
         );
+    }
+
+    #[test]
+    fn a_relative_url_in_raw_html_is_reported() {
+        let md = "See <a href=\"../fix.patch\">the fix</a> and <img src='https://x.org/a.png'>.\n";
+        let r = resolve(md, &site());
+        let names: Vec<&str> = r.unknown.iter().map(|(_, d)| d.as_str()).collect();
+        assert_eq!(names, ["../fix.patch"]);
     }
 
     #[test]
