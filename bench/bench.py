@@ -61,6 +61,11 @@ channels:
 """
 
 
+# Issue #18's targets: Herald's cold build, site-only build and check, each
+# against Hugo's fastest run in the same benchmark run.
+TARGETS = {"herald build, cold": 0.35, "herald site-only": 0.15, "herald check": 0.10}
+
+
 def generate(n, fmt, herald=None):
     d = os.path.join(WORK, f"{fmt}-{n}")
     marker = os.path.join(d, ".complete")
@@ -260,13 +265,21 @@ def main():
         med = {k: statistics.median([r[0] for r in v]) for k, v in results.items()}
         medians[n] = med
         if "hugo" in med:
+            fastest = min(r[0] for r in results["hugo"])
+            print(f"  ratios to Hugo's fastest run ({fastest:.2f}s) and its median ({med['hugo']:.2f}s),"
+                  " Herald's median; targets (#18) against the fastest:")
             for k in ("herald build", "herald build, cold", "herald site-only", "herald check"):
-                print(f"  {k} / hugo: {med[k] / med['hugo']:.2f}")
+                target = TARGETS.get(k)
+                r = med[k] / fastest
+                verdict = "" if target is None else f"  target <= {target:.2f}: {'met' if r <= target else 'NOT met'}"
+                print(f"  {k:<18} {r:5.2f} (median {med[k] / med['hugo']:.2f}){verdict}")
+        rss = max(r[2] for k, v in results.items() if k.startswith("herald") for r in v)
+        print(f"  peak RSS of any Herald run: {rss:.0f} MB  target <= 200 MB: {'met' if rss <= 200 else 'NOT met'}")
     if len(medians) >= 2:
         lo, hi = min(medians), max(medians)
         for k in ("herald build", "herald build, cold"):
             r = medians[hi][k] / medians[lo][k]
-            print(f"scaling: {k} at N={hi} takes {r:.1f}x its time at N={lo}")
+            print(f"scaling: {k} at N={hi} takes {r:.1f}x its time at N={lo}  target <= 11: {'met' if r <= 11 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -222,3 +222,60 @@ fn a_secret_key_given_as_the_team_key_is_refused() {
     );
     assert!(!dir.join("herald.yaml").exists());
 }
+
+#[test]
+fn any_team_name_makes_a_valid_tree_and_a_flag_that_cannot_is_refused_first() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let key = repo_root().join("keys/security.asc");
+    let dir = tmp.path().join("t");
+    let o = herald_cmd()
+        .arg("init")
+        .arg(&dir)
+        .args([
+            "--team",
+            "Team: \"Quotes\", #hash, {braces} & \\backslash",
+            "--email",
+            "security@tiny.example",
+            "--site",
+            "https://security.tiny.example/",
+            "--cve-org-id",
+            "6b2f1c0e-8d4a-4e57-9a3b-2c1d0e9f8a7b",
+            "--key",
+            key.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = in_tree(&dir, &["check", "--strict"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = in_tree(&dir, &["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = std::fs::read_to_string(dir.join("public/index.html")).expect("index");
+    assert!(
+        page.contains("Team: &quot;Quotes&quot;, #hash, {braces} &amp; \\backslash"),
+        "{page}"
+    );
+
+    // A flag the config would refuse: said before anything is written.
+    let dir = tmp.path().join("v");
+    let o = herald_cmd()
+        .arg("init")
+        .arg(&dir)
+        .args(REQUIRED)
+        .args([
+            "--cve-org-id",
+            "not-a-uuid",
+            "--key",
+            key.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("these flags would make an invalid herald.yaml")
+            && stderr(&o).contains("invalid CNA org id `not-a-uuid`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.exists() || files(&dir).is_empty(), "nothing written");
+}

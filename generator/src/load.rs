@@ -197,6 +197,26 @@ fn load_config(root: &Path, findings: &mut Findings) -> Option<(Config, Arc<Sour
             return None;
         }
     };
+    decode_config(src, findings)
+}
+
+/// `herald.yaml`'s text as `load` would judge it, for a config made in
+/// memory (`herald init`) before anything is written.
+pub fn judge_config(text: &str) -> Result<Config, String> {
+    let mut findings = Findings::default();
+    decode_config(Source::new(CONFIG_FILE, text.to_string()), &mut findings)
+        .map(|(c, _)| c)
+        .ok_or_else(|| {
+            findings
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+}
+
+fn decode_config(src: Source, findings: &mut Findings) -> Option<(Config, Arc<Source>)> {
     let node = match yaml::parse(&src, &src.text, Offset { lines: 0 }) {
         Ok(n) => n,
         Err(f) => {

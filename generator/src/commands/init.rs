@@ -117,8 +117,8 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
             parse_https_url(u).map_err(|e| format!("{what}: {e}"))?;
         }
     }
-    if team.contains(['\n', '"']) {
-        return Err("--team: one line, without double quotes".into());
+    if team.chars().any(char::is_control) {
+        return Err("--team: one line, without control characters".into());
     }
 
     let root = &flags.dir;
@@ -141,9 +141,14 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
         }
     };
 
+    // What `check` will read, judged before anything is written: a flag
+    // that makes an invalid herald.yaml is reported as such.
+    let config_text = config(flags, &team, &email, &site);
+    crate::load::judge_config(&config_text)
+        .map_err(|e| format!("these flags would make an invalid herald.yaml:\n{e}"))?;
     let year = jiff::Zoned::now().year();
     let files: Vec<(PathBuf, String)> = vec![
-        (CONFIG_FILE.into(), config(flags, &team, &email, &site)),
+        (CONFIG_FILE.into(), config_text),
         ("keys/team.asc".into(), public_key),
         ("content/index.md".into(), index_page(&team)),
         ("content/policy.md".into(), policy_page(&team, &email)),
@@ -231,13 +236,18 @@ fn new_key(team: &str, email: &str) -> Result<(String, String), String> {
 }
 
 fn config(flags: &Flags, team: &str, email: &str, site: &str) -> String {
+    // Every value from a flag is quoted: a `:`, `#`, `,` or `}` in it must
+    // not end the scalar.
+    let q = super::yaml_str;
+    let title = q(&format!("{team} security advisories"));
+    let (team, email, site) = (q(team), q(email), q(site));
     let mut c = format!(
         r#"# Herald's configuration: docs/guide/configuration.md in Herald's repository has every key.
 site:
-  title: {team} security advisories
+  title: {title}
   base-url: {site}   # where public/ is served
 team:
-  name: "{team}"
+  name: {team}
   email: {email}
   key: keys/team.asc        # the public key; the secret one lives in the HERALD_SIGNING_KEY secret
   zone: UTC                 # the team's zone, for business days
@@ -245,7 +255,8 @@ channels:
 "#
     );
     if let Some(list) = &flags.announcements {
-        let group = list.split('@').next().unwrap_or_default();
+        let group = q(list.split('@').next().unwrap_or_default());
+        let list = q(list);
         c.push_str(&format!(
             "  # The signed announcement is the official advisory; every other text links to it.\n  announcements: {{ address: {list}, group: {group} }}\n"
         ));
@@ -253,7 +264,7 @@ channels:
     if let Some(blog) = &flags.blog {
         c.push_str(&format!(
             "  blog: {{ base-url: {} }}\n",
-            with_slash(blog.clone())
+            q(&with_slash(blog.clone()))
         ));
     }
     if let Some(forum) = &flags.forum {
@@ -263,7 +274,7 @@ channels:
             .unwrap_or_default();
         c.push_str(&format!(
             "  forum: {{ base-url: {}{category} }}\n",
-            with_slash(forum.clone())
+            q(&with_slash(forum.clone()))
         ));
     }
     if flags.oss_security || flags.distros {
@@ -271,7 +282,8 @@ channels:
     }
     if let Some(org) = &flags.cve_org_id {
         c.push_str(&format!(
-            "  cve: {{ org-id: {org}, vendor: \"{team}\" }}   # add org-short-name to publish through CVE Services\n"
+            "  cve: {{ org-id: {}, vendor: {team} }}   # add org-short-name to publish through CVE Services\n",
+            q(org)
         ));
     }
     if flags.distros {

@@ -173,3 +173,9 @@ pub fn load_and_lint(
     }
     Ok((project, findings))
 }
+
+/// `s` as a double-quoted YAML scalar (JSON's string syntax is YAML's):
+/// safe whatever it holds.
+pub(crate) fn yaml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}

@@ -94,9 +94,7 @@ fn create(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
-fn yaml_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
-}
+use super::yaml_str;
 
 fn finish(root: &Path, result: Result<PathBuf, String>) -> Exit {
     match result {
