@@ -80,6 +80,8 @@ fn a_team_with_only_an_announcement_list_gets_only_its_texts_and_steps() {
         "{out}"
     );
     assert!(!out.contains("distros "), "{out}");
+    // A team in UTC gets one time column, not the same one twice.
+    assert_eq!(out.matches("when (").count(), 1, "{out}");
 }
 
 #[test]

@@ -33,41 +33,41 @@ fn in_team_zone(project: &Project, m: &Moment) -> String {
     )
 }
 
-/// The table `herald schedule` prints.
+/// The table `herald schedule` prints: each moment in UTC, and in the
+/// team's zone when that is another one.
 pub fn table(project: &Project, actions: &[Action]) -> String {
     let zone = &project.config.team.zone_name;
-    let rows: Vec<[String; 5]> = actions
+    let local = zone != "UTC";
+    let rows: Vec<Vec<String>> = actions
         .iter()
         .map(|a| {
-            [
-                a.due.timestamp().strftime("%Y-%m-%d %H:%M UTC").to_string(),
-                in_team_zone(project, &a.due),
-                a.slug.to_string(),
-                a.channel.name(),
-                a.rule.clone(),
-            ]
+            let mut r = vec![a.due.timestamp().strftime("%Y-%m-%d %H:%M UTC").to_string()];
+            if local {
+                r.push(in_team_zone(project, &a.due));
+            }
+            r.extend([a.slug.to_string(), a.channel.name(), a.rule.clone()]);
+            r
         })
         .collect();
-    let head = [
-        "when (UTC)".to_string(),
-        format!("when ({zone})"),
-        "slug".into(),
-        "channel".into(),
-        "rule".into(),
-    ];
-    let mut widths = head.clone().map(|h| h.chars().count());
+    let mut head = vec!["when (UTC)".to_string()];
+    if local {
+        head.push(format!("when ({zone})"));
+    }
+    head.extend(["slug".into(), "channel".into(), "rule".into()]);
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |cells: &[String; 5]| {
+    let last = head.len() - 1;
+    let line = |cells: &[String]| {
         let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-            if i == 4 {
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == last {
                 s.push_str(c);
             } else {
-                s.push_str(&format!("{c:w$}  "));
+                s.push_str(&format!("{c:w$}  ", w = *w));
             }
         }
         s.trim_end().to_string() + "\n"
