@@ -220,12 +220,18 @@ fn html_urls(html: &str) -> Vec<String> {
     out
 }
 
-/// Where `dest` is written inside `within`: the last occurrence, since the
-/// destination follows the link text (`[text](dest)`, `[label]: dest`).
+/// Where `dest` is written inside `within`: the occurrence that follows
+/// `](` or `]:` (white space and an opening `<` allowed between), so that
+/// the same text in the link's label or title is never the one rewritten.
 fn locate(markdown: &str, within: Range<usize>, dest: &str) -> Option<Range<usize>> {
     let span = markdown.get(within.clone())?;
-    let at = span.rfind(dest)?;
-    Some(within.start + at..within.start + at + dest.len())
+    span.match_indices(dest)
+        .map(|(at, _)| at)
+        .find(|&at| {
+            let before = span[..at].trim_end().trim_end_matches('<').trim_end();
+            before.ends_with("](") || before.ends_with("]:")
+        })
+        .map(|at| within.start + at..within.start + at + dest.len())
 }
 
 #[cfg(test)]
@@ -268,6 +274,16 @@ mod tests {
         assert_eq!(
             &md[r.unknown[0].0.clone()],
             "[patch](../../patches/fix.patch)"
+        );
+    }
+
+    #[test]
+    fn only_the_destination_is_rewritten_not_the_same_text_in_a_label_or_title() {
+        let md = "[policy.md](policy.md \"see policy.md\") and [x]( <policy.md> ).\n";
+        let r = resolve(md, &site());
+        assert_eq!(
+            r.text.as_deref(),
+            Some("[policy.md](https://security.example.org/policy/ \"see policy.md\") and [x]( <https://security.example.org/policy/> ).\n")
         );
     }
 
