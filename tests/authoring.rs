@@ -37,6 +37,13 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
     assert_eq!(stdout(&o).trim(), "advisories/2030/cve-2030-12345.md");
     let text = t.read("advisories/2030/cve-2030-12345.md");
     assert!(text.contains("title: \"Security advisory for gadgets (CVE-2030-12345)\""));
+    // Quoted in the front matter, written as prose in the body.
+    assert!(text.contains("component: \"gadgets\""), "{text}");
+    assert!(
+        text.contains("List the affected versions of gadgets."),
+        "{text}"
+    );
+    assert!(!text.contains("of \"gadgets\""), "{text}");
     for section in [
         "## Overview",
         "## Mitigations",

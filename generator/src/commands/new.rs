@@ -222,7 +222,7 @@ withdrawn:                    # {{ at, reason }} if withdrawn
 allow: []                     # lints this file opts out of
 ---
 
-{team} was notified of a vulnerability in {component}. Say in this first
+{team} was notified of a vulnerability in {component_text}. Say in this first
 paragraph who is affected, how severe it is, and what users should do.
 
 ## Overview
@@ -236,7 +236,7 @@ Say which release fixes it, and what users who cannot upgrade should do.
 
 ## Affected Versions
 
-List the affected versions of {component}.
+List the affected versions of {component_text}.
 
 ## Acknowledgments
 
@@ -248,6 +248,7 @@ We thank the reporter for reporting this vulnerability in accordance with our
         title = yaml_str(&title),
         summary = yaml_str(&summary),
         component = yaml_str(&component),
+        component_text = component,
         team = config.team.name,
         base = config.site.base_url,
     );
