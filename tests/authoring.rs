@@ -379,3 +379,35 @@ fn a_mistyped_slug_gets_the_nearest_one() {
         stderr(&o)
     );
 }
+
+#[test]
+fn new_never_writes_through_a_symbolic_link() {
+    let t = Tree::new();
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::os::unix::fs::symlink(outside.path(), t.path().join("advisories/2031")).expect("symlink");
+    let o = t.herald(&[
+        "new",
+        "advisory",
+        "--cve",
+        "CVE-2031-12345",
+        "--title",
+        "Security advisory for gadgets",
+        "--component",
+        "gadgets",
+        "--severity",
+        "high",
+        "--embargo",
+        "2031-06-03T15:00:00Z",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is a symbolic link; Herald never writes through one"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_dir(outside.path()).expect("dir").count(),
+        0,
+        "nothing written outside"
+    );
+}

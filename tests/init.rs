@@ -279,3 +279,31 @@ fn any_team_name_makes_a_valid_tree_and_a_flag_that_cannot_is_refused_first() {
     );
     assert!(!dir.exists() || files(&dir).is_empty(), "nothing written");
 }
+
+#[test]
+fn init_never_writes_through_a_symbolic_link() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let key = repo_root().join("keys/security.asc");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).expect("mkdir");
+    for (link, target) in [
+        (".gitignore", outside.join("planted")),
+        (".github", outside.clone()),
+    ] {
+        let dir = tmp.path().join(format!("t{link}"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::os::unix::fs::symlink(&target, dir.join(link)).expect("symlink");
+        let o = init(&dir, &["--key", key.to_str().expect("utf8")]);
+        assert_eq!(code(&o), 2, "{link}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is a symbolic link; Herald never writes through one"),
+            "{link}: {}",
+            stderr(&o)
+        );
+        assert!(!dir.join("herald.yaml").exists(), "{link}: nothing written");
+        assert!(
+            files(&outside).is_empty(),
+            "{link}: nothing written outside"
+        );
+    }
+}

@@ -163,11 +163,18 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
         ),
         (".gitignore".into(), GITIGNORE.to_string()),
     ];
-    if let Some((p, _)) = files.iter().find(|(p, _)| root.join(p).exists()) {
-        return Err(format!(
-            "`{}` already exists; Herald never overwrites a file, so nothing was written",
-            root.join(p).display()
-        ));
+    // Nothing is overwritten, and nothing is written through a symbolic
+    // link (a dangling `.gitignore` link, or `.github` pointing out of the
+    // tree, would put a file elsewhere): every path below DIR is checked
+    // without following links, before the first file is written.
+    for (rel, _) in &files {
+        super::refuse_links(root, rel)?;
+        if root.join(rel).exists() {
+            return Err(format!(
+                "`{}` already exists; Herald never overwrites a file, so nothing was written",
+                root.join(rel).display()
+            ));
+        }
     }
     let mut written = Vec::new();
     for (rel, text) in &files {
@@ -176,7 +183,13 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
         }
-        std::fs::write(&path, text)
+        // `create_new` refuses whatever appeared since the check, links
+        // included.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         written.push(rel.clone());
     }

@@ -179,3 +179,20 @@ pub fn load_and_lint(
 pub(crate) fn yaml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
+
+/// Refuse to create `rel` under `root` through a symbolic link: a linked
+/// folder (or a dangling link at the file's own name) would put the file
+/// outside the tree. `root` itself is the person's choice and is followed.
+pub(crate) fn refuse_links(root: &std::path::Path, rel: &std::path::Path) -> Result<(), String> {
+    let mut at = root.to_path_buf();
+    for part in rel.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "`{}` is a symbolic link; Herald never writes through one, so nothing was written",
+                at.display()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -74,7 +74,8 @@ fn default_embargo(now: Timestamp) -> String {
 }
 
 /// Write `text` to `path` unless the file exists: never overwrite.
-fn create(path: &Path, text: &str) -> Result<(), String> {
+fn create(root: &Path, path: &Path, text: &str) -> Result<(), String> {
+    super::refuse_links(root, path.strip_prefix(root).unwrap_or(path))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
@@ -252,7 +253,7 @@ We thank the reporter for reporting this vulnerability in accordance with our
         team = config.team.name,
         base = config.site.base_url,
     );
-    create(&path, &text)?;
+    create(root, &path, &text)?;
     Ok(path)
 }
 
@@ -313,6 +314,6 @@ update on that day.
         component_text = a.component,
         team = project.config.team.name,
     );
-    create(&path, &text)?;
+    create(root, &path, &text)?;
     Ok(path)
 }
