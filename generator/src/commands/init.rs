@@ -213,7 +213,10 @@ fn with_slash(mut url: String) -> String {
 /// The team's public key, refused if it holds a secret key: the site
 /// publishes this file.
 fn team_key(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("--key `{}`: {e}", path.display()))?;
+    // A key is a few kilobytes; a device or a pipe would be read forever.
+    const LIMIT: u64 = 1 << 20;
+    let bytes = crate::tree::read_regular(path, &path.display().to_string(), LIMIT)
+        .map_err(|e| format!("--key: {e}"))?;
     let certs = crate::signing::read_certs(&bytes)
         .map_err(|e| format!("--key `{}`: {e}", path.display()))?;
     if certs.is_empty() {
