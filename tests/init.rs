@@ -221,6 +221,15 @@ fn a_secret_key_given_as_the_team_key_is_refused() {
         stderr(&o)
     );
     assert!(!dir.join("herald.yaml").exists());
+    // A device is never read.
+    let o = init(&dir, &["--key", "/dev/zero"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("is not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("herald.yaml").exists());
 }
 
 #[test]
