@@ -199,6 +199,17 @@ fn cases() -> Vec<Case> {
             ],
         ),
         (
+            "relative link to an advisory still under embargo",
+            Box::new(|t: &Tree| {
+                t.write(
+                    "advisories/2030/cve-2024-1005.md",
+                    &common::advisory(5, "2030-04-09T15:00:00Z"),
+                );
+                bad_variant("Details.", "See [the next one](cve-2024-1005.md).")(t);
+            }),
+            &["error: advisories/2025/bad.md:19:5: relative link `cve-2024-1005.md` leads to an advisory or pre-announcement that is still under embargo when this text goes out"],
+        ),
+        (
             "tab before a key",
             Box::new(bad_variant("severity: high", "\tseverity: high")),
             &[

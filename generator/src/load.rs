@@ -620,41 +620,77 @@ fn resolve_links(
     pages: &[Document<Page>],
     findings: &mut Findings,
 ) {
+    // When each advisory and pre-announcement becomes public: a link may
+    // lead only to what is public by the time its own text goes out.
+    let (rules, zone) = (&config.rules, &config.team.zone);
+    let adv_public: Vec<jiff::Timestamp> = advisories
+        .iter()
+        .map(|d| d.meta.embargo.timestamp())
+        .collect();
+    let pre_public: Vec<jiff::Timestamp> = pres
+        .iter()
+        .map(|d| {
+            let adv = d.meta.advisory.as_ref().and_then(|slug| {
+                advisories
+                    .iter()
+                    .find(|a| &a.meta.slug == slug)
+                    .map(|a| &a.meta)
+            });
+            crate::timeline::pre_announcement_public(&d.meta, adv, rules, zone).timestamp()
+        })
+        .collect();
     let site = crate::relative::SiteMap {
         base_url: &config.site.base_url,
         pages: pages.iter().map(|p| p.meta.slug.as_str()).collect(),
-        advisories: advisories.iter().map(|d| d.meta.slug.as_str()).collect(),
-        pre_announcements: pres.iter().map(|d| d.meta.slug.as_str()).collect(),
+        advisories: advisories
+            .iter()
+            .map(|d| d.meta.slug.as_str())
+            .zip(adv_public.iter().copied())
+            .collect(),
+        pre_announcements: pres
+            .iter()
+            .map(|d| d.meta.slug.as_str())
+            .zip(pre_public.iter().copied())
+            .collect(),
         key_file: Path::new(&config.team.key)
             .file_name()
             .and_then(|n| n.to_str()),
     };
-    let mut resolve = |body: &str, first_line: usize, source: &Source| {
-        let r = crate::relative::resolve(body, &site);
-        let at = crate::diag::BodyPos {
+    let mut resolve = |body: &str, first_line: usize, source: &Source, at: jiff::Timestamp| {
+        let r = crate::relative::resolve(body, &site, at);
+        let pos = crate::diag::BodyPos {
             text: body,
             first_line,
         };
-        for (range, dest) in r.unknown {
+        for (range, dest, why) in r.unknown {
+            let (message, help) = match why {
+                crate::relative::Target::Hidden => (
+                    format!("relative link `{dest}` leads to an advisory or pre-announcement that is still under embargo when this text goes out"),
+                    "link it once both are public (a revision of this advisory), or remove the link",
+                ),
+                _ => (
+                    format!("relative link `{dest}` names nothing the site publishes: it would break in the mail, on the blog, on the forum and in the GHSA"),
+                    "link an absolute https URL, or a page of the site (`/policy/`, `policy.md`, another advisory's `<slug>.md`), which Herald makes absolute",
+                ),
+            };
             findings.push(
                 source
-                    .error(
-                        at.pos(range.start, range.len()),
-                        format!("relative link `{dest}` names nothing the site publishes: it would break in the mail, on the blog, on the forum and in the GHSA"),
-                    )
+                    .error(pos.pos(range.start, range.len()), message)
                     .with_code("relative-link")
-                    .with_help("link an absolute https URL, or a page of the site (`/policy/`, `policy.md`, another advisory's `<slug>.md`), which Herald makes absolute"),
+                    .with_help(help),
             );
         }
         r.text.map(Arc::from)
     };
     let resolved_adv: Vec<_> = advisories
         .iter()
-        .map(|d| resolve(&d.body, d.body_line, &d.source))
+        .zip(&adv_public)
+        .map(|(d, at)| resolve(&d.body, d.body_line, &d.source, *at))
         .collect();
     let resolved_pre: Vec<_> = pres
         .iter()
-        .map(|d| resolve(&d.body, d.body_line, &d.source))
+        .zip(&pre_public)
+        .map(|(d, at)| resolve(&d.body, d.body_line, &d.source, *at))
         .collect();
     for (d, r) in advisories.iter_mut().zip(resolved_adv) {
         d.resolved = r;

@@ -10,17 +10,20 @@
 //! The body as written stays for findings and their positions; renderers
 //! use the resolved text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+
+use jiff::Timestamp;
 
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 
-/// What a relative link may point at: everything the site publishes.
+/// What a relative link may point at: everything the site publishes, and
+/// for advisories and pre-announcements the moment their page appears.
 pub struct SiteMap<'a> {
     pub base_url: &'a str,
     pub pages: HashSet<&'a str>,
-    pub advisories: HashSet<&'a str>,
-    pub pre_announcements: HashSet<&'a str>,
+    pub advisories: HashMap<&'a str, Timestamp>,
+    pub pre_announcements: HashMap<&'a str, Timestamp>,
     /// The team key's file name, published under `keys/`.
     pub key_file: Option<&'a str>,
 }
@@ -36,10 +39,51 @@ const ROOT_ENTRIES: &[&str] = &[
     "sitemap.xml",
 ];
 
+/// Where a relative link leads.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Its absolute URL.
+    Url(String),
+    /// Nothing the site publishes.
+    Unknown,
+    /// An advisory or pre-announcement still hidden when the linking text
+    /// goes out: its URL would name it early (and lead nowhere).
+    Hidden,
+}
+
 impl SiteMap<'_> {
+    /// Where a relative `dest` in a text that goes out at `at` leads.
+    pub fn target(&self, dest: &str, at: Timestamp) -> Target {
+        let hidden = |slugs: &HashMap<&str, Timestamp>, slug: &str| {
+            slugs.get(slug).is_some_and(|public| *public > at)
+        };
+        if let Some(slug) = self.page_slug(dest) {
+            if hidden(&self.advisories, slug) || hidden(&self.pre_announcements, slug) {
+                return Target::Hidden;
+            }
+        }
+        match self.absolute(dest) {
+            Some(url) => Target::Url(url),
+            None => Target::Unknown,
+        }
+    }
+
+    /// The advisory or pre-announcement slug `dest` names, if any.
+    fn page_slug<'d>(&self, dest: &'d str) -> Option<&'d str> {
+        let path = dest.split('#').next().unwrap_or(dest);
+        if let Some(stem) = path.strip_suffix(".md") {
+            return Some(stem.rsplit('/').next().unwrap_or(stem));
+        }
+        let mut parts = path.trim_start_matches('/').split('/');
+        match parts.next() {
+            Some("advisories" | "pre-announcements") => parts.next(),
+            _ => None,
+        }
+    }
+
     /// The absolute URL of a relative `dest`, or `None` when the site
     /// publishes nothing by that name.
-    pub fn absolute(&self, dest: &str) -> Option<String> {
+    fn absolute(&self, dest: &str) -> Option<String> {
         let (path, fragment) = match dest.split_once('#') {
             Some((p, f)) => (p, format!("#{f}")),
             None => (dest, String::new()),
@@ -53,9 +97,9 @@ impl SiteMap<'_> {
             let stem = stem.to_ascii_lowercase();
             let page = if self.pages.contains(stem.as_str()) {
                 format!("{stem}/")
-            } else if self.advisories.contains(stem.as_str()) {
+            } else if self.advisories.contains_key(stem.as_str()) {
                 format!("advisories/{stem}/")
-            } else if self.pre_announcements.contains(stem.as_str()) {
+            } else if self.pre_announcements.contains_key(stem.as_str()) {
                 format!("pre-announcements/{stem}/")
             } else {
                 return None;
@@ -82,9 +126,9 @@ impl SiteMap<'_> {
     }
 
     /// `advisories/<slug>/…` with a slug the site has.
-    fn named(&self, rest: &str, slugs: &HashSet<&str>) -> bool {
+    fn named(&self, rest: &str, slugs: &HashMap<&str, Timestamp>) -> bool {
         let mut parts = rest.split('/').skip(1);
-        parts.next().is_some_and(|s| slugs.contains(s))
+        parts.next().is_some_and(|s| slugs.contains_key(s))
     }
 }
 
@@ -104,14 +148,15 @@ fn has_scheme(dest: &str) -> bool {
 }
 
 /// The outcome for one body: the text with every resolvable link made
-/// absolute (when any was), and the byte ranges of links that name nothing
-/// the site publishes.
+/// absolute (when any was), and the links that cannot be, with their byte
+/// ranges and why (`Target::Unknown` or `Target::Hidden`).
 pub struct Resolved {
     pub text: Option<String>,
-    pub unknown: Vec<(Range<usize>, String)>,
+    pub unknown: Vec<(Range<usize>, String, Target)>,
 }
 
-pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
+/// Resolve the relative links of `markdown`, a text that goes out at `at`.
+pub fn resolve(markdown: &str, site: &SiteMap, at: Timestamp) -> Resolved {
     // Every link or image with a destination is written `](` or `]:`;
     // most bodies need no second parse.
     let bytes = markdown.as_bytes();
@@ -134,9 +179,13 @@ pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
         if !is_relative(dest) {
             return;
         }
-        match (site.absolute(dest), locate(markdown, within.clone(), dest)) {
-            (Some(url), Some(at)) => edits.push((at, url)),
-            _ => unknown.push((within, dest.to_string())),
+        match (
+            site.target(dest, at),
+            locate(markdown, within.clone(), dest),
+        ) {
+            (Target::Url(url), Some(place)) => edits.push((place, url)),
+            (Target::Url(_), None) => unknown.push((within, dest.to_string(), Target::Unknown)),
+            (why, _) => unknown.push((within, dest.to_string(), why)),
         }
     };
     for (_, def) in parser.reference_definitions().iter() {
@@ -148,7 +197,7 @@ pub fn resolve(markdown: &str, site: &SiteMap) -> Resolved {
         if let Event::Html(html) | Event::InlineHtml(html) = &event {
             for url in html_urls(html) {
                 if is_relative(&url) {
-                    unknown.push((range.clone(), url));
+                    unknown.push((range.clone(), url, Target::Unknown));
                 }
             }
             continue;
@@ -238,14 +287,36 @@ fn locate(markdown: &str, within: Range<usize>, dest: &str) -> Option<Range<usiz
 mod tests {
     use super::*;
 
+    const NOW: Timestamp = Timestamp::UNIX_EPOCH;
+
     fn site() -> SiteMap<'static> {
         SiteMap {
             base_url: "https://security.example.org/",
             pages: HashSet::from(["policy"]),
-            advisories: HashSet::from(["cve-2025-1"]),
-            pre_announcements: HashSet::new(),
+            advisories: HashMap::from([("cve-2025-1", NOW), ("cve-2099-1", Timestamp::MAX)]),
+            pre_announcements: HashMap::new(),
             key_file: Some("team.asc"),
         }
+    }
+
+    #[test]
+    fn an_advisory_still_hidden_when_the_text_goes_out_is_never_linked() {
+        let s = site();
+        for dest in [
+            "cve-2099-1.md",
+            "../2099/cve-2099-1.md#x",
+            "/advisories/cve-2099-1/",
+        ] {
+            assert_eq!(s.target(dest, NOW), Target::Hidden, "{dest}");
+        }
+        let r = resolve("See [it](cve-2099-1.md).\n", &s, NOW);
+        assert!(r.text.is_none());
+        assert_eq!(r.unknown[0].2, Target::Hidden);
+        // The same link from a text that goes out after it is published.
+        assert_eq!(
+            s.target("cve-2099-1.md", Timestamp::MAX),
+            Target::Url("https://security.example.org/advisories/cve-2099-1/".into())
+        );
     }
 
     #[test]
@@ -253,7 +324,7 @@ mod tests {
         let md = "See [the policy](/policy/), [again](policy.md#reporting), \
 [the other one](../2025/cve-2025-1.md), ![key](keys/team.asc) and [ref].\n\n\
 [ref]: ../../content/policy.md\n";
-        let r = resolve(md, &site());
+        let r = resolve(md, &site(), NOW);
         assert!(r.unknown.is_empty(), "{:?}", r.unknown);
         assert_eq!(
             r.text.as_deref(),
@@ -267,9 +338,9 @@ mod tests {
     fn unknown_targets_are_reported_and_absolute_ones_kept() {
         let md = "A [patch](../../patches/fix.patch), [elsewhere](other.md), \
 [fine](https://example.org/x), [here](#overview), [mail](mailto:a@b.org).\n";
-        let r = resolve(md, &site());
+        let r = resolve(md, &site(), NOW);
         assert!(r.text.is_none());
-        let names: Vec<&str> = r.unknown.iter().map(|(_, d)| d.as_str()).collect();
+        let names: Vec<&str> = r.unknown.iter().map(|(_, d, _)| d.as_str()).collect();
         assert_eq!(names, ["../../patches/fix.patch", "other.md"]);
         assert_eq!(
             &md[r.unknown[0].0.clone()],
@@ -280,7 +351,7 @@ mod tests {
     #[test]
     fn only_the_destination_is_rewritten_not_the_same_text_in_a_label_or_title() {
         let md = "[policy.md](policy.md \"see policy.md\") and [x]( <policy.md> ).\n";
-        let r = resolve(md, &site());
+        let r = resolve(md, &site(), NOW);
         assert_eq!(
             r.text.as_deref(),
             Some("[policy.md](https://security.example.org/policy/ \"see policy.md\") and [x]( <https://security.example.org/policy/> ).\n")
@@ -290,8 +361,8 @@ mod tests {
     #[test]
     fn a_relative_url_in_raw_html_is_reported() {
         let md = "See <a href=\"../fix.patch\">the fix</a> and <img src='https://x.org/a.png'>.\n";
-        let r = resolve(md, &site());
-        let names: Vec<&str> = r.unknown.iter().map(|(_, d)| d.as_str()).collect();
+        let r = resolve(md, &site(), NOW);
+        let names: Vec<&str> = r.unknown.iter().map(|(_, d, _)| d.as_str()).collect();
         assert_eq!(names, ["../fix.patch"]);
     }
 
@@ -304,7 +375,7 @@ mod tests {
             "policy/../../etc",
             "keys/other.asc",
         ] {
-            assert_eq!(s.absolute(dest), None, "{dest}");
+            assert_eq!(s.target(dest, NOW), Target::Unknown, "{dest}");
         }
         assert_eq!(
             s.absolute("/").as_deref(),
