@@ -316,3 +316,23 @@ fn init_never_writes_through_a_symbolic_link() {
         );
     }
 }
+
+#[test]
+fn a_failure_part_way_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("t");
+    std::fs::create_dir(&dir).expect("mkdir");
+    // A file where a folder must go: herald.yaml, the key and the pages are
+    // written before the example advisory fails.
+    std::fs::write(dir.join("advisories"), "not a folder").expect("write");
+    let key = repo_root().join("keys/security.asc");
+    let o = init(&dir, &["--key", key.to_str().expect("utf8")]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nothing was left behind"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(files(&dir), ["advisories"], "only what was there before");
+    assert!(!dir.join("content").exists() && !dir.join("keys").exists());
+}

@@ -176,8 +176,19 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
             ));
         }
     }
+    // The folders this run creates, so that a failure part-way (a full
+    // disk, a file where a folder must go) takes back all it made.
+    let mut made: Vec<PathBuf> = Vec::new();
+    for (rel, _) in &files {
+        for dir in root.join(rel).ancestors().skip(1) {
+            if dir.exists() || made.iter().any(|m| m == dir) {
+                break;
+            }
+            made.push(dir.to_path_buf());
+        }
+    }
     let mut written = Vec::new();
-    for (rel, text) in &files {
+    let result = files.iter().try_for_each(|(rel, text)| {
         let path = root.join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
@@ -189,9 +200,22 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
             .write(true)
             .create_new(true)
             .open(&path)
-            .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        written.push(rel.clone());
+            .and_then(|mut f| {
+                written.push(rel.clone());
+                f.write_all(text.as_bytes())
+            })
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    });
+    if let Err(e) = result {
+        for rel in &written {
+            let _ = std::fs::remove_file(root.join(rel));
+        }
+        // Deepest first; a folder that is not empty stays.
+        made.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for dir in &made {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(format!("{e}; nothing was left behind"));
     }
     if let Some(secret) = secret {
         let mut out = std::io::stdout().lock();
