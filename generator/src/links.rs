@@ -3,7 +3,7 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::model::config::Config;
+use crate::model::config::{Announcements, Config};
 use crate::model::{Advisory, Moment, Slug};
 
 /// RFC 3986 unreserved characters stay; everything else is encoded, as
@@ -48,11 +48,16 @@ pub fn channel_message_id(config: &Config, slug: &Slug, channel: &str, moment: &
 /// A message's address in the announcements group; none without one.
 pub fn group_link(config: &Config, message_id: &str) -> Option<String> {
     let list = config.channels.announcements.as_ref()?;
-    Some(format!(
+    Some(message_link(list, message_id))
+}
+
+/// A message's address in `list`'s group.
+pub fn message_link(list: &Announcements, message_id: &str) -> String {
+    format!(
         "https://groups.google.com/d/msgid/{}/{}",
         list.group,
         utf8_percent_encode(message_id, MSGID)
-    ))
+    )
 }
 
 /// Where the signed announcement of an advisory can be read: its

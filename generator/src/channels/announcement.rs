@@ -27,6 +27,31 @@ impl Outbox<'_> {
         self.signed_mail(list, "announcement", text, subject, message_id, date)
     }
 
+    /// A text for the announcement list, rendered from `template` with the
+    /// document under `view.0`: it must carry the Google Groups note.
+    pub(super) fn list_text<V: serde::Serialize>(
+        &self,
+        template: &str,
+        slug: &str,
+        channel: &'static str,
+        view: (&str, &V),
+        facts: &[(&str, String)],
+    ) -> Result<String, ChannelError> {
+        let note = disclaimer::google_groups(&self.config().team.name);
+        let mut ctx = self.base(&note);
+        ctx.insert(view.0, view.1);
+        ctx.insert("facts", &facts_block(facts));
+        let text = self.render(template, slug, &ctx)?;
+        require(
+            template,
+            slug,
+            channel,
+            &text,
+            &[("the Google Groups note", &note)],
+        )?;
+        Ok(text)
+    }
+
     /// `<stem>.eml`, `<stem>.txt.asc` (with a key) and `<stem>.txt`: a text
     /// signed with the team key and mailed to the announcements list.
     fn signed_mail(
@@ -89,18 +114,12 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
         return Ok(());
     };
     let a = &job.doc.meta;
-    let slug = a.slug.as_str();
-    let note = disclaimer::google_groups(&config.team.name);
-    let mut ctx = out.base(&note);
-    ctx.insert("a", &job.view);
-    ctx.insert("facts", &facts_block(&job.facts));
-    let text = out.render("channels/announcement.txt", slug, &ctx)?;
-    require(
+    let text = out.list_text(
         "channels/announcement.txt",
-        slug,
+        a.slug.as_str(),
         "announcement",
-        &text,
-        &[("the Google Groups note", &note)],
+        ("a", &job.view),
+        &job.facts,
     )?;
     let (files, _) = out.announcement_files(
         list,

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::facts::{authors, blog_path, facts_block, moment_both};
-use super::{disclaimer, manifest, require, ChannelError, Outbox};
+use super::facts::{authors, blog_path, moment_both};
+use super::{disclaimer, manifest, ChannelError, Outbox};
 use crate::embargo::Wall;
 use crate::links;
 use crate::model::{Document, Moment, PreAnnouncement};
@@ -78,17 +78,12 @@ impl Outbox<'_> {
         // is the official text the cross-posts point to.
         let (official, signed) = match &config.channels.announcements {
             Some(list) => {
-                let note = disclaimer::google_groups(&config.team.name);
-                let mut ctx = self.base(&note);
-                ctx.insert("p", &view);
-                ctx.insert("facts", &facts_block(&facts));
-                let text = self.render("channels/pre-announcement.txt", slug, &ctx)?;
-                require(
+                let text = self.list_text(
                     "channels/pre-announcement.txt",
                     slug,
                     "pre-announcement mail",
-                    &text,
-                    &[("the Google Groups note", &note)],
+                    ("p", &view),
+                    &facts,
                 )?;
                 let (files_, signed) = self.announcement_files(
                     list,
@@ -100,9 +95,7 @@ impl Outbox<'_> {
                 for (name, bytes) in files_ {
                     add(&name, "announcement", bytes)?;
                 }
-                let url = links::group_link(config, &message_id)
-                    .unwrap_or_else(|| links::pre_announcement_page(config, &p.slug));
-                ((url, true), signed)
+                ((links::message_link(list, &message_id), true), signed)
             }
             None => (
                 (links::pre_announcement_page(config, &p.slug), false),
