@@ -5,16 +5,19 @@ mod common;
 
 use common::{assert_fails_with, code, stderr, Tree, ADVISORY, CONFIG};
 
-const ONLY_ANNOUNCEMENTS: &str = "site:
-  title: Test Security Advisories
-  base-url: https://security.example.org/
-team:
-  name: Test Security Team
-  email: security@example.org
-  key: keys/team.asc
-channels:
-  announcements: { address: announce@googlegroups.com, group: test-announce }
-";
+/// The test configuration with only its announcement list.
+fn only_announcements() -> String {
+    without(&["  blog:", "  forum:", "  oss-security:", "  distros:"])
+}
+
+/// The test configuration without the lines of `channels`.
+fn without(channels: &[&str]) -> String {
+    CONFIG
+        .lines()
+        .filter(|l| !channels.iter().any(|c| l.starts_with(c)))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
 
 /// An advisory under embargo at 2030, with one GHSA.
 fn embargoed() -> String {
@@ -38,7 +41,7 @@ fn outbox_files(t: &Tree) -> Vec<String> {
 #[test]
 fn a_team_with_only_an_announcement_list_gets_only_its_texts_and_steps() {
     let t = Tree::new();
-    t.write("herald.yaml", ONLY_ANNOUNCEMENTS);
+    t.write("herald.yaml", &only_announcements());
     t.write("advisories/2024/cve-2024-1000.md", &embargoed());
     let o = t.herald(&["check", "--now", "2030-01-01T00:00:00Z"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -98,12 +101,7 @@ fn each_channel_left_out_removes_exactly_its_texts() {
     ] {
         let channel = channels.join(" and");
         let t = Tree::new();
-        let config: String = CONFIG
-            .lines()
-            .filter(|l| !channels.iter().any(|c| l.starts_with(c)))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        t.write("herald.yaml", &config);
+        t.write("herald.yaml", &without(&channels));
         t.write("advisories/2024/cve-2024-1000.md", &embargoed());
         let o = t.build("2030-01-01T00:00:00Z");
         assert_eq!(code(&o), 0, "{channel}: {}", stderr(&o));
@@ -133,7 +131,7 @@ fn a_tree_with_no_channel_at_all_builds_its_site_and_no_steps() {
     let t = Tree::new();
     t.write(
         "herald.yaml",
-        &ONLY_ANNOUNCEMENTS.replace(
+        &only_announcements().replace(
             "channels:\n  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
             "channels: {}\n",
         ),
@@ -167,7 +165,7 @@ fn what_needs_the_announcement_list_says_so() {
     let t = Tree::new();
     t.write(
         "herald.yaml",
-        &ONLY_ANNOUNCEMENTS.replace(
+        &only_announcements().replace(
             "  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
             "  oss-security: { address: oss-security@lists.openwall.com, form: full }\n",
         ),
@@ -179,7 +177,7 @@ fn what_needs_the_announcement_list_says_so() {
     );
     t.write(
         "herald.yaml",
-        &ONLY_ANNOUNCEMENTS.replace(
+        &only_announcements().replace(
             "  announcements: { address: announce@googlegroups.com, group: test-announce }\n",
             "  oss-security: { address: oss-security@lists.openwall.com }\n",
         ),
@@ -201,14 +199,7 @@ fn what_needs_the_announcement_list_says_so() {
 #[test]
 fn the_distros_list_without_oss_security_is_refused() {
     let t = Tree::new();
-    t.write(
-        "herald.yaml",
-        &CONFIG
-            .lines()
-            .filter(|l| !l.starts_with("  oss-security:"))
-            .map(|l| format!("{l}\n"))
-            .collect::<String>(),
-    );
+    t.write("herald.yaml", &without(&["  oss-security:"]));
     let o = t.herald(&["check"]);
     assert_fails_with(
         &o,

@@ -1613,9 +1613,7 @@ fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
     w.disclose();
     let patches_before = w.gh_state.lock().unwrap().patches.len();
     let source = w.tree.read("advisories/2024/cve-2024-1000.md");
-    let corrected = source
-        .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
-        .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"");
+    let corrected = corrected_range(&source);
     assert_ne!(corrected, source);
 
     // A silent edit: check refuses it, at the front matter.
@@ -1632,10 +1630,7 @@ fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
     // The same edit as a revision: carried once to the GHSA and the record.
     w.tree.write(
         "advisories/2024/cve-2024-1000.md",
-        &corrected.replace(
-            "component: widgets",
-            "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.",
-        ),
+        &as_revision(&corrected, false),
     );
     let o = w.herald(&["check", "--now", "2024-04-12T10:00:00Z"], false, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -1792,17 +1787,7 @@ fn a_text_changed_by_the_theme_alone_is_a_warning_not_a_silent_edit() {
 fn a_revision_with_update_mail_is_mailed_once_signed() {
     let w = World::new();
     w.disclose();
-    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
-    w.tree.write(
-        "advisories/2024/cve-2024-1000.md",
-        &source
-            .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
-            .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"")
-            .replace(
-                "component: widgets",
-                "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.\nupdate-mail: true",
-            ),
-    );
+    w.revise_with_mail();
     let o = w.herald(&["build", "--now", "2024-04-12T10:00:00Z"], true, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let before = w.smtp.mails().len();
@@ -1891,17 +1876,7 @@ fn a_pull_request_github_claims_but_does_not_list_is_not_believed() {
 fn an_update_mail_days_after_its_revision_waits_for_a_person() {
     let w = World::new();
     w.disclose();
-    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
-    w.tree.write(
-        "advisories/2024/cve-2024-1000.md",
-        &source
-            .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
-            .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"")
-            .replace(
-                "component: widgets",
-                "component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.\nupdate-mail: true",
-            ),
-    );
+    w.revise_with_mail();
     let o = w.herald(&["build", "--now", "2024-04-14T10:00:00Z"], true, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let before = w.smtp.mails().len();
@@ -2033,4 +2008,32 @@ fn a_team_without_an_announcement_list_publishes_its_ghsa_once_and_holds_it_when
         .collect();
     assert_eq!(published.len(), 1, "published once: {:?}", gh.advisories);
     assert!(w.smtp.mails().is_empty(), "no list, no mail");
+}
+
+/// The test advisory with its range corrected: 1.2.3 is affected too.
+fn corrected_range(source: &str) -> String {
+    source
+        .replace("vulnerable: \"< 1.2.3\"", "vulnerable: \"< 1.2.4\"")
+        .replace("patched: \">= 1.2.3\"", "patched: \">= 1.2.4\"")
+}
+
+/// `corrected` as the revision of 2024-04-12 09:00, mailed or not.
+fn as_revision(corrected: &str, mail: bool) -> String {
+    let mail = if mail { "\nupdate-mail: true" } else { "" };
+    corrected.replace(
+        "component: widgets",
+        &format!("component: widgets\nupdated: 2024-04-12T09:00:00Z\nchanges: 1.2.3 is affected too; the fix is in 1.2.4.{mail}"),
+    )
+}
+
+impl World {
+    /// Correct the range of the published advisory as a revision that is
+    /// also mailed.
+    fn revise_with_mail(&self) {
+        let source = self.tree.read("advisories/2024/cve-2024-1000.md");
+        self.tree.write(
+            "advisories/2024/cve-2024-1000.md",
+            &as_revision(&corrected_range(&source), true),
+        );
+    }
 }
