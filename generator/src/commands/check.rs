@@ -217,10 +217,16 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
             continue;
         };
         let revision = a.revision().map(crate::model::Moment::utc_rfc3339);
-        let source: String = sha2::Sha256::digest(doc.source.text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        // Hashed only for an advisory with a text on record.
+        let source = std::cell::OnceCell::new();
+        let source = || {
+            source.get_or_init(|| {
+                sha2::Sha256::digest(doc.source.text.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            })
+        };
         let channels = a
             .ghsa
             .iter()
@@ -243,7 +249,7 @@ fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
             }
             let edited = ledger
                 .get(&channel, "source-sha256")
-                .is_none_or(|s| s != source);
+                .is_none_or(|s| s != source().as_str());
             let at = ledger.get(&channel, "revision").map(str::to_string);
             sent.push((
                 doc,
