@@ -1919,8 +1919,11 @@ fn a_record_withdrawn_before_it_went_out_is_rejected_once_never_published() {
     assert_ne!(code(&o), 0, "the refused record is reported");
     assert!(stderr(&o).contains("CVE_ID_NOT_RESERVED"), "{}", stderr(&o));
 
-    // The id is reserved, but the advisory is withdrawn as invalid first.
+    // The id is reserved, but the advisory is withdrawn as invalid first;
+    // and the service answers the first rejection with success while
+    // keeping nothing.
     state.lock().unwrap().reserved.push("CVE-2024-1000".into());
+    state.lock().unwrap().lies = 1;
     let source = w.tree.read("advisories/2024/cve-2024-1000.md");
     w.tree.write(
         "advisories/2024/cve-2024-1000.md",
@@ -1931,8 +1934,15 @@ fn a_record_withdrawn_before_it_went_out_is_rejected_once_never_published() {
     );
     let o = w.herald(&["build", "--now", "2024-04-09T15:40:00Z"], true, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish("2024-04-09T15:45:00Z", &[]);
+    assert_ne!(code(&o), 0, "a success not kept is not believed");
+    assert!(
+        stderr(&o).contains("holds no record of it"),
+        "{}",
+        stderr(&o)
+    );
     for _ in 0..2 {
-        let o = w.publish("2024-04-09T15:45:00Z", &[]);
+        let o = w.publish("2024-04-09T15:55:00Z", &[]);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
     }
 

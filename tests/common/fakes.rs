@@ -650,6 +650,10 @@ pub fn cve_services(state: Arc<Mutex<CveServices>>) -> impl FnMut(&Request) -> A
             if container["rejectedReasons"][0]["value"].as_str().is_none() {
                 return error(400, "BAD_INPUT", "rejectedReasons is required");
             }
+            if s.lies > 0 {
+                s.lies -= 1;
+                return (200, vec![], "{\"message\":\"created\"}".into());
+            }
             let record = serde_json::json!({
                 "dataType": "CVE_RECORD",
                 "dataVersion": "5.1",

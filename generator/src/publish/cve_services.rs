@@ -80,15 +80,7 @@ impl CveServices<'_> {
             // A success is believed once the record can be read back: a
             // service that answers 200 and keeps nothing would otherwise
             // leave the CVE unpublished with the ledger saying done.
-            Ok(_) => match self.published(id, log)? {
-                Some(_) => Ok(Outcome::Published),
-                None => Err(HttpError::Transport {
-                    method: "POST".into(),
-                    url: format!("{}{tail}", self.api),
-                    message: "CVE Services answered success, but holds no record of it".into(),
-                    maybe_applied: true,
-                }),
-            },
+            Ok(_) => self.read_back(id, &tail, log).map(|()| Outcome::Published),
             Err(e) if e.status() == Some(403) && e.to_string().contains("CVE_RECORD_EXISTS") => {
                 let existing = self.published(id, log)?;
                 Ok(Outcome::Found {
@@ -131,13 +123,33 @@ impl CveServices<'_> {
             container,
             log,
         ) {
-            Ok(_) => Ok(()),
+            Ok(_) => self.read_back(id, &format!("cve/{id}/reject"), log),
             // Our earlier POST landed and its answer was lost, or the
             // record appeared meanwhile: set the rejection on it.
             Err(e) if e.to_string().contains("CVE_RECORD_EXISTS") => {
                 self.put(&format!("cve/{id}/reject"), container, log)
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// A created record is believed once it can be read back: a service
+    /// that answers success and keeps nothing would otherwise leave the
+    /// CVE as it was with the ledger saying done.
+    fn read_back(
+        &self,
+        id: &str,
+        tail: &str,
+        log: &mut dyn FnMut(String),
+    ) -> Result<(), HttpError> {
+        match self.published(id, log)? {
+            Some(_) => Ok(()),
+            None => Err(HttpError::Transport {
+                method: "POST".into(),
+                url: format!("{}{tail}", self.api),
+                message: "CVE Services answered success, but holds no record of it".into(),
+                maybe_applied: true,
+            }),
         }
     }
 
