@@ -336,3 +336,38 @@ fn a_failure_part_way_leaves_nothing_behind() {
     assert_eq!(files(&dir), ["advisories"], "only what was there before");
     assert!(!dir.join("content").exists() && !dir.join("keys").exists());
 }
+
+#[test]
+fn every_bad_flag_is_reported_at_once_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("t");
+    let key = repo_root().join("keys/security.asc");
+    let o = herald_cmd()
+        .arg("init")
+        .arg(&dir)
+        .args([
+            "--team",
+            "T",
+            "--email",
+            "not-an-address",
+            "--site",
+            "https://x.example/",
+            "--blog",
+            "http://blog.x.example/",
+            "--key",
+            key.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("invalid mail address `not-an-address`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("URL `http://blog.x.example/` must use https"),
+        "{err}"
+    );
+    assert!(!dir.exists(), "nothing written");
+}

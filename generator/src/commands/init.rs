@@ -103,20 +103,8 @@ fn init(flags: &Flags) -> Result<Vec<PathBuf>, String> {
         flags.site.clone().unwrap_or_default(),
     );
     let site = with_slash(parse_https_url(&site).map_err(|e| format!("--site: {e}"))?);
-    let address = |what: &str, a: &str| -> Result<(), String> {
-        a.parse::<lettre::Address>()
-            .map(|_| ())
-            .map_err(|e| format!("{what}: `{a}` is not a mail address: {e}"))
-    };
-    address("--email", &email)?;
-    if let Some(list) = &flags.announcements {
-        address("--announcements", list)?;
-    }
-    for (what, url) in [("--blog", &flags.blog), ("--forum", &flags.forum)] {
-        if let Some(u) = url {
-            parse_https_url(u).map_err(|e| format!("{what}: {e}"))?;
-        }
-    }
+    // Addresses and URLs are judged with the rest of the config below, by
+    // the decoder `check` uses.
     if team.chars().any(char::is_control) {
         return Err("--team: one line, without control characters".into());
     }
