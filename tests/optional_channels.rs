@@ -127,7 +127,7 @@ fn each_channel_left_out_removes_exactly_its_texts() {
 }
 
 #[test]
-fn a_tree_with_no_channel_at_all_builds_its_site_and_no_steps() {
+fn a_tree_with_no_channel_at_all_builds_its_site_and_only_its_ghsa_step() {
     let t = Tree::new();
     t.write(
         "herald.yaml",
@@ -139,6 +139,33 @@ fn a_tree_with_no_channel_at_all_builds_its_site_and_no_steps() {
     t.write("advisories/2024/cve-2024-1000.md", &embargoed());
     let o = t.herald(&["check", "--now", "2030-01-01T00:00:00Z"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Under embargo: the outbox holds the GHSA, which opens the disclosure.
+    let o = t.build("2030-01-01T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        outbox_files(&t),
+        [
+            "ghsa-GHSA-4f7x-c9qm-2r8v.json",
+            "ghsa-GHSA-4f7x-c9qm-2r8v.md",
+            "manifest.json"
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&t.read("outbox/cve-2024-1000/manifest.json")).expect("json");
+    assert_eq!(
+        manifest["actions"][0]["channel"],
+        "ghsa:GHSA-4f7x-c9qm-2r8v"
+    );
+    assert_eq!(
+        manifest["actions"][0]["rule"],
+        "the embargo lifts: this goes first"
+    );
+    assert_eq!(manifest["actions"].as_array().map(Vec::len), Some(1));
+    let ghsa = t.read("outbox/cve-2024-1000/ghsa-GHSA-4f7x-c9qm-2r8v.md");
+    assert!(
+        ghsa.contains("at <https://security.example.org/advisories/cve-2024-1000/>."),
+        "no list: the GHSA points at the page: {ghsa}"
+    );
     let o = t.build("2030-04-10T00:00:00Z");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(t
