@@ -95,7 +95,10 @@ impl SiteMap<'_> {
             .map(|p| p.rsplit('/').next().unwrap_or(p))
         {
             let stem = stem.to_ascii_lowercase();
-            let page = if self.pages.contains(stem.as_str()) {
+            // `content/index.md` is the front page's text, served at the root.
+            let page = if stem == "index" && self.pages.contains("index") {
+                String::new()
+            } else if self.pages.contains(stem.as_str()) {
                 format!("{stem}/")
             } else if self.advisories.contains_key(stem.as_str()) {
                 format!("advisories/{stem}/")
@@ -114,7 +117,7 @@ impl SiteMap<'_> {
         }
         let first = rest.split('/').next().unwrap_or_default();
         let known = rest.is_empty() && path.starts_with('/')
-            || self.pages.contains(first)
+            || first != "index" && self.pages.contains(first)
             || ROOT_ENTRIES.contains(&first)
                 && match first {
                     "advisories" => self.named(rest, &self.advisories),
@@ -297,6 +300,21 @@ mod tests {
             pre_announcements: HashMap::new(),
             key_file: Some("team.asc"),
         }
+    }
+
+    #[test]
+    fn the_front_page_text_is_the_root_not_a_page_of_its_own() {
+        let mut s = site();
+        s.pages.insert("index");
+        assert_eq!(
+            s.target("../../content/index.md", NOW),
+            Target::Url("https://security.example.org/".into())
+        );
+        assert_eq!(
+            s.target("/index/", NOW),
+            Target::Unknown,
+            "no such page is built"
+        );
     }
 
     #[test]
