@@ -145,8 +145,20 @@ fn push_folded(out: &mut String, c: char) {
 
 /// ASCII that the canonical form keeps as it is, up to case.
 fn is_plain(b: u8) -> bool {
-    b.is_ascii_graphic() && !matches!(b, b'*' | b'_' | b'`' | b'~' | b'<')
+    PLAIN[b as usize]
 }
+
+/// [`is_plain`] as a table: the fold's inner loop asks it of every byte.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_graphic() && !matches!(c, b'*' | b'_' | b'`' | b'~' | b'<');
+        b += 1;
+    }
+    t
+};
 
 fn push_ascii(out: &mut String, c: char) {
     match c {
@@ -234,7 +246,13 @@ fn fold(text: &str, out: &mut String, mut tags: Option<&mut String>) {
                     Some(end) => {
                         // Line breaks inside a tag are white space.
                         let inside = &text[i + 1..i + 1 + end];
-                        tags.extend(inside.chars().map(|c| if c == '\n' { ' ' } else { c }));
+                        let start = tags.len();
+                        tags.push_str(inside);
+                        if memchr::memchr(b'\n', inside.as_bytes()).is_some() {
+                            let spaced = tags[start..].replace('\n', " ");
+                            tags.truncate(start);
+                            tags.push_str(&spaced);
+                        }
                         tags.push('\n');
                         i += end + 2;
                         continue;

@@ -1,10 +1,13 @@
 //! The embargo wall: what is public at a given moment, and a scan of every
 //! public output for traces of what is not.
 
+use std::ops::ControlFlow;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 use jiff::Timestamp;
 
 use crate::canon::{canonical, canonical_literal, readings};
+use crate::matcher::Matcher;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::timeline;
 
@@ -120,10 +123,10 @@ pub const MIN_TITLE: usize = 12;
 /// public at `t` and nothing hidden then.
 ///
 /// The cost is linear: building is linear in the hidden ids and titles
-/// (an Aho-Corasick automaton), and each scan is linear in the output plus
-/// the number of matches.
+/// (an Aho-Corasick automaton, [`Matcher`]), and each scan is linear in
+/// the output plus the number of matches.
 pub struct Wall {
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Matcher>,
     patterns: Vec<Pattern>,
     labels: Vec<String>,
 }
@@ -243,9 +246,7 @@ impl Wall {
     }
 
     fn from_parts(texts: Vec<String>, patterns: Vec<Pattern>, labels: Vec<String>) -> Self {
-        let automaton = (!texts.is_empty())
-            .then(|| automaton().build(&texts).ok())
-            .flatten();
+        let automaton = Matcher::new(&texts);
         Wall {
             automaton,
             patterns,
@@ -283,36 +284,28 @@ impl Wall {
             .map(|(p, found)| (found, self.labels[p.label].clone()))
     }
 
-    fn find(
-        &self,
-        ac: &AhoCorasick,
-        text: &str,
-        at: Option<Timestamp>,
-    ) -> Option<(&Pattern, String)> {
+    fn find(&self, ac: &Matcher, text: &str, at: Option<Timestamp>) -> Option<(&Pattern, String)> {
         let bytes = text.as_bytes();
-        for m in ac.find_overlapping_iter(text) {
-            let p = &self.patterns[m.pattern().as_usize()];
+        ac.for_each(bytes, |pattern, start, end| {
+            let p = &self.patterns[pattern];
             if at.is_some_and(|t| p.public_at <= t) {
-                continue;
+                return ControlFlow::Continue(());
             }
             // `CVE-2024-1000` is not `CVE-2024-10001`.
-            if p.kind == Kind::Id
-                && bytes
-                    .get(m.end())
-                    .is_some_and(|b| b.is_ascii_alphanumeric())
-            {
-                continue;
+            if p.kind == Kind::Id && bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()) {
+                return ControlFlow::Continue(());
             }
-            return Some((p, text[m.start()..m.end()].to_string()));
-        }
-        None
+            // Patterns are whole canonical strings, so a match starts and
+            // ends on character boundaries.
+            let found = String::from_utf8_lossy(&bytes[start..end]).into_owned();
+            ControlFlow::Break((p, found))
+        })
     }
 }
 
-/// Always the contiguous NFA: its construction is linear in the hidden
-/// text. Left to choose, the crate picks a DFA for a few patterns, and a
-/// DFA for one 100 KB title took 16 s to build; the NFA takes
-/// milliseconds, and searches fast enough for the wall.
+/// The contiguous NFA, whose construction is linear in the hidden text
+/// (the crate's DFA is not: see [`crate::matcher`]), for the exemption
+/// check, which searches only titles.
 fn automaton() -> aho_corasick::AhoCorasickBuilder {
     let mut b = AhoCorasick::builder();
     b.match_kind(MatchKind::Standard)

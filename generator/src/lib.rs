@@ -20,6 +20,7 @@ pub mod links;
 pub mod lint;
 pub mod load;
 pub mod markdown;
+pub mod matcher;
 pub mod model;
 pub mod osv;
 pub mod output;
