@@ -474,6 +474,14 @@ fn cases() -> Vec<Case> {
             &["advisories/2025/bad.md:9:11: patch refused: `patches/big.patch` has 6291456 bytes, over the limit of 5242880"],
         ),
         (
+            "patch: a private key",
+            Box::new(|t: &Tree| {
+                t.write("patches/key.patch", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
+                bad_variant("component: widgets", &format!("component: widgets\npatches: [{}]", "patches/key.patch"))(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `patches/key.patch` holds a private key, and patches are mailed to the notice lists"],
+        ),
+        (
             "patch: missing",
             Box::new(|t: &Tree| {
 

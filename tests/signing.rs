@@ -338,6 +338,19 @@ fn a_secret_key_file_is_never_published() {
     let o = t.build("2025-01-01T00:00:00Z");
     common::assert_fails_with(&o, "contains a secret key; the site would publish it");
     assert!(!t.path().join("public").exists());
+    // The same key unarmored (`gpg --export-secret-keys` without --armor)
+    // carries no armor header to spot.
+    let binary = {
+        use sequoia_openpgp::parse::Parse;
+        use sequoia_openpgp::serialize::SerializeInto;
+        let cert = sequoia_openpgp::Cert::from_bytes(&secret).expect("key");
+        let bytes = cert.as_tsk().to_vec().expect("binary");
+        bytes
+    };
+    let t = tree_with_key(&binary);
+    let o = t.build("2025-01-01T00:00:00Z");
+    common::assert_fails_with(&o, "contains a secret key; the site would publish it");
+    assert!(!t.path().join("public").exists());
 }
 
 #[test]

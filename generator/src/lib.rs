@@ -25,6 +25,7 @@ pub mod model;
 pub mod osv;
 pub mod output;
 pub mod plaintext;
+pub mod private_key;
 pub mod publish;
 pub mod relative;
 pub mod safety;

@@ -541,7 +541,7 @@ fn load_key(
             return None;
         }
     };
-    if armored.windows(10).any(|w| w == b"PRIVATE KE") {
+    if crate::private_key::held_in(&armored) {
         findings.push(src.error(at, format!(
             "`{}` contains a secret key; the site would publish it. Export only the public key with `gpg --armor --export`",
             config.team.key
@@ -593,7 +593,17 @@ fn load_patches(
             if seen.insert(p, ()).is_some() {
                 continue;
             }
-            match crate::tree::read_inside(root, &canonical, p, u64::from(limit)) {
+            let read =
+                crate::tree::read_inside(root, &canonical, p, u64::from(limit)).and_then(|bytes| {
+                    if crate::private_key::held_in(&bytes) {
+                        Err(format!(
+                            "`{p}` holds a private key, and patches are mailed to the notice lists"
+                        ))
+                    } else {
+                        Ok(bytes)
+                    }
+                });
+            match read {
                 Ok(bytes) => out.push(Patch {
                     path: p.clone(),
                     bytes: bytes.into(),
