@@ -1134,6 +1134,52 @@ fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
 }
 
 #[test]
+fn a_token_pasted_into_an_advisory_is_never_sent_on_any_channel() {
+    let w = World::new();
+    let adv = w.tree.read("advisories/2024/cve-2024-1000.md");
+    // The run's own GITHUB_TOKEN, pasted into the body by mistake.
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &adv.replace("Details.", "Details. Reproduced with token gh-test-token."),
+    );
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for now in [ADVANCE_DUE, DISCLOSURE] {
+        let o = w.publish(now, &[]);
+        assert_ne!(code(&o), 0, "{now}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("holds the value of GITHUB_TOKEN; nothing of it was sent"),
+            "{now}: {}",
+            stderr(&o)
+        );
+    }
+    assert!(w.smtp.mails().is_empty(), "no mail went out");
+    assert_eq!(w.topics(), 0);
+    assert!(w.advisories().is_empty());
+    assert!(!w.ledger().contains("done"), "{}", w.ledger());
+    // Taken out and rebuilt, the disclosure goes out, once.
+    w.tree.write("advisories/2024/cve-2024-1000.md", &adv);
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        w.subjects()
+            .iter()
+            .filter(|s| s.contains("Security advisory"))
+            .count(),
+        1,
+        "{:?}",
+        w.subjects()
+    );
+    assert!(w
+        .smtp
+        .mails()
+        .iter()
+        .all(|m| !m.data.contains("gh-test-token")));
+}
+
+#[test]
 fn a_hand_record_waits_for_no_one_and_never_races_a_publish_run() {
     let w = World::new();
     std::fs::create_dir_all(w.tree.path().join("ledger")).expect("ledger");

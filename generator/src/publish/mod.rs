@@ -11,6 +11,7 @@ pub mod cve_services;
 pub mod forum;
 pub mod github;
 pub mod http;
+pub mod secrets;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -107,6 +108,7 @@ struct Run<'a> {
     session: Option<http::Session>,
     deadline: Instant,
     smtp: Option<smtp::Smtp>,
+    secrets: secrets::Secrets,
     report: Report,
     log: &'a mut dyn FnMut(String),
 }
@@ -146,6 +148,7 @@ pub fn publish(
         session: None,
         deadline: Instant::now() + opts.deadline,
         smtp: None,
+        secrets: secrets::Secrets::of(creds),
         report: Report::default(),
         log,
     };
@@ -460,9 +463,9 @@ impl Run<'_> {
             (self.log)(format!("would carry the revision of {revision} to {label}"));
             return Ok(());
         }
-        let bytes = std::fs::read(dir.join(&e.file)).map_err(|err| {
-            PublishError::Setup(format!("{}: cannot read `{}`: {err}", m.slug, e.file))
-        })?;
+        let bytes = self
+            .outgoing(dir, &e.file)
+            .map_err(|msg| PublishError::Setup(format!("{}: {msg}", m.slug)))?;
         let body: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|err| PublishError::Setup(format!("{}: `{}`: {err}", m.slug, e.file)))?;
         let session = match self.session() {
@@ -627,6 +630,19 @@ impl Run<'_> {
         }
     }
 
+    /// The bytes of an outbox text about to go out, refused when they hold
+    /// a secret (see [`secrets`]): nothing of such a text is sent.
+    fn outgoing(&self, dir: &Path, file: &str) -> Result<Vec<u8>, String> {
+        let bytes =
+            std::fs::read(dir.join(file)).map_err(|err| format!("cannot read `{file}`: {err}"))?;
+        match self.secrets.find(&bytes) {
+            None => Ok(bytes),
+            Some(what) => Err(format!(
+                "`{file}` holds {what}; nothing of it was sent. Take the secret out of the advisory or patch it came from, rotate it, rebuild, and run again"
+            )),
+        }
+    }
+
     fn mail(
         &mut self,
         m: &Manifest,
@@ -656,9 +672,9 @@ impl Run<'_> {
                 .push(format!("{}: {msg}", Self::label(m, e)));
             return Ok(Step::Stop);
         }
-        let raw = match std::fs::read(dir.join(&e.file)) {
+        let raw = match self.outgoing(dir, &e.file) {
             Ok(r) => r,
-            Err(err) => return Ok(self.fail(m, e, format!("cannot read `{}`: {err}", e.file))),
+            Err(msg) => return Ok(self.fail(m, e, msg)),
         };
         // Whatever the list gets as the team's word is signed.
         if channel == "announcement" || channel.starts_with("update:") {
@@ -836,9 +852,9 @@ impl Run<'_> {
                 "GITHUB_TOKEN must be set to deliver the blog post to its repository".into(),
             ));
         };
-        let content = match std::fs::read(dir.join(&e.file)) {
+        let content = match self.outgoing(dir, &e.file) {
             Ok(b) => b,
-            Err(err) => return Ok(self.fail(m, e, format!("cannot read `{}`: {err}", e.file))),
+            Err(msg) => return Ok(self.fail(m, e, msg)),
         };
         let path = target.file.replace("{slug}", &m.slug);
         let head = format!("herald/{}", m.slug);
@@ -912,9 +928,9 @@ impl Run<'_> {
                 "HERALD_CVE_API_USER, HERALD_CVE_API_KEY and `channels.cve.org-short-name` are needed to publish CVE records".into(),
             ));
         };
-        let bytes = match std::fs::read(dir.join(&e.file)) {
+        let bytes = match self.outgoing(dir, &e.file) {
             Ok(b) => b,
-            Err(err) => return Ok(self.fail(m, e, format!("cannot read `{}`: {err}", e.file))),
+            Err(msg) => return Ok(self.fail(m, e, msg)),
         };
         let container: serde_json::Value = match serde_json::from_slice(&bytes) {
             Ok(v) => v,
@@ -985,9 +1001,12 @@ impl Run<'_> {
                     .into(),
             ));
         };
-        let text = match std::fs::read_to_string(dir.join(&e.file)) {
+        let text = match self
+            .outgoing(dir, &e.file)
+            .and_then(|b| String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8", e.file)))
+        {
             Ok(t) => t,
-            Err(err) => return Ok(self.fail(m, e, format!("cannot read `{}`: {err}", e.file))),
+            Err(msg) => return Ok(self.fail(m, e, msg)),
         };
         let raw = strip_front_matter(&text).trim().to_string();
         let external_id = e
@@ -1047,12 +1066,11 @@ impl Run<'_> {
         let Some(repo) = e.repository.clone() else {
             return Ok(self.fail(m, e, "the manifest names no repository".into()));
         };
-        let body: serde_json::Value = match std::fs::read(dir.join(&e.file))
-            .map_err(|x| x.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|x| x.to_string()))
-        {
+        let body: serde_json::Value = match self.outgoing(dir, &e.file).and_then(|b| {
+            serde_json::from_slice(&b).map_err(|x| format!("cannot read `{}`: {x}", e.file))
+        }) {
             Ok(b) => b,
-            Err(msg) => return Ok(self.fail(m, e, format!("cannot read `{}`: {msg}", e.file))),
+            Err(msg) => return Ok(self.fail(m, e, msg)),
         };
         let api = self.project.config.channels.github_api.clone();
         if self.opts.dry_run {

@@ -1,0 +1,165 @@
+//! The last look before anything leaves: no text goes out that holds a
+//! secret of this run's own environment, or a private key.
+//!
+//! The outbox is rendered from the tree, and a tree can hold a token that
+//! someone pasted into an advisory, or a key file named as a patch. The
+//! wall stops embargoed facts; this stops credentials. It reads every
+//! text as its receiver will: mail bodies also quoted-printable-decoded,
+//! and every base64 block (an attachment) decoded.
+
+use base64::Engine;
+
+use super::Credentials;
+
+/// Shorter values occur by chance in ordinary text.
+const MIN_SECRET: usize = 8;
+
+pub struct Secrets {
+    values: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Secrets {
+    /// The secrets of `creds`, and the signing passphrase and key from the
+    /// environment (the key as given, when it is inline).
+    pub fn of(creds: &Credentials) -> Self {
+        let mut values: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        let mut add = |name: &'static str, v: Option<String>| {
+            if let Some(v) = v.filter(|v| v.trim().len() >= MIN_SECRET) {
+                values.push((name, v.trim().as_bytes().to_vec()));
+            }
+        };
+        add("the value of GITHUB_TOKEN", creds.github_token.clone());
+        add(
+            "the value of DISCOURSE_API_KEY",
+            creds.discourse_key.clone(),
+        );
+        add("the value of HERALD_CVE_API_KEY", creds.cve_key.clone());
+        add(
+            "the password of HERALD_SMTP_URL",
+            creds.smtp_url.as_deref().and_then(smtp_password),
+        );
+        add(
+            "the value of HERALD_SIGNING_PASSPHRASE",
+            std::env::var("HERALD_SIGNING_PASSPHRASE").ok(),
+        );
+        Secrets { values }
+    }
+
+    /// What secret `bytes` holds, as its receiver reads it; `None` if none.
+    pub fn find(&self, bytes: &[u8]) -> Option<&'static str> {
+        let qp = quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok();
+        let mut readings: Vec<Vec<u8>> = base64_blocks(bytes);
+        readings.extend(qp);
+        std::iter::once(bytes)
+            .chain(readings.iter().map(Vec::as_slice))
+            .find_map(|text| self.find_in(text))
+    }
+
+    fn find_in(&self, text: &[u8]) -> Option<&'static str> {
+        if crate::private_key::marked(text) {
+            return Some("a private key");
+        }
+        self.values
+            .iter()
+            .find(|(_, v)| memchr::memmem::find(text, v).is_some())
+            .map(|(name, _)| *name)
+    }
+}
+
+fn smtp_password(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let p = u.password()?;
+    Some(
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+/// Each run of lines that reads as base64 (as MIME writes an attachment),
+/// decoded.
+fn base64_blocks(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let is_b64_line = |l: &[u8]| {
+        l.len() >= 4
+            && l.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    };
+    let mut out = Vec::new();
+    let mut block: Vec<u8> = Vec::new();
+    let mut flush = |block: &mut Vec<u8>| {
+        if !block.is_empty() {
+            if let Ok(d) = base64::engine::general_purpose::STANDARD.decode(&block) {
+                out.push(d);
+            }
+            block.clear();
+        }
+    };
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if is_b64_line(line) {
+            block.extend_from_slice(line);
+        } else {
+            flush(&mut block);
+        }
+    }
+    flush(&mut block);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> Secrets {
+        Secrets::of(&Credentials {
+            smtp_url: Some("smtps://bot:s3cr%40t-pass@mail.example.org:465".into()),
+            github_token: Some("ghp_abcdefghijklmnopqrstuvwxyz0123456789".into()),
+            discourse_user: Some("system".into()),
+            ..Credentials::default()
+        })
+    }
+
+    #[test]
+    fn a_token_is_found_as_written_split_by_quoted_printable_or_in_an_attachment() {
+        let s = secrets();
+        let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        assert_eq!(
+            s.find(format!("see {token} here").as_bytes()),
+            Some("the value of GITHUB_TOKEN")
+        );
+        let soft = format!("see {}=\r\n{} here", &token[..10], &token[10..]);
+        assert_eq!(s.find(soft.as_bytes()), Some("the value of GITHUB_TOKEN"));
+        let attached =
+            base64::engine::general_purpose::STANDARD.encode(format!("patch\n+token = {token}\n"));
+        let eml = format!(
+            "Content-Type: text/x-diff\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n{}\r\n--b--\r\n",
+            &attached[..40],
+            &attached[40..]
+        );
+        assert_eq!(s.find(eml.as_bytes()), Some("the value of GITHUB_TOKEN"));
+    }
+
+    #[test]
+    fn the_smtp_password_is_found_decoded_and_a_user_name_is_no_secret() {
+        let s = secrets();
+        assert_eq!(
+            s.find(b"pass: s3cr@t-pass"),
+            Some("the password of HERALD_SMTP_URL")
+        );
+        assert_eq!(s.find(b"posted by system as bot"), None);
+    }
+
+    #[test]
+    fn a_private_key_block_is_found_in_any_text() {
+        let s = Secrets::of(&Credentials::default());
+        assert_eq!(
+            s.find(b"x\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQ..."),
+            Some("a private key")
+        );
+        assert_eq!(
+            s.find(b"-----BEGIN OPENSSH PRIVATE KEY-----"),
+            Some("a private key")
+        );
+        assert_eq!(s.find(b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n"), None);
+    }
+}
