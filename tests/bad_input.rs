@@ -78,6 +78,16 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:6:10: unknown time zone `Mars/Olympus_Mons`"],
         ),
         (
+            "embargo in the hour the clocks repeat",
+            Box::new(bad_variant("2024-04-09T15:00:00Z", "2024-11-03 01:30 America/New_York")),
+            &["error: advisories/2025/bad.md:6:10: `2024-11-03 01:30 America/New_York` happens twice: the clocks in America/New_York repeat that hour; write the moment meant with its offset, `2024-11-03T01:30:00-04:00` (the first) or `2024-11-03T01:30:00-05:00` (the second)"],
+        ),
+        (
+            "embargo in the hour the clocks skip",
+            Box::new(bad_variant("2024-04-09T15:00:00Z", "2024-03-31 02:30 Europe/Berlin")),
+            &["error: advisories/2025/bad.md:6:10: `2024-03-31 02:30 Europe/Berlin` does not exist"],
+        ),
+        (
             "invalid CVSS vector",
             Box::new(bad_variant("severity: high", "severity: high\ncvss: CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")),
             &["error: advisories/2025/bad.md:8:7: invalid CVSS vector `CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`"],

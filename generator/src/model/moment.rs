@@ -52,6 +52,16 @@ impl Moment {
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if s.contains('[') {
+            // Without an offset, the zone alone must name one instant.
+            if let Ok(p) = Pieces::parse(s) {
+                if let (None, Some(tz), Some(time)) = (
+                    p.offset(),
+                    p.time_zone_annotation().and_then(|a| a.to_time_zone().ok()),
+                    p.time(),
+                ) {
+                    return in_zone(p.date().to_datetime(time), &tz, s);
+                }
+            }
             return s
                 .parse::<Zoned>()
                 .map(Moment)
@@ -68,10 +78,7 @@ impl Moment {
                     .trim()
                     .parse()
                     .map_err(|e| format!("invalid date-time `{civil}`: {e}"))?;
-                return dt
-                    .to_zoned(tz)
-                    .map(Moment)
-                    .map_err(|e| format!("invalid date-time `{s}`: {e}"));
+                return in_zone(dt, &tz, s);
             }
         }
         let pieces =
@@ -125,6 +132,35 @@ impl Moment {
     }
 }
 
+/// The one instant `dt` names in `tz`. A local time the clocks skip (the
+/// spring gap) names none, and one they repeat (the autumn fold) names two,
+/// an hour apart: guessing could lift an embargo an hour early, so both are
+/// refused with the offsets that would settle it.
+fn in_zone(dt: DateTime, tz: &TimeZone, shown: &str) -> Result<Moment, String> {
+    let name = tz.iana_name().unwrap_or("its zone");
+    let with = |o: jiff::tz::Offset| {
+        dt.to_zoned(TimeZone::fixed(o))
+            .map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .unwrap_or_default()
+    };
+    match tz.to_ambiguous_zoned(dt).offset() {
+        jiff::tz::AmbiguousOffset::Unambiguous { .. } => dt
+            .to_zoned(tz.clone())
+            .map(Moment)
+            .map_err(|e| format!("invalid date-time `{shown}`: {e}")),
+        jiff::tz::AmbiguousOffset::Gap { before, after } => Err(format!(
+            "`{shown}` does not exist: the clocks in {name} skip that hour; write the moment meant with its offset, `{}` or `{}`",
+            with(before),
+            with(after)
+        )),
+        jiff::tz::AmbiguousOffset::Fold { before, after } => Err(format!(
+            "`{shown}` happens twice: the clocks in {name} repeat that hour; write the moment meant with its offset, `{}` (the first) or `{}` (the second)",
+            with(before),
+            with(after)
+        )),
+    }
+}
+
 impl fmt::Display for Moment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.human())
@@ -158,5 +194,27 @@ mod tests {
             .unwrap_err()
             .contains("unknown time zone"));
         assert!(Moment::parse("2024-04-09T15:00:00[Mars/Olympus]").is_err());
+    }
+
+    #[test]
+    fn a_local_time_the_clocks_skip_or_repeat_is_refused_with_the_offsets() {
+        for form in [
+            "2024-11-03 01:30 America/New_York",
+            "2024-11-03T01:30:00[America/New_York]",
+        ] {
+            assert_eq!(
+                Moment::parse(form).unwrap_err(),
+                format!("`{form}` happens twice: the clocks in America/New_York repeat that hour; write the moment meant with its offset, `2024-11-03T01:30:00-04:00` (the first) or `2024-11-03T01:30:00-05:00` (the second)")
+            );
+        }
+        assert_eq!(
+            Moment::parse("2024-03-31 02:30 Europe/Berlin").unwrap_err(),
+            "`2024-03-31 02:30 Europe/Berlin` does not exist: the clocks in Europe/Berlin skip that hour; write the moment meant with its offset, `2024-03-31T02:30:00+01:00` or `2024-03-31T02:30:00+02:00`"
+        );
+        // With the offset written, the same local time is one instant.
+        let second = Moment::parse("2024-11-03T01:30:00-05:00[America/New_York]").unwrap();
+        assert_eq!(second.utc_rfc3339(), "2024-11-03T06:30:00Z");
+        // An hour away from the change, a zone name alone is enough.
+        assert!(Moment::parse("2024-11-03 03:30 America/New_York").is_ok());
     }
 }
