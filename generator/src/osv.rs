@@ -148,8 +148,12 @@ pub fn record(config: &Config, doc: &Document<Advisory>) -> Value {
     rec
 }
 
+/// One record as a file: compact JSON and a line break. The site's
+/// `osv.json` holds each record as these same bytes, so the wall, which
+/// remembers what it found clean, reads each record once (at N=10,000 the
+/// records are 40 MB).
 pub fn to_bytes(v: &Value) -> Vec<u8> {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s.into_bytes()
+    let mut bytes = serde_json::to_vec(v).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
 }

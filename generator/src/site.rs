@@ -260,13 +260,15 @@ impl<'p> Site<'p> {
     /// them all.
     pub fn osv_all<E>(&self, mut piece: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
         let cfg = &self.project.config;
-        piece(b"[")?;
+        // Comma first, so that each record is the bytes of its own file.
+        piece(b"[\n")?;
         for (i, d) in self.vis.advisories.iter().enumerate() {
-            piece(if i == 0 { b"\n" } else { b",\n" })?;
-            let record = crate::osv::record(cfg, d);
-            piece(&serde_json::to_vec(&record).unwrap_or_default())?;
+            if i > 0 {
+                piece(b",")?;
+            }
+            piece(&crate::osv::to_bytes(&crate::osv::record(cfg, d)))?;
         }
-        piece(b"\n]\n")
+        piece(b"]\n")
     }
 
     pub fn render(&self, job: Job) -> Result<Output, RenderError> {
