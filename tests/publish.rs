@@ -1180,6 +1180,83 @@ fn a_token_pasted_into_an_advisory_is_never_sent_on_any_channel() {
 }
 
 #[test]
+fn an_embargo_moved_after_its_notices_went_out_is_an_error_until_the_lists_are_told() {
+    let w = World::new();
+    for now in [ADVANCE_DUE, DISTROS_DUE] {
+        let o = w.publish(now, &[]);
+        assert_eq!(code(&o), 0, "{now}: {}", stderr(&o));
+    }
+    assert!(
+        w.ledger()
+            .contains("\"disclosure\": \"2024-04-09T15:00:00Z\""),
+        "{}",
+        w.ledger()
+    );
+    let adv = w.tree.read("advisories/2024/cve-2024-1000.md");
+    w.tree.write(
+        "advisories/2024/cve-2024-1000.md",
+        &adv.replace(
+            "embargo: 2024-04-09T15:00:00Z",
+            "embargo: 2024-04-11T15:00:00Z",
+        ),
+    );
+    let check = |w: &World| w.herald(&["check", "--now", "2024-04-07T12:00:00Z"], false, None);
+    let o = check(&w);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    for channel in ["advance-notice", "distros"] {
+        assert!(
+            stderr(&o).contains(&format!(
+                "advisories/2024/cve-2024-1000.md:6:10: the {channel} notice sent at "
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(
+        stderr(&o).contains("announced disclosure at 2024-04-09T15:00:00Z; the embargo is now 2024-04-11T15:00:00Z, later: the list may disclose at the old moment"),
+        "{}",
+        stderr(&o)
+    );
+    // Told by hand, one list at a time.
+    let record = |channel: &str| {
+        w.herald(
+            &[
+                "ledger",
+                "record",
+                "cve-2024-1000",
+                channel,
+                "--at",
+                "2024-04-07T10:00:00Z",
+            ],
+            false,
+            None,
+        )
+    };
+    let o = record("distros");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = check(&w);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("the distros notice"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the advance-notice notice"),
+        "{}",
+        stderr(&o)
+    );
+    let o = record("advance-notice");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = check(&w);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Told, the record stays done: nothing is sent again.
+    assert!(w.ledger().contains("moved-told"), "{}", w.ledger());
+    let mails = w.smtp.mails().len();
+    let o = w.herald(&["build", "--now", "2024-04-07T12:00:00Z"], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish("2024-04-07T12:00:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), mails);
+}
+
+#[test]
 fn a_hand_record_waits_for_no_one_and_never_races_a_publish_run() {
     let w = World::new();
     std::fs::create_dir_all(w.tree.path().join("ledger")).expect("ledger");
@@ -1714,7 +1791,7 @@ fn a_revision_reaches_every_place_once_and_a_silent_edit_fails_check() {
     assert!(w
         .tree
         .read("public/advisories/cve-2024-1000/osv.json")
-        .contains("\"modified\": \"2024-04-12T09:00:00Z\""));
+        .contains("\"modified\":\"2024-04-12T09:00:00Z\""));
     assert!(w
         .tree
         .read("public/feed.xml")
@@ -1795,7 +1872,7 @@ fn a_withdrawal_is_carried_once_and_rejects_the_record_only_when_asked() {
         assert!(w
             .tree
             .read("public/advisories/cve-2024-1000/osv.json")
-            .contains("\"withdrawn\": \"2024-04-20T09:00:00Z\""));
+            .contains("\"withdrawn\":\"2024-04-20T09:00:00Z\""));
     }
 }
 

@@ -243,3 +243,54 @@ pub fn check(
     }
     out
 }
+
+/// The private notices that announce a disclosure moment to their lists.
+pub const ANNOUNCING: [&str; 2] = ["advance-notice", "distros"];
+
+/// Notices already sent that announced another disclosure moment than the
+/// advisory's embargo now says, reported on its `embargo` line. The lists
+/// disclose at the moment they were given: a later embargo that they were
+/// not told of is a leak waiting at the old moment, an earlier one a
+/// surprise. `announced(slug, channel)` is the moment the ledger says a
+/// sent notice announced (`disclosure`), when it says one.
+pub fn moved_embargoes(
+    project: &Project,
+    announced: &dyn Fn(&str, &str) -> Option<(String, String)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for doc in &project.advisories {
+        let a = &doc.meta;
+        let now_at = a.embargo.utc_rfc3339();
+        for channel in ANNOUNCING {
+            let Some((told, sent)) = announced(a.slug.as_str(), channel) else {
+                continue;
+            };
+            if told == now_at {
+                continue;
+            }
+            let Ok(told_at) = told.parse::<Timestamp>() else {
+                continue;
+            };
+            let direction = if told_at < a.embargo.timestamp() {
+                "later: the list may disclose at the old moment"
+            } else {
+                "earlier: the list expects the old moment"
+            };
+            out.push(
+                doc.source
+                    .error(
+                        a.spans.embargo,
+                        format!(
+                            "the {channel} notice sent at {sent} announced disclosure at {told}; the embargo is now {now_at}, {direction}"
+                        ),
+                    )
+                    .with_code("timeline")
+                    .with_help(format!(
+                        "tell the {channel} recipients of the new moment, then run `herald ledger record {} {channel}` to record that they were told",
+                        a.slug
+                    )),
+            );
+        }
+    }
+    out
+}

@@ -179,6 +179,31 @@ pub fn record(
             return Exit::Findings;
         }
     };
+    let embargo = project
+        .advisories
+        .iter()
+        .find(|d| d.meta.slug.as_str() == slug)
+        .map(|d| d.meta.embargo.utc_rfc3339());
+    let announcing = crate::schedule::ANNOUNCING.contains(&channel);
+    if let (true, Some(now_at)) = (announcing && ledger.state(channel).is_done(), &embargo) {
+        // The notice went out before the embargo moved, and the team has
+        // told its recipients of the new moment by hand.
+        if ledger
+            .get(channel, "disclosure")
+            .is_some_and(|told| told != now_at)
+        {
+            let details = [("disclosure", now_at.clone()), ("moved-told", stamp(at))];
+            if let Err(e) = ledger.note(channel, &details) {
+                eprintln!("error: {e}");
+                return Exit::Failure;
+            }
+            eprintln!(
+                "herald: recorded that the {channel} recipients of {slug} were told of the disclosure at {now_at}. Commit {}.",
+                Path::new(crate::ledger::DIR).join(format!("{slug}.yaml")).display()
+            );
+            return Exit::Ok;
+        }
+    }
     if ledger.state(channel) == State::Done {
         let when = ledger
             .records
@@ -194,6 +219,10 @@ pub fn record(
     }
     if let Some(m) = message_id {
         details.push(("message-id", m));
+    }
+    if announcing {
+        // Sent by hand now, it announced the embargo as it stands.
+        details.extend(embargo.map(|e| ("disclosure", e)));
     }
     if let Err(e) = ledger.set(channel, State::Adopted, &stamp(at), &details) {
         eprintln!("error: {e}");

@@ -149,6 +149,13 @@ pub fn load_and_lint(
             .map_or(crate::ledger::State::Pending, |l| l.state(channel))
     };
     let mut timeline = crate::schedule::check(&project, now, &done);
+    let announced = |slug: &str, channel: &str| {
+        done(slug, channel).is_done().then_some(())?;
+        let cache = ledgers.borrow();
+        let record = cache.get(slug)?.as_ref()?.records.get(channel)?;
+        Some((record.details.get("disclosure")?.clone(), record.at.clone()))
+    };
+    timeline.extend(crate::schedule::moved_embargoes(&project, &announced));
     timeline.extend(broken.into_inner());
     if !timeline_fatal {
         for f in &mut timeline {

@@ -720,7 +720,13 @@ impl Run<'_> {
         match result {
             Some(Ok(())) => {
                 failpoint("after", &m.slug, channel);
-                self.set(ledger, channel, State::Done, &[("message-id", message_id)])?;
+                let mut details = vec![("message-id", message_id)];
+                // The moment a notice announced, so that a moved embargo
+                // is caught (`schedule::moved_embargoes`).
+                if crate::schedule::ANNOUNCING.contains(&channel) {
+                    details.extend(e.until.clone().map(|u| ("disclosure", u)));
+                }
+                self.set(ledger, channel, State::Done, &details)?;
                 self.done(m, e);
                 Ok(Step::Done)
             }
