@@ -51,7 +51,7 @@ impl Matcher {
         }
         let lengths = patterns.iter().map(|p| p.len()).collect();
         let engine = match Dfa::size(&patterns) {
-            Some(bytes) if bytes <= budget => Engine::Dfa(Dfa::new(&patterns)),
+            Some(bytes) if bytes <= budget => Engine::Dfa(Dfa::new(&patterns, bytes / 4)),
             _ => Engine::Nfa(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
@@ -138,12 +138,16 @@ impl Dfa {
         (cells < (REPORTS as usize)).then_some(cells * 4)
     }
 
-    fn new(patterns: &[&[u8]]) -> Self {
+    /// `cells` is the table's size from [`Dfa::size`]: reserved at once, so
+    /// that growing it never holds two copies.
+    fn new(patterns: &[&[u8]], cells: usize) -> Self {
         let (classes, stride) = Self::byte_classes(patterns);
+        let mut trans = Vec::with_capacity(cells);
+        trans.resize(stride, 0);
         let mut dfa = Dfa {
             classes,
             stride,
-            trans: vec![0; stride],
+            trans,
             first: vec![NONE],
             output_link: vec![NONE],
             next_same: vec![NONE; patterns.len()],
