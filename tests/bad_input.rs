@@ -492,6 +492,11 @@ fn cases() -> Vec<Case> {
             &["advisories/2025/bad.md:9:11: patch refused: `patches/key.patch` holds a private key, and patches are mailed to the notice lists"],
         ),
         (
+            "a private key pasted into the body",
+            Box::new(bad_variant("Details.", "Details.\n\n    -----BEGIN EC PRIVATE KEY-----\n    MHcCAQEEIIrYSSNQFaA2Hwf1duRSxKtLYX5CB04fSeQ6tF1aY/PuoAoGCCqGSM49\n    -----END EC PRIVATE KEY-----")),
+            &["error: advisories/2025/bad.md:21:1: this line opens a private key; every text made from this file would carry it"],
+        ),
+        (
             "patch: missing",
             Box::new(|t: &Tree| {
 

@@ -113,6 +113,15 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
         }
     }
 
+    for source in advisories
+        .iter()
+        .map(|d| &d.source)
+        .chain(pres.iter().map(|d| &d.source))
+        .chain(page_docs.iter().map(|d| &d.source))
+    {
+        refuse_private_keys(source, &mut findings);
+    }
+
     let (theme, public_key, patches) = match &config {
         Some((config, cfg_src)) => (
             load_theme(root, config, cfg_src, &mut findings),
@@ -572,6 +581,25 @@ fn load_key(
         armored,
         fingerprint,
     })
+}
+
+/// A private key pasted into an advisory or page would go out with every
+/// text made from it; `publish` would refuse to send those at the moment
+/// of disclosure, so it is refused here first, at its line.
+fn refuse_private_keys(source: &Source, findings: &mut Findings) {
+    for (i, line) in source.text.lines().enumerate() {
+        if crate::private_key::marked(line.as_bytes()) {
+            findings.push(
+                source
+                    .error(
+                        Pos::new(i + 1, 1, line.chars().count().max(1)),
+                        "this line opens a private key; every text made from this file would carry it",
+                    )
+                    .with_code("secret")
+                    .with_help("remove the key (and rotate it); to show the format in an example, leave out the dashes"),
+            );
+        }
+    }
 }
 
 /// An armored public key is a few kilobytes; a keyring of many keys still
