@@ -587,6 +587,9 @@ fn load_key(
 /// text made from it; `publish` would refuse to send those at the moment
 /// of disclosure, so it is refused here first, at its line.
 fn refuse_private_keys(source: &Source, findings: &mut Findings) {
+    if !crate::private_key::marked(source.text.as_bytes()) {
+        return;
+    }
     for (i, line) in source.text.lines().enumerate() {
         if crate::private_key::marked(line.as_bytes()) {
             findings.push(
