@@ -188,10 +188,12 @@ pub fn record(
     if let (true, Some(now_at)) = (announcing && ledger.state(channel).is_done(), &embargo) {
         // The notice went out before the embargo moved, and the team has
         // told its recipients of the new moment by hand.
-        if ledger
+        let moved = ledger
             .get(channel, "disclosure")
-            .is_some_and(|told| told != now_at)
-        {
+            .and_then(|told| told.parse::<Timestamp>().ok())
+            .zip(now_at.parse::<Timestamp>().ok())
+            .is_some_and(|(told, now)| told != now);
+        if moved {
             let details = [("disclosure", now_at.clone()), ("moved-told", stamp(at))];
             if let Err(e) = ledger.note(channel, &details) {
                 eprintln!("error: {e}");
