@@ -96,6 +96,18 @@ impl World {
         cmd.output().expect("run")
     }
 
+    /// `herald build`, signed, in a job that holds none of the publishing
+    /// tokens, so nothing stops it writing what they would find.
+    fn build_without_tokens(&self, now: &str) -> Output {
+        common::herald_cmd()
+            .arg("--root")
+            .arg(self.tree.path())
+            .args(["build", "--now", now])
+            .env("HERALD_SIGNING_KEY", &self.secret)
+            .output()
+            .expect("run")
+    }
+
     fn publish(&self, now: &str, extra: &[&str]) -> Output {
         let mut args = vec!["publish", "--now", now];
         args.extend_from_slice(extra);
@@ -1142,7 +1154,29 @@ fn a_token_pasted_into_an_advisory_is_never_sent_on_any_channel() {
         "advisories/2024/cve-2024-1000.md",
         &adv.replace("Details.", "Details. Reproduced with token gh-test-token."),
     );
+    // A build that runs with the token refuses to write it anywhere, and
+    // never prints it.
     let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("the value of GITHUB_TOKEN, a secret of the environment this build runs in"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("gh-test-token"), "{}", stderr(&o));
+    for dir in ["public", "outbox"] {
+        for (path, bytes) in w.tree.snapshot(dir) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("gh-test-token"),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    // A build job without the token writes it; publish, which has it,
+    // sends none of it.
+    let o = w.build_without_tokens(BEFORE_NOTICE);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     for now in [ADVANCE_DUE, DISCLOSURE] {
         let o = w.publish(now, &[]);

@@ -31,6 +31,8 @@ pub struct Options {
     pub settled: std::collections::HashSet<String>,
     /// Told each phase as it starts, for a person waiting on a large tree.
     pub progress: Option<fn(&str)>,
+    /// Secrets no file may hold (the environment's, for `herald build`).
+    pub secrets: crate::secrets::Secrets,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -57,7 +59,7 @@ pub enum BuildError {
     Theme(String, String),
     #[error(transparent)]
     Output(#[from] OutputError),
-    #[error("embargo wall: {} public file(s) would reveal embargoed content; nothing was written", .0.len())]
+    #[error("embargo wall: {} file(s) would reveal embargoed content or a secret; nothing was written", .0.len())]
     Leaks(Vec<Leak>),
 }
 
@@ -82,7 +84,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     let wall = if opts.preview_embargoed {
         Wall::none()
     } else {
-        Wall::new(&vis)
+        Wall::new(&vis).with_secrets(opts.secrets.clone())
     };
     let progress = |phase: &str| {
         if let Some(p) = opts.progress {
@@ -322,10 +324,15 @@ fn build_outbox(
         count.fetch_add(files.len(), std::sync::atomic::Ordering::Relaxed);
         let at = public_at.max(vis.now);
         files.iter().try_for_each(|f| {
-            if !is_private(&f.path) {
-                if let Err(l) = wall.check_at(&format!("outbox/{}", f.path), &f.bytes, Some(at)) {
-                    leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
-                }
+            let name = format!("outbox/{}", f.path);
+            // A private notice is no place for a secret either.
+            let held = if is_private(&f.path) {
+                wall.check_secrets(&name, &f.bytes)
+            } else {
+                wall.check_at(&name, &f.bytes, Some(at))
+            };
+            if let Err(l) = held {
+                leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
             }
             match &staging {
                 Some(s) => s.write(&f.path, &f.bytes).map_err(BuildError::from),

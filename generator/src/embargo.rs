@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use crate::canon::{canonical, canonical_literal, readings};
 use crate::matcher::Matcher;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
+use crate::secrets::Secrets;
 use crate::timeline;
 
 /// The project split at one moment into what may be shown and what not.
@@ -132,6 +133,8 @@ pub struct Wall {
     /// Digests of repeated contents found clean at the build's moment (see
     /// [`Wall::check_repeated`]).
     clean: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
+    /// The environment's secrets, which no file may hold either.
+    secrets: Secrets,
 }
 
 impl Wall {
@@ -142,6 +145,7 @@ impl Wall {
             patterns: Vec::new(),
             labels: Vec::new(),
             clean: Default::default(),
+            secrets: Secrets::default(),
         }
     }
 
@@ -256,6 +260,7 @@ impl Wall {
             patterns,
             labels,
             clean: Default::default(),
+            secrets: Secrets::default(),
         }
     }
 
@@ -264,9 +269,29 @@ impl Wall {
         self.check_at(file, bytes, None)
     }
 
+    /// The same wall, also refusing any file that holds one of `secrets`.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// Whether `bytes` hold a secret of the environment; the leak never
+    /// names its value.
+    pub fn check_secrets(&self, file: &str, bytes: &[u8]) -> Result<(), Leak> {
+        match self.secrets.find_as_written(bytes) {
+            None => Ok(()),
+            Some(what) => Err(Leak {
+                file: file.to_string(),
+                found: "…".into(),
+                what: format!("{what}, a secret of the environment this build runs in"),
+            }),
+        }
+    }
+
     /// Hold `file` (its name and its bytes) against the wall as it stands
     /// at `at`; `None`: as it stands at the build's moment.
     pub fn check_at(&self, file: &str, bytes: &[u8], at: Option<Timestamp>) -> Result<(), Leak> {
+        self.check_secrets(file, bytes)?;
         let Some(ac) = &self.automaton else {
             return Ok(());
         };

@@ -30,6 +30,7 @@ pub mod publish;
 pub mod relative;
 pub mod safety;
 pub mod schedule;
+pub mod secrets;
 pub mod serve;
 pub mod signing;
 pub mod site;

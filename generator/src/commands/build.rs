@@ -112,6 +112,7 @@ pub fn run(
             HashSet::new()
         },
         progress: show_progress(&project).then_some(phase as fn(&str)),
+        secrets: crate::secrets::Secrets::from_env(),
     };
     match build::build(&project, &opts) {
         Ok(r) => {

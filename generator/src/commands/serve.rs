@@ -52,6 +52,7 @@ fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> 
         signer: None,
         preview_embargoed: embargoed,
         progress: None,
+        secrets: Default::default(),
     };
     match build::build(&project, &opts) {
         Ok(r) => {

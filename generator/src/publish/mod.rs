@@ -11,7 +11,6 @@ pub mod cve_services;
 pub mod forum;
 pub mod github;
 pub mod http;
-pub mod secrets;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -108,7 +107,7 @@ struct Run<'a> {
     session: Option<http::Session>,
     deadline: Instant,
     smtp: Option<smtp::Smtp>,
-    secrets: secrets::Secrets,
+    secrets: crate::secrets::Secrets,
     report: Report,
     log: &'a mut dyn FnMut(String),
 }
@@ -148,7 +147,7 @@ pub fn publish(
         session: None,
         deadline: Instant::now() + opts.deadline,
         smtp: None,
-        secrets: secrets::Secrets::of(creds),
+        secrets: crate::secrets::Secrets::of(creds),
         report: Report::default(),
         log,
     };
@@ -631,7 +630,7 @@ impl Run<'_> {
     }
 
     /// The bytes of an outbox text about to go out, refused when they hold
-    /// a secret (see [`secrets`]): nothing of such a text is sent.
+    /// a secret (see [`crate::secrets`]): nothing of such a text is sent.
     fn outgoing(&self, dir: &Path, file: &str) -> Result<Vec<u8>, String> {
         let bytes =
             std::fs::read(dir.join(file)).map_err(|err| format!("cannot read `{file}`: {err}"))?;

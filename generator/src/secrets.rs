@@ -1,26 +1,31 @@
-//! The last look before anything leaves: no text goes out that holds a
-//! secret of this run's own environment, or a private key.
+//! No output and no text that goes out holds a secret of this run's own
+//! environment, or a private key.
 //!
-//! The outbox is rendered from the tree, and a tree can hold a token that
-//! someone pasted into an advisory, or a key file named as a patch. The
-//! wall stops embargoed facts; this stops credentials. It reads every
-//! text as its receiver will: mail bodies also quoted-printable-decoded,
-//! and every base64 block (an attachment) decoded.
+//! Everything Herald writes is made from the tree, and a tree can hold a
+//! token that someone pasted into an advisory, or a key file named as a
+//! patch. The wall stops embargoed facts; this stops credentials. `build`
+//! looks for the environment's values in every file it writes, as
+//! written; `publish`, the last look, reads every text as its receiver
+//! will: mail bodies also quoted-printable-decoded, and every base64 block
+//! (an attachment) decoded.
 
 use base64::Engine;
 
-use super::Credentials;
+use crate::publish::Credentials;
 
-/// Shorter values occur by chance in ordinary text.
-const MIN_SECRET: usize = 8;
+/// Shorter values occur by chance in ordinary text: an SMTP password can
+/// be a word an advisory uses.
+const MIN_SECRET: usize = 12;
 
+#[derive(Default, Clone)]
 pub struct Secrets {
     values: Vec<(&'static str, Vec<u8>)>,
 }
 
 impl Secrets {
-    /// The secrets of `creds`, and the signing passphrase and key from the
-    /// environment (the key as given, when it is inline).
+    /// The secrets of `creds`, and the signing passphrase from the
+    /// environment. The signing key itself is a private key, which
+    /// [`Secrets::find`] finds in any text by its armor.
     pub fn of(creds: &Credentials) -> Self {
         let mut values: Vec<(&'static str, Vec<u8>)> = Vec::new();
         let mut add = |name: &'static str, v: Option<String>| {
@@ -45,6 +50,20 @@ impl Secrets {
         Secrets { values }
     }
 
+    /// Those of the environment this process runs in.
+    pub fn from_env() -> Self {
+        Self::of(&Credentials::from_env())
+    }
+
+    /// Which of the environment's values `bytes` holds as written: for the
+    /// files `build` writes, none of which is encoded.
+    pub fn find_as_written(&self, bytes: &[u8]) -> Option<&'static str> {
+        self.values
+            .iter()
+            .find(|(_, v)| memchr::memmem::find(bytes, v).is_some())
+            .map(|(name, _)| *name)
+    }
+
     /// What secret `bytes` holds, as its receiver reads it; `None` if none.
     pub fn find(&self, bytes: &[u8]) -> Option<&'static str> {
         let qp = quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok();
@@ -59,10 +78,7 @@ impl Secrets {
         if crate::private_key::marked(text) {
             return Some("a private key");
         }
-        self.values
-            .iter()
-            .find(|(_, v)| memchr::memmem::find(text, v).is_some())
-            .map(|(name, _)| *name)
+        self.find_as_written(text)
     }
 }
 
@@ -112,7 +128,7 @@ mod tests {
 
     fn secrets() -> Secrets {
         Secrets::of(&Credentials {
-            smtp_url: Some("smtps://bot:s3cr%40t-pass@mail.example.org:465".into()),
+            smtp_url: Some("smtps://bot:s3cr%40t-passw0rd@mail.example.org:465".into()),
             github_token: Some("ghp_abcdefghijklmnopqrstuvwxyz0123456789".into()),
             discourse_user: Some("system".into()),
             ..Credentials::default()
@@ -143,7 +159,7 @@ mod tests {
     fn the_smtp_password_is_found_decoded_and_a_user_name_is_no_secret() {
         let s = secrets();
         assert_eq!(
-            s.find(b"pass: s3cr@t-pass"),
+            s.find(b"pass: s3cr@t-passw0rd"),
             Some("the password of HERALD_SMTP_URL")
         );
         assert_eq!(s.find(b"posted by system as bot"), None);
