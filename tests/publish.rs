@@ -1303,6 +1303,42 @@ fn an_embargo_moved_after_its_notices_went_out_is_an_error_until_the_lists_are_t
 }
 
 #[test]
+fn a_token_in_a_revision_fails_each_place_it_would_reach_and_the_run_goes_on() {
+    let (state, cve) = cve_service(0);
+    let w = World::new().with_cve_services(&cve, BEFORE_NOTICE);
+    w.disclose();
+    let patches_before = w.gh_state.lock().unwrap().patches.len();
+    let source = w.tree.read("advisories/2024/cve-2024-1000.md");
+    // In the lead, which the GHSA and the CVE record both carry.
+    let revised = as_revision(&corrected_range(&source), false).replace(
+        "Widgets could overflow.",
+        "Widgets could overflow (seen with token gh-test-token).",
+    );
+    w.tree.write("advisories/2024/cve-2024-1000.md", &revised);
+    let o = w.herald(&["build", "--now", "2024-04-12T10:00:00Z"], true, None);
+    assert_eq!(code(&o), 1, "the page would carry it: {}", stderr(&o));
+    let o = w.build_without_tokens("2024-04-12T10:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish("2024-04-12T10:05:00Z", &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    // The GHSA and the CVE record each refused: one did not end the run.
+    assert!(
+        err.matches("holds the value of GITHUB_TOKEN; nothing of it was sent")
+            .count()
+            >= 2,
+        "{err}"
+    );
+    assert_eq!(w.gh_state.lock().unwrap().patches.len(), patches_before);
+    assert!(state.lock().unwrap().updates.is_empty());
+    assert!(
+        !w.ledger().contains("2024-04-12T09:00:00Z"),
+        "{}",
+        w.ledger()
+    );
+}
+
+#[test]
 fn a_hand_record_waits_for_no_one_and_never_races_a_publish_run() {
     let w = World::new();
     std::fs::create_dir_all(w.tree.path().join("ledger")).expect("ledger");

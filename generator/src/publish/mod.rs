@@ -462,9 +462,16 @@ impl Run<'_> {
             (self.log)(format!("would carry the revision of {revision} to {label}"));
             return Ok(());
         }
-        let bytes = self
-            .outgoing(dir, &e.file)
-            .map_err(|msg| PublishError::Setup(format!("{}: {msg}", m.slug)))?;
+        // Like any other step: a text it must not send fails this place
+        // only, and the rest of the run goes on.
+        let bytes = match self.outgoing(dir, &e.file) {
+            Ok(b) => b,
+            Err(msg) => {
+                (self.log)(format!("error: {label}: {msg}"));
+                self.report.failed.push(format!("{label}: {msg}"));
+                return Ok(());
+            }
+        };
         let body: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|err| PublishError::Setup(format!("{}: `{}`: {err}", m.slug, e.file)))?;
         let session = match self.session() {
