@@ -12,6 +12,21 @@ use common::{advisory, code, stderr, Tree};
 
 const NOW: &str = "2025-01-01T00:00:00Z";
 
+/// Assert that two folders hold the same files with the same bytes, naming
+/// only the files that differ.
+fn assert_same(t: &Tree, got: &str, want: &str, step: &str) {
+    let (got, want) = (t.snapshot(got), t.snapshot(want));
+    let differ: Vec<_> = got
+        .keys()
+        .chain(want.keys())
+        .filter(|p| got.get(*p) != want.get(*p))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{step}: these files differ from a fresh build: {differ:?}"
+    );
+}
+
 /// Build into the tree's `public/` and `outbox/`, then into fresh folders,
 /// and compare. Returns the build's report line for `public/`.
 fn build_like_fresh(t: &Tree, step: &str) -> String {
@@ -30,16 +45,8 @@ fn build_like_fresh(t: &Tree, step: &str) -> String {
         outbox.to_str().expect("utf-8"),
     ]);
     assert_eq!(code(&f), 0, "{step}: {}", stderr(&f));
-    assert_eq!(
-        t.snapshot("public"),
-        t.snapshot(out.to_str().expect("utf-8")),
-        "{step}: public/"
-    );
-    assert_eq!(
-        t.snapshot("outbox"),
-        t.snapshot(outbox.to_str().expect("utf-8")),
-        "{step}: outbox/"
-    );
+    assert_same(t, "public", out.to_str().expect("utf-8"), step);
+    assert_same(t, "outbox", outbox.to_str().expect("utf-8"), step);
     stderr(&o)
 }
 
@@ -195,4 +202,245 @@ fn a_large_build_shows_its_phases_at_a_terminal_only() {
     ] {
         assert!(shown.contains(phase), "{phase} in {shown}");
     }
+}
+
+/// How many site files the build kept without rendering them.
+fn kept(report: &str) -> usize {
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("herald: built"))
+        .expect("report line");
+    let (before, _) = line.split_once(" of them kept unrendered").expect("kept");
+    before
+        .rsplit(' ')
+        .next()
+        .expect("n")
+        .parse()
+        .expect("number")
+}
+
+/// The edited tree of `every_kind_of_edit_rebuilds_what_a_cold_build_gives`.
+fn edit_tree() -> Tree {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1002.md",
+        &advisory(2, "2024-06-04T15:00:00Z"),
+    );
+    // Public at a moment the steps below move past.
+    t.write(
+        "advisories/2025/cve-2024-1003.md",
+        &advisory(3, "2025-03-01T15:00:00Z").replace("component: widgets", "component: gadgets"),
+    );
+    t.write(
+        "advisories/2025/pre.md",
+        "---\nkind: pre-announcement\ntitle: Security release for gadgets 2.0.1\nrelease: 2025-03-01T15:00:00Z\nseverity: high\ncomponent: gadgets\nadvisory: cve-2024-1003\n---\n\nA release is coming.\n",
+    );
+    t.write(
+        "content/about.md",
+        "---\ntitle: About us\n---\n\nWe fix things.\n",
+    );
+    t.use_theme("mine");
+    t.write(
+        "themes/mine/templates/page.html",
+        include_str!("../themes/default/templates/page.html"),
+    );
+    t
+}
+
+/// Issue #18's incremental build: after each kind of edit, the files whose
+/// inputs changed are rendered again and the others are kept unrendered,
+/// and the result is byte for byte what a build into empty folders gives,
+/// in both generations.
+#[test]
+fn every_kind_of_edit_rebuilds_what_a_cold_build_gives() {
+    let t = edit_tree();
+    let at = |t: &Tree, step: &str, now: &str| {
+        let mut reports = Vec::new();
+        for generation in ["", ", other generation"] {
+            let o = t.build(now);
+            assert_eq!(code(&o), 0, "{step}{generation}: {}", stderr(&o));
+            let fresh = tempfile::tempdir().expect("tmp");
+            let (out, outbox) = (fresh.path().join("public"), fresh.path().join("outbox"));
+            let f = t.herald(&[
+                "build",
+                "--now",
+                now,
+                "--out",
+                out.to_str().expect("utf-8"),
+                "--outbox",
+                outbox.to_str().expect("utf-8"),
+            ]);
+            assert_eq!(code(&f), 0, "{step}: {}", stderr(&f));
+            let step = format!("{step}{generation}");
+            assert_same(t, "public", out.to_str().expect("utf-8"), &step);
+            assert_same(t, "outbox", outbox.to_str().expect("utf-8"), &step);
+            reports.push(stderr(&o));
+        }
+        reports
+    };
+    at(&t, "first builds", NOW);
+    let settled = at(&t, "nothing changed", NOW);
+    // Both advisory pages and OSV records, the three archive pages (2024,
+    // high, widgets) and the page; the lists of everything and the small
+    // files are rendered.
+    assert_eq!(kept(&settled[1]), 8, "{}", settled[1]);
+    assert!(
+        settled[1].contains(" of them kept unrendered; UNSIGNED"),
+        "{}",
+        settled[1]
+    );
+    assert!(
+        !settled[1].contains(" 0 of them kept unrendered; UNSIGNED"),
+        "outbox: {}",
+        settled[1]
+    );
+
+    let page = "public/advisories/cve-2024-1000/index.html";
+    let edits: [(&str, &str, &dyn Fn(&Tree)); 8] = [
+        ("body", "rewritten body", &|t| {
+            t.write(
+                "advisories/2024/cve-2024-1000.md",
+                &common::ADVISORY.replace("Details.", "Details, rewritten body."),
+            );
+        }),
+        ("title", "widgets, retitled", &|t| {
+            t.write(
+                "advisories/2024/cve-2024-1000.md",
+                &common::ADVISORY.replace("widgets (CVE", "widgets, retitled (CVE"),
+            );
+        }),
+        ("embargo", "2023-11-", &|t| {
+            t.write(
+                "advisories/2024/cve-2024-1000.md",
+                &common::ADVISORY.replace("2024-04-09T15:00:00Z", "2023-11-07T15:00:00Z"),
+            );
+        }),
+        ("severity", "Low", &|t| {
+            t.write(
+                "advisories/2024/cve-2024-1000.md",
+                &common::ADVISORY.replace("severity: high", "severity: low"),
+            );
+        }),
+        ("a page", "Who we are", &|t| {
+            t.write(
+                "content/about.md",
+                "---\ntitle: Who we are\n---\n\nWe fix things.\n",
+            );
+        }),
+        ("a template", "<meta name=\"edited\">", &|t| {
+            t.write(
+                "themes/mine/templates/advisory.html",
+                &include_str!("../themes/default/templates/advisory.html").replacen(
+                    "{% block main %}",
+                    "{% block main %}<meta name=\"edited\">",
+                    1,
+                ),
+            );
+        }),
+        ("herald.yaml", "Renamed Security Advisories", &|t| {
+            let config = t
+                .read("herald.yaml")
+                .replace("Test Security Advisories", "Renamed Security Advisories");
+            t.write("herald.yaml", &config);
+        }),
+        (
+            "a removed advisory",
+            "Security advisory for widgets",
+            &|t| {
+                fs::remove_file(t.path().join("advisories/2024/cve-2024-1002.md")).expect("rm");
+            },
+        ),
+    ];
+    for (step, shows, edit) in edits {
+        edit(&t);
+        let reports = at(&t, step, NOW);
+        assert!(
+            t.read(page).contains(shows),
+            "{step}: the page does not show `{shows}`"
+        );
+        // The edit did not throw away everything kept.
+        let again = at(&t, &format!("{step}, rebuilt"), NOW);
+        assert!(kept(&again[1]) > 0, "{step}: {}", again[1]);
+        let _ = reports;
+    }
+    assert!(!t.path().join("public/advisories/cve-2024-1002").exists());
+
+    // Time moves past an embargo and a pre-announcement's release: the
+    // wall changes, so nothing is kept by its key at first.
+    let later = "2025-06-01T00:00:00Z";
+    let reports = at(&t, "an embargo lifts", later);
+    assert_eq!(kept(&reports[0]), 0, "{}", reports[0]);
+    assert!(t
+        .read("public/advisories/cve-2024-1003/index.html")
+        .contains("gadgets"));
+    assert!(kept(&at(&t, "after the embargo", later)[1]) > 0);
+}
+
+/// A file kept unrendered is still held against the wall whenever the wall
+/// changes: an embargoed advisory retitled to words that a published page
+/// already holds stops the build, though that page's own inputs did not
+/// change.
+#[test]
+fn a_kept_file_is_held_against_a_changed_wall() {
+    let t = Tree::new();
+    let phrase = "gadget parser overflow in the frobnicator";
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY.replace("Details.", &format!("Unrelated to the {phrase}.")),
+    );
+    t.write(
+        "advisories/2099/cve-2024-1009.md",
+        &advisory(9, "2099-01-01T15:00:00Z"),
+    );
+    for step in ["one", "two", "three"] {
+        build_like_fresh(&t, step);
+    }
+    let before = t.snapshot("public");
+    t.write(
+        "advisories/2099/cve-2024-1009.md",
+        &advisory(9, "2099-01-01T15:00:00Z").replace(
+            "Security advisory for widgets number 9 (CVE-2024-1009)",
+            &format!("The {phrase}"),
+        ),
+    );
+    for _ in 0..2 {
+        let o = t.build(NOW);
+        common::assert_fails_with(&o, "advisories/cve-2024-1000/index.html");
+        assert!(
+            stderr(&o).contains("the title from advisory `cve-2024-1009`"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(t.snapshot("public"), before);
+    }
+}
+
+/// The same for a secret: a token that a kept page holds is found once the
+/// build runs with that token in its environment.
+#[test]
+fn a_kept_file_is_held_against_the_secrets_of_each_run() {
+    let t = Tree::new();
+    let token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &common::ADVISORY.replace("Details.", &format!("Details {token}.")),
+    );
+    for step in ["one", "two", "three"] {
+        build_like_fresh(&t, step);
+    }
+    let o = common::herald_cmd()
+        .env("GITHUB_TOKEN", token)
+        .arg("--root")
+        .arg(t.path())
+        .args(["build", "--now", NOW])
+        .output()
+        .expect("run herald");
+    common::assert_fails_with(&o, "the value of GITHUB_TOKEN");
+    // The page itself, not only the lists rendered anew each time.
+    assert!(
+        stderr(&o).contains("advisories/cve-2024-1000/index.html"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains(token), "{}", stderr(&o));
 }

@@ -258,7 +258,7 @@ fn build_signs_every_announcement_so_that_gpg_verifies_it() {
     );
     let secret = String::from_utf8(secret).expect("armor");
     let o = build_signed(&t, &secret);
-    assert!(stderr(&o).contains(" unchanged; signed; private: never deploy it)"));
+    assert!(stderr(&o).contains(" kept unrendered; signed; private: never deploy it)"));
     for slug in ["cve-2024-1000", "pre"] {
         let asc = t.path().join(format!("outbox/{slug}/announcement.txt.asc"));
         let g = Gpg::verify_with(&public, &asc);

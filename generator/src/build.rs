@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::channels::{ChannelError, Outbox};
 use crate::embargo::{Leak, Visibility, Wall};
+use crate::memo;
 use crate::model::Project;
 use crate::output::{OutputError, Staging};
 use crate::signing::SigningKey;
@@ -40,11 +41,15 @@ pub struct Report {
     pub files: usize,
     /// Files already in place with the same bytes, left untouched.
     pub unchanged: usize,
+    /// Of those, the files kept without rendering: their inputs and the
+    /// wall are the same as when they were written (see `crate::memo`).
+    pub kept: usize,
     pub published: usize,
     pub embargoed: usize,
     pub pre_announcements: usize,
     pub outbox_files: usize,
     pub outbox_unchanged: usize,
+    pub outbox_kept: usize,
     /// Settled advisories and pre-announcements left out of the outbox.
     pub outbox_settled: usize,
 }
@@ -91,6 +96,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
             p(phase);
         }
     };
+    let context = memo::context(project, &memo::herald_identity(), opts.preview_embargoed);
     let mut outbox_leaks = Vec::new();
     let mut outbox = match &opts.outbox {
         Some(dir) => {
@@ -101,7 +107,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
                 &tera,
                 opts.signer.as_ref(),
                 &wall,
-                Some(dir),
+                Some((dir, &context)),
                 &opts.settled,
             )?;
             outbox_leaks = leaks;
@@ -117,9 +123,10 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     };
     let render = || -> Result<_, BuildError> {
         let site = Site::new(project, &vis, &tera);
-        let staging = Staging::new(&opts.out)?;
+        let mut staging = Staging::new(&opts.out)?;
+        staging.set_wall(wall.key());
         let jobs = site.jobs();
-        let leaks = render_site(&site, &jobs, &wall, Some(&staging))?;
+        let leaks = render_site(&site, &jobs, &wall, Some(&staging), Some(&context))?;
         Ok((staging, jobs.len(), leaks))
     };
     progress("rendering the site, behind the embargo wall");
@@ -131,24 +138,27 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         leaks.sort_by(|a, b| a.file.cmp(&b.file));
         return Err(BuildError::Leaks(leaks));
     }
-    let (outbox_files, outbox_unchanged) = match outbox {
+    let (outbox_files, outbox_unchanged, outbox_kept) = match outbox {
         Some((staged, count, unchanged)) => {
+            let kept = staged.kept();
             staged.commit()?;
-            (count, unchanged)
+            (count, unchanged, kept)
         }
-        None => (0, 0),
+        None => (0, 0, 0),
     };
     progress("putting the new site in place");
-    let unchanged = staging.reused();
+    let (unchanged, kept) = (staging.reused(), staging.kept());
     staging.commit()?;
     Ok(Report {
         files,
         unchanged,
+        kept,
         published: vis.advisories.len(),
         embargoed: vis.embargoed.len(),
         pre_announcements: vis.pre_announcements.len(),
         outbox_files,
         outbox_unchanged,
+        outbox_kept,
         outbox_settled: if opts.outbox.is_some() {
             opts.settled.len()
         } else {
@@ -176,7 +186,7 @@ pub fn rehearse(
             let (_, _, _, mut leaks) =
                 build_outbox(project, &vis, &tera, None, &wall, None, settled)?;
             let site = Site::new(project, &vis, &tera);
-            leaks.extend(render_site(&site, &site.jobs(), &wall, None)?);
+            leaks.extend(render_site(&site, &site.jobs(), &wall, None, None)?);
             leaks.sort_by(|a, b| a.file.cmp(&b.file));
             Ok(leaks)
         },
@@ -218,20 +228,52 @@ pub fn update_digests(
 
 /// Render every job of the site into `staging` (or nowhere, to rehearse),
 /// holding each file against the wall; the leaks found instead of files
-/// written.
+/// written. With `context` (see [`crate::memo`]), a file that the claimed
+/// folder holds as rendered from the same inputs, behind the same wall, is
+/// kept without rendering it.
 fn render_site(
     site: &Site,
     jobs: &[Job],
     wall: &Wall,
     staging: Option<&Staging>,
+    context: Option<&memo::Key>,
 ) -> Result<Vec<Leak>, BuildError> {
     let leaks = Mutex::new(Vec::new());
     let leak = |l: Leak| leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
+    // Which jobs to keep is settled first: `osv.json` repeats each OSV
+    // record, and one kept is known clean there too.
+    let keys: Vec<Option<memo::Key>> = match (staging, context) {
+        (Some(_), Some(context)) => jobs.par_iter().map(|j| site.key(*j, context)).collect(),
+        _ => vec![None; jobs.len()],
+    };
+    let kept: Vec<bool> = match staging {
+        Some(staging) => jobs
+            .par_iter()
+            .zip(&keys)
+            .map(|(job, key)| key.is_some_and(|k| staging.keep(&site.keyed_path(*job), &k)))
+            .collect(),
+        None => vec![false; jobs.len()],
+    };
+    let clean_osv: std::collections::HashSet<usize> = jobs
+        .iter()
+        .zip(&kept)
+        .filter_map(|(job, kept)| match job {
+            Job::Osv(i) if *kept => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let check_osv = |i: Option<usize>, piece: &[u8]| match i {
+        Some(i) if clean_osv.contains(&i) => Ok(()),
+        _ => wall.check_repeated(OSV_ALL, piece),
+    };
     jobs.par_iter()
-        .try_for_each(|job| -> Result<(), BuildError> {
+        .zip(&keys)
+        .zip(&kept)
+        .filter(|(_, kept)| !**kept)
+        .try_for_each(|((job, key), _)| -> Result<(), BuildError> {
             let Some(staging) = staging else {
                 if let Job::OsvAll = job {
-                    let _ = site.osv_all(|piece| match wall.check_repeated(OSV_ALL, piece) {
+                    let _ = site.osv_all(|i, piece| match check_osv(i, piece) {
                         Ok(()) => Ok::<(), ()>(()),
                         Err(l) => {
                             leak(l);
@@ -252,7 +294,7 @@ fn render_site(
                 // two records. A leak leaves the file half written, but
                 // then the whole staging folder is dropped.
                 let mut file = staging.stream(OSV_ALL)?;
-                let streamed = site.osv_all(|piece| match wall.check_repeated(OSV_ALL, piece) {
+                let streamed = site.osv_all(|i, piece| match check_osv(i, piece) {
                     Ok(()) => file.push(piece).map_err(Some),
                     Err(l) => {
                         leak(l);
@@ -270,7 +312,7 @@ fn render_site(
                 leak(l);
                 return Ok(());
             }
-            staging.write(&out.path, &out.bytes)?;
+            staging.write_keyed(&out.path, &out.bytes, *key)?;
             Ok(())
         })?;
     Ok(leaks.into_inner().unwrap_or_else(|p| p.into_inner()))
@@ -300,18 +342,34 @@ type Outboxed = (Option<Staging>, usize, usize, Vec<Leak>);
 /// staged outbox (or nowhere, to rehearse), returned uncommitted with its
 /// file count, how many of those were already in place, and the leaks: a
 /// public text holds against the wall as it will stand when it goes out,
-/// its own public moment or now, whichever is later.
+/// its own public moment or now, whichever is later. With a folder, an
+/// advisory whose texts it holds as rendered from the same inputs (see
+/// [`crate::memo`]), behind the same wall, keeps them unrendered.
 fn build_outbox(
     project: &Project,
     vis: &Visibility,
     tera: &tera::Tera,
     signer: Option<&SigningKey>,
     wall: &Wall,
-    dir: Option<&std::path::Path>,
+    dir: Option<(&std::path::Path, &memo::Key)>,
     settled: &std::collections::HashSet<String>,
 ) -> Result<Outboxed, BuildError> {
     let outbox = Outbox::new(project, tera, signer)?;
-    let staging = dir.map(Staging::new).transpose()?;
+    let mut staging = dir.map(|(d, _)| Staging::new(d)).transpose()?;
+    if let Some(s) = staging.as_mut() {
+        s.set_wall(wall.key());
+    }
+    // What every advisory's texts read besides the advisory: the signing
+    // key (a kept text keeps its signature) and the patches.
+    let context = dir.map(|(_, context)| {
+        let mut h = memo::Hasher::new("outbox");
+        h.part(context)
+            .part(signer.map_or("", |s| s.fingerprint.as_str()).as_bytes());
+        for p in &project.patches {
+            h.part(p.path.as_bytes()).part(&p.bytes);
+        }
+        h.finish()
+    });
     let leaks = Mutex::new(Vec::new());
     let pres: Vec<_> = vis
         .pre_announcements
@@ -320,7 +378,10 @@ fn build_outbox(
         .filter(|(d, _)| !settled.contains(d.meta.slug.as_str()))
         .collect();
     let count = std::sync::atomic::AtomicUsize::new(0);
-    let write = |files: Vec<crate::site::Output>, public_at: Timestamp| -> Result<(), BuildError> {
+    let write = |files: Vec<crate::site::Output>,
+                 public_at: Timestamp,
+                 key: Option<memo::Key>|
+     -> Result<(), BuildError> {
         count.fetch_add(files.len(), std::sync::atomic::Ordering::Relaxed);
         let at = public_at.max(vis.now);
         files.iter().try_for_each(|f| {
@@ -331,11 +392,16 @@ fn build_outbox(
             } else {
                 wall.check_at(&name, &f.bytes, Some(at))
             };
+            // A text that failed the wall gets no key: the next build
+            // renders and holds it again.
+            let key = if held.is_ok() { key } else { None };
             if let Err(l) = held {
                 leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
             }
             match &staging {
-                Some(s) => s.write(&f.path, &f.bytes).map_err(BuildError::from),
+                Some(s) => s
+                    .write_keyed(&f.path, &f.bytes, key)
+                    .map_err(BuildError::from),
                 None => Ok(()),
             }
         })
@@ -344,9 +410,27 @@ fn build_outbox(
         .advisories
         .par_iter()
         .filter(|d| !settled.contains(d.meta.slug.as_str()))
-        .try_for_each(|doc| write(outbox.advisory(doc)?, doc.meta.embargo.timestamp()))?;
+        .try_for_each(|doc| {
+            let public_at = doc.meta.embargo.timestamp();
+            // The moment is in the key: the wall holds each text as it
+            // stands when the text goes out.
+            let key = context.map(|c| {
+                memo::Hasher::new("advisory texts")
+                    .part(&c)
+                    .part(&memo::document(doc))
+                    .part(&public_at.max(vis.now).as_nanosecond().to_le_bytes())
+                    .finish()
+            });
+            if let (Some(s), Some(k)) = (&staging, &key) {
+                if let Some(n) = s.keep_folder(doc.meta.slug.as_str(), k) {
+                    count.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(());
+                }
+            }
+            write(outbox.advisory(doc)?, public_at, key)
+        })?;
     pres.par_iter()
-        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?, at.timestamp()))?;
+        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?, at.timestamp(), None))?;
     let leaks = leaks.into_inner().unwrap_or_else(|p| p.into_inner());
     let Some(staging) = staging else {
         return Ok((None, count.into_inner(), 0, leaks));

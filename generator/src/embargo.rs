@@ -135,6 +135,8 @@ pub struct Wall {
     clean: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
     /// The environment's secrets, which no file may hold either.
     secrets: Secrets,
+    /// A digest of the patterns and their moments (see [`Wall::key`]).
+    patterns_key: crate::memo::Key,
 }
 
 impl Wall {
@@ -146,6 +148,7 @@ impl Wall {
             labels: Vec::new(),
             clean: Default::default(),
             secrets: Secrets::default(),
+            patterns_key: crate::memo::Hasher::new("no wall").finish(),
         }
     }
 
@@ -254,6 +257,12 @@ impl Wall {
     }
 
     fn from_parts(texts: Vec<String>, patterns: Vec<Pattern>, labels: Vec<String>) -> Self {
+        let mut key = crate::memo::Hasher::new("wall");
+        for (text, p) in texts.iter().zip(&patterns) {
+            let kind = [u8::from(p.kind == Kind::Id)];
+            let at = p.public_at.as_nanosecond().to_le_bytes();
+            key.part(text.as_bytes()).part(&kind).part(&at);
+        }
         let automaton = Matcher::new(&texts);
         Wall {
             automaton,
@@ -261,7 +270,18 @@ impl Wall {
             labels,
             clean: Default::default(),
             secrets: Secrets::default(),
+            patterns_key: key.finish(),
         }
+    }
+
+    /// What decides whether a file passes: every hidden pattern with the
+    /// moment it opens, and the secrets. A file that passed a wall with the
+    /// same key passes this one, at the same moment, without a new scan.
+    pub fn key(&self) -> crate::memo::Key {
+        let mut h = crate::memo::Hasher::new("wall and secrets");
+        h.part(&self.patterns_key);
+        self.secrets.digest_into(&mut h);
+        h.finish()
     }
 
     /// Hold a public file against the wall at the build's moment.

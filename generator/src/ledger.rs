@@ -78,6 +78,57 @@ pub struct Ledger {
     pub records: BTreeMap<String, Record>,
 }
 
+/// Every ledger of a tree, each read once: a command that asks the ledger
+/// of 10,000 advisories more than one question reads 10,000 files once.
+pub struct Ledgers {
+    root: PathBuf,
+    /// A ledger that cannot be read or parsed is kept as its finding.
+    by_slug: std::collections::HashMap<String, Result<Ledger, Finding>>,
+}
+
+impl Ledgers {
+    /// The ledgers of `slugs`, read in parallel.
+    pub fn load<'s>(
+        root: &Path,
+        slugs: impl rayon::iter::ParallelIterator<Item = &'s str>,
+    ) -> Self {
+        use rayon::iter::ParallelIterator;
+        Ledgers {
+            root: root.to_path_buf(),
+            by_slug: slugs
+                .map(|s| (s.to_string(), Ledger::load(root, s)))
+                .collect(),
+        }
+    }
+
+    /// The ledger of `slug`; `None` when it does not parse (see `broken`).
+    /// A slug not loaded up front is read now.
+    pub fn get(&self, slug: &str) -> Option<std::borrow::Cow<'_, Ledger>> {
+        match self.by_slug.get(slug) {
+            Some(loaded) => loaded.as_ref().ok().map(std::borrow::Cow::Borrowed),
+            None => Ledger::load(&self.root, slug)
+                .ok()
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The state of one action; pending when the ledger does not parse.
+    pub fn state(&self, slug: &str, channel: &str) -> State {
+        self.get(slug).map_or(State::Pending, |l| l.state(channel))
+    }
+
+    /// Why each broken ledger could not be read, by slug.
+    pub fn broken(&self) -> Vec<Finding> {
+        let mut broken: Vec<_> = self
+            .by_slug
+            .iter()
+            .filter_map(|(slug, l)| l.as_ref().err().map(|f| (slug, f.clone())))
+            .collect();
+        broken.sort_by(|a, b| a.0.cmp(b.0));
+        broken.into_iter().map(|(_, f)| f).collect()
+    }
+}
+
 /// YAML double-quoted strings are JSON strings.
 fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())

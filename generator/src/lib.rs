@@ -21,6 +21,7 @@ pub mod lint;
 pub mod load;
 pub mod markdown;
 pub mod matcher;
+pub mod memo;
 pub mod model;
 pub mod osv;
 pub mod output;

@@ -321,6 +321,7 @@ fn open_document<T>(
                 resolved: None,
                 body_line,
                 source: Arc::new(src),
+                memo: Default::default(),
             },
             findings,
         )),
@@ -389,6 +390,7 @@ fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
             resolved: None,
             body_line,
             source,
+            memo: Default::default(),
         }),
         Either::Pre(p) => Entry::Pre(Document {
             meta: p,
@@ -396,6 +398,7 @@ fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
             resolved: None,
             body_line,
             source,
+            memo: Default::default(),
         }),
     };
     Ok((entry, w))

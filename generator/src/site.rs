@@ -5,6 +5,7 @@ use tera::{Context, Tera};
 
 use crate::embargo::Visibility;
 use crate::feed;
+use crate::memo;
 use crate::model::Project;
 use crate::theme;
 use crate::view::{self, NavItem, SiteView, TeamView};
@@ -186,6 +187,58 @@ impl<'p> Site<'p> {
         jobs
     }
 
+    /// What `render(job)` reads beyond `context` (see [`crate::memo`]): a
+    /// change to `render` must change this too. `None` for the files that
+    /// list every advisory or depend on the build's moment, and the small
+    /// ones: they are always rendered.
+    pub fn key(&self, job: Job, context: &memo::Key) -> Option<memo::Key> {
+        let mut h = memo::Hasher::new("site");
+        h.part(context);
+        match job {
+            Job::Advisory(i) => h
+                .part(b"advisory")
+                .part(&memo::document(self.vis.advisories[i])),
+            Job::Osv(i) => h.part(b"osv").part(&memo::document(self.vis.advisories[i])),
+            Job::PreAnnouncement(i) => {
+                let (doc, at) = &self.vis.pre_announcements[i];
+                h.part(b"pre-announcement")
+                    .part(&memo::document(doc))
+                    .part(at.utc_rfc3339().as_bytes())
+                    .part(at.date().as_bytes())
+            }
+            // `context` holds every page.
+            Job::Page(i) => h.part(b"page").part(&i.to_le_bytes()),
+            Job::Archive(i) => {
+                let g = &self.groups[i];
+                h.part(b"archive").part(g.path.as_bytes());
+                for &m in &g.members {
+                    h.part(&memo::document(self.vis.advisories[m]));
+                }
+                &mut h
+            }
+            _ => return None,
+        };
+        Some(h.finish())
+    }
+
+    /// Where a job with a key goes, known before it renders; "" for the
+    /// others, whose paths `render` names.
+    pub fn keyed_path(&self, job: Job) -> String {
+        match job {
+            Job::Advisory(i) => {
+                format!("advisories/{}/index.html", self.vis.advisories[i].meta.slug)
+            }
+            Job::Osv(i) => format!("advisories/{}/osv.json", self.vis.advisories[i].meta.slug),
+            Job::PreAnnouncement(i) => format!(
+                "pre-announcements/{}/index.html",
+                self.vis.pre_announcements[i].0.meta.slug
+            ),
+            Job::Page(i) => format!("{}/index.html", self.project.pages[i].meta.slug),
+            Job::Archive(i) => format!("archive/{}/index.html", self.groups[i].path),
+            _ => String::new(),
+        }
+    }
+
     fn page(
         &self,
         template: &str,
@@ -255,20 +308,23 @@ impl<'p> Site<'p> {
     }
 
     /// `osv.json`, one piece at a time: every advisory's record as a whole
-    /// piece, and the punctuation between them. It is the site's largest
-    /// file, so `build` writes the pieces as they come instead of holding
-    /// them all.
-    pub fn osv_all<E>(&self, mut piece: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    /// piece, with the index of its `Job::Osv`, and the punctuation between
+    /// them. It is the site's largest file, so `build` writes the pieces as
+    /// they come instead of holding them all.
+    pub fn osv_all<E>(
+        &self,
+        mut piece: impl FnMut(Option<usize>, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let cfg = &self.project.config;
         // Comma first, so that each record is the bytes of its own file.
-        piece(b"[\n")?;
+        piece(None, b"[\n")?;
         for (i, d) in self.vis.advisories.iter().enumerate() {
             if i > 0 {
-                piece(b",")?;
+                piece(None, b",")?;
             }
-            piece(&crate::osv::to_bytes(&crate::osv::record(cfg, d)))?;
+            piece(Some(i), &crate::osv::to_bytes(&crate::osv::record(cfg, d)))?;
         }
-        piece(b"]\n")
+        piece(None, b"]\n")
     }
 
     pub fn render(&self, job: Job) -> Result<Output, RenderError> {
@@ -305,21 +361,16 @@ impl<'p> Site<'p> {
             Job::Advisory(i) => {
                 let doc = self.vis.advisories[i];
                 let a = view::advisory(cfg, doc, true);
-                self.page(
-                    "advisory.html",
-                    format!("advisories/{}/index.html", doc.meta.slug),
-                    "../../",
-                    |ctx| {
-                        ctx.insert("a", &a);
-                    },
-                )
+                self.page("advisory.html", self.keyed_path(job), "../../", |ctx| {
+                    ctx.insert("a", &a);
+                })
             }
             Job::PreAnnouncement(i) => {
                 let (doc, at) = &self.vis.pre_announcements[i];
                 let p = view::pre_announcement(cfg, doc, at, true);
                 self.page(
                     "pre-announcement.html",
-                    format!("pre-announcements/{}/index.html", doc.meta.slug),
+                    self.keyed_path(job),
                     "../../",
                     |ctx| ctx.insert("p", &p),
                 )
@@ -327,23 +378,20 @@ impl<'p> Site<'p> {
             Job::Page(i) => {
                 let doc = &self.project.pages[i];
                 let p = view::page(doc);
-                self.page(
-                    "page.html",
-                    format!("{}/index.html", doc.meta.slug),
-                    "../",
-                    |ctx| ctx.insert("page", &p),
-                )
+                self.page("page.html", self.keyed_path(job), "../", |ctx| {
+                    ctx.insert("page", &p)
+                })
             }
             Job::Osv(i) => {
                 let doc = self.vis.advisories[i];
                 Ok(Output {
-                    path: format!("advisories/{}/osv.json", doc.meta.slug),
+                    path: self.keyed_path(job),
                     bytes: crate::osv::to_bytes(&crate::osv::record(cfg, doc)),
                 })
             }
             Job::OsvAll => {
                 let mut out = Vec::new();
-                self.osv_all(|part| {
+                self.osv_all(|_, part| {
                     out.extend_from_slice(part);
                     Ok::<_, std::convert::Infallible>(())
                 })
@@ -399,15 +447,10 @@ impl<'p> Site<'p> {
                     "severity" => format!("{} severity advisories", g.label),
                     _ => format!("Advisories for {}", g.label),
                 };
-                self.page(
-                    "list.html",
-                    format!("archive/{}/index.html", g.path),
-                    &root,
-                    |ctx| {
-                        ctx.insert("advisories", &list);
-                        ctx.insert("heading", &heading);
-                    },
-                )
+                self.page("list.html", self.keyed_path(job), &root, |ctx| {
+                    ctx.insert("advisories", &list);
+                    ctx.insert("heading", &heading);
+                })
             }
             Job::Feed => Ok(Output {
                 path: "feed.xml".into(),

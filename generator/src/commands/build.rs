@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{load_checked, Exit};
+use super::Exit;
 use crate::build::{self, BuildError};
 use crate::signing::SigningKey;
 
@@ -36,14 +36,17 @@ pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
 /// The advisories and pre-announcements whose every action the ledger
 /// records as settled: nothing of theirs can be sent any more. A ledger
 /// that cannot be read settles nothing (`check` reports it).
-pub fn settled(root: &Path, project: &crate::model::Project) -> HashSet<String> {
+pub fn settled(
+    ledgers: &crate::ledger::Ledgers,
+    project: &crate::model::Project,
+) -> HashSet<String> {
     use rayon::prelude::*;
     let cfg = &project.config;
     // Settled: every action done, adopted or missed, and no revision
     // (`updated`) still to carry to a GHSA or CVE record that took the
     // first text.
     let all_settled = |slug: &str, channels: Vec<String>, revision: Option<String>| {
-        crate::ledger::Ledger::load(root, slug).is_ok_and(|l| {
+        ledgers.get(slug).is_some_and(|l| {
             channels.iter().all(|c| {
                 let takes_updates = c.starts_with("ghsa:") || c.starts_with("cve:");
                 l.state(c).is_settled()
@@ -79,7 +82,9 @@ pub fn run(
     public_source: bool,
 ) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
-    let (project, _) = match load_checked(root, now, false) {
+    let super::Loaded {
+        project, ledgers, ..
+    } = match super::load_and_lint(root, now, false, false, super::Format::Human) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
@@ -107,20 +112,23 @@ pub fn run(
         signer,
         preview_embargoed: false,
         settled: if outbox.is_some() && !outbox_all {
-            settled(root, &project)
+            settled(&ledgers, &project)
         } else {
             HashSet::new()
         },
         progress: show_progress(&project).then_some(phase as fn(&str)),
         secrets: crate::secrets::Secrets::from_env(),
     };
+    // Their memory goes back before the build needs its own.
+    drop(ledgers);
     match build::build(&project, &opts) {
         Ok(r) => {
             eprintln!(
-                "herald: built {} files into {} ({} unchanged; {} published, {} under embargo, {} pre-announcements public)",
+                "herald: built {} files into {} ({} unchanged, {} of them kept unrendered; {} published, {} under embargo, {} pre-announcements public)",
                 r.files,
                 opts.out.display(),
                 r.unchanged,
+                r.kept,
                 r.published,
                 r.embargoed,
                 r.pre_announcements
@@ -132,10 +140,11 @@ pub fn run(
                     "UNSIGNED"
                 };
                 eprintln!(
-                    "herald: wrote {} channel files into {} ({} unchanged; {signed}; private: never deploy it)",
+                    "herald: wrote {} channel files into {} ({} unchanged, {} of them kept unrendered; {signed}; private: never deploy it)",
                     r.outbox_files,
                     dir.display(),
-                    r.outbox_unchanged
+                    r.outbox_unchanged,
+                    r.outbox_kept
                 );
                 if r.outbox_settled > 0 {
                     eprintln!(

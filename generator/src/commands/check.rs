@@ -19,7 +19,11 @@ pub fn run(
     public_source: bool,
 ) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
-    let (project, warnings) = match load_and_lint(root, now, true, true, format) {
+    let super::Loaded {
+        project,
+        findings: warnings,
+        ledgers,
+    } = match load_and_lint(root, now, true, true, format) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
@@ -27,7 +31,7 @@ pub fn run(
         return exit;
     }
     // Whatever `build` would refuse, `check` refuses first, at its source.
-    let settled = super::build::settled(root, &project);
+    let settled = super::build::settled(&ledgers, &project);
     let leaks = match crate::build::rehearse(&project, now, &settled) {
         Ok(l) => l,
         Err(crate::build::BuildError::Channel(crate::channels::ChannelError::Record {
@@ -58,7 +62,7 @@ pub fn run(
         );
         return Exit::Findings;
     }
-    let edits = Findings(silent_edits(root, &project));
+    let edits = Findings(silent_edits(&ledgers, &project));
     if edits.has_errors() {
         report_as(&edits, format);
         eprintln!("herald: {}", summary(&edits));
@@ -207,13 +211,13 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
 /// source changed too, it is an error at `updated` (or the opening fence),
 /// so no silent edit slips out; when only Herald or the theme changed the
 /// text, a warning: nothing is sent without a revision.
-fn silent_edits(root: &Path, project: &Project) -> Vec<Finding> {
-    use crate::ledger::{Ledger, State};
+fn silent_edits(ledgers: &crate::ledger::Ledgers, project: &Project) -> Vec<Finding> {
+    use crate::ledger::State;
     use sha2::Digest;
     let mut sent = Vec::new();
     for doc in &project.advisories {
         let a = &doc.meta;
-        let Ok(ledger) = Ledger::load(root, a.slug.as_str()) else {
+        let Some(ledger) = ledgers.get(a.slug.as_str()) else {
             continue;
         };
         let revision = a.revision().map(crate::model::Moment::utc_rfc3339);

@@ -109,7 +109,15 @@ pub fn load_checked(
     now: Timestamp,
     timeline_fatal: bool,
 ) -> Result<(Project, Findings), Exit> {
-    load_and_lint(root, now, timeline_fatal, false, Format::Human)
+    load_and_lint(root, now, timeline_fatal, false, Format::Human).map(|l| (l.project, l.findings))
+}
+
+/// A tree as a command starts from: validated, with its ledgers read.
+pub struct Loaded {
+    pub project: Project,
+    /// The warnings (errors stop the load).
+    pub findings: Findings,
+    pub ledgers: crate::ledger::Ledgers,
 }
 
 /// As `load_checked`; with `lint`, also the style lints of every advisory,
@@ -120,7 +128,7 @@ pub fn load_and_lint(
     timeline_fatal: bool,
     lint: bool,
     format: Format,
-) -> Result<(Project, Findings), Exit> {
+) -> Result<Loaded, Exit> {
     if !root.is_dir() {
         eprintln!("error: `{}` is not a folder", root.display());
         return Err(Exit::Failure);
@@ -135,28 +143,30 @@ pub fn load_and_lint(
     };
     // What the ledger records changes what is a problem; a ledger that does
     // not parse is one itself, never read as empty.
-    let ledgers = std::cell::RefCell::new(std::collections::HashMap::new());
-    let broken = std::cell::RefCell::new(Vec::new());
-    let done = |slug: &str, channel: &str| {
-        let mut cache = ledgers.borrow_mut();
-        let ledger = cache.entry(slug.to_string()).or_insert_with(|| {
-            crate::ledger::Ledger::load(root, slug)
-                .map_err(|f| broken.borrow_mut().push(f))
-                .ok()
-        });
-        ledger
-            .as_ref()
-            .map_or(crate::ledger::State::Pending, |l| l.state(channel))
+    let ledgers = {
+        use rayon::prelude::*;
+        let slugs = project
+            .advisories
+            .par_iter()
+            .map(|d| d.meta.slug.as_str())
+            .chain(
+                project
+                    .pre_announcements
+                    .par_iter()
+                    .map(|d| d.meta.slug.as_str()),
+            );
+        crate::ledger::Ledgers::load(root, slugs)
     };
+    let done = |slug: &str, channel: &str| ledgers.state(slug, channel);
     let mut timeline = crate::schedule::check(&project, now, &done);
     let announced = |slug: &str, channel: &str| {
         done(slug, channel).is_done().then_some(())?;
-        let cache = ledgers.borrow();
-        let record = cache.get(slug)?.as_ref()?.records.get(channel)?;
+        let ledger = ledgers.get(slug)?;
+        let record = ledger.records.get(channel)?;
         Some((record.details.get("disclosure")?.clone(), record.at.clone()))
     };
     timeline.extend(crate::schedule::moved_embargoes(&project, &announced));
-    timeline.extend(broken.into_inner());
+    timeline.extend(ledgers.broken());
     if !timeline_fatal {
         for f in &mut timeline {
             f.level = Level::Warning;
@@ -178,7 +188,11 @@ pub fn load_and_lint(
         eprintln!("herald: {}; nothing was written", summary(&findings));
         return Err(Exit::Findings);
     }
-    Ok((project, findings))
+    Ok(Loaded {
+        project,
+        findings,
+        ledgers,
+    })
 }
 
 /// `s` as a double-quoted YAML scalar (JSON's string syntax is YAML's):

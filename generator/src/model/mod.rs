@@ -67,6 +67,10 @@ pub struct Document<T> {
     /// The 1-based line of the file on which the body starts.
     pub body_line: usize,
     pub source: Arc<Source>,
+    /// Its memo key (see `crate::memo::document`), taken once the tree is
+    /// loaded and its links resolved, and at most once: a key goes into
+    /// the keys of every file that shows the document.
+    pub memo: std::sync::OnceLock<crate::memo::Key>,
 }
 
 impl<T> Document<T> {

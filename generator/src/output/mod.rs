@@ -23,6 +23,8 @@ use std::sync::Mutex;
 
 use reuse::{Entry, Files, Identity};
 
+use crate::memo::Key;
+
 /// Marks a folder as made by Herald, so that replacing it never deletes a
 /// folder the user pointed `--out` at by mistake.
 pub const MARKER: &str = ".herald-output";
@@ -58,11 +60,19 @@ pub struct Staging {
     dir: PathBuf,
     /// What the claimed folder held before this build.
     previous: Files,
+    /// The wall its keyed files passed, and this build's: a file is kept
+    /// by its key only when the two are the same.
+    previous_wall: Option<Key>,
+    wall: Option<Key>,
+    /// `previous` by the first folder of each path, for `keep_folder`.
+    by_folder: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>>,
     /// This build's files, as written or reused.
     written: Mutex<Files>,
     /// Folders known to exist in `dir`, relative, the root as "".
     dirs: Mutex<HashSet<String>>,
     reused: AtomicUsize,
+    /// Of those, kept by their key, without rendering.
+    kept: AtomicUsize,
     /// Settled by `finish`: nothing more may be written.
     finished: bool,
     committed: bool,
@@ -118,12 +128,12 @@ impl Staging {
         let dir = cache.join(format!("staging-{}", std::process::id()));
         remove_if_present(&dir).map_err(io_err(&dir))?;
         let claimed = Self::claim_spare(&cache, &dir).map_err(io_err(&dir))?;
-        let (previous, dirs) = match claimed {
-            Some(c) => (c.files, c.dirs),
+        let (previous, dirs, previous_wall) = match claimed {
+            Some(c) => (c.files, c.dirs, c.wall),
             None => {
                 remove_if_present(&dir).map_err(io_err(&dir))?;
                 fs::create_dir(&dir).map_err(io_err(&dir))?;
-                (Files::new(), HashSet::from([String::new()]))
+                (Files::new(), HashSet::from([String::new()]), None)
             }
         };
         let staging = Staging {
@@ -131,9 +141,13 @@ impl Staging {
             cache,
             dir,
             previous,
+            previous_wall,
+            wall: None,
+            by_folder: Default::default(),
             written: Mutex::new(Files::new()),
             dirs: Mutex::new(dirs),
             reused: AtomicUsize::new(0),
+            kept: AtomicUsize::new(0),
             finished: false,
             committed: false,
         };
@@ -164,10 +178,32 @@ impl Staging {
         self.reused.load(Ordering::Relaxed)
     }
 
+    /// How many of those it kept by their key, without rendering them.
+    pub fn kept(&self) -> usize {
+        self.kept.load(Ordering::Relaxed)
+    }
+
+    /// The wall (see `Wall::key`) every file written with a key has
+    /// passed; without one, nothing is kept by its key.
+    pub fn set_wall(&mut self, wall: Key) {
+        self.wall = Some(wall);
+    }
+
     /// Write one file; `rel` uses `/` and never leaves the staging folder
     /// (paths come from validated slugs and theme file names). A file that
     /// is already there with these bytes is left alone.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        self.write_keyed(rel, bytes, None)
+    }
+
+    /// [`Staging::write`] for a file rendered from `key` that passed this
+    /// build's wall, so that the next build may keep it unrendered.
+    pub fn write_keyed(
+        &self,
+        rel: &str,
+        bytes: &[u8],
+        key: Option<Key>,
+    ) -> Result<(), OutputError> {
         debug_assert!(!self.finished);
         let path = self.dir.join(rel);
         let hash = reuse::hash(bytes);
@@ -176,15 +212,73 @@ impl Staging {
                 && old.id.size() == bytes.len() as u64
                 && fs::symlink_metadata(&path).is_ok_and(|m| Identity::of(&m) == old.id);
             if same {
-                self.record(rel, *old);
+                self.record(rel, Entry { key, ..*old });
                 self.reused.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
         }
         self.parent(rel).map_err(io_err(&path))?;
         let id = put(&path, bytes).map_err(io_err(&path))?;
-        self.record(rel, Entry { hash, id });
+        self.record(rel, Entry { hash, id, key });
         Ok(())
+    }
+
+    /// Keep `rel` as the claimed folder holds it, unrendered, when an
+    /// earlier build wrote it from `key` behind the same wall and nothing
+    /// touched it since. `false`: render and write it.
+    pub fn keep(&self, rel: &str, key: &Key) -> bool {
+        match self.keepable(rel, key) {
+            Some(entry) => {
+                self.record(rel, entry);
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                self.kept.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Staging::keep`] for every file under the folder `top` at once, the
+    /// texts of one advisory: all of them or none. Returns how many.
+    pub fn keep_folder(&self, top: &str, key: &Key) -> Option<usize> {
+        let index = self.by_folder.get_or_init(|| {
+            let mut index: std::collections::HashMap<String, Vec<String>> = Default::default();
+            for rel in self.previous.keys() {
+                if let Some((first, _)) = rel.split_once('/') {
+                    index
+                        .entry(first.to_string())
+                        .or_default()
+                        .push(rel.clone());
+                }
+            }
+            index
+        });
+        let files = index.get(top)?;
+        let entries: Vec<Entry> = files
+            .iter()
+            .map(|rel| self.keepable(rel, key))
+            .collect::<Option<_>>()?;
+        for (rel, entry) in files.iter().zip(entries) {
+            self.record(rel, entry);
+        }
+        self.reused.fetch_add(files.len(), Ordering::Relaxed);
+        self.kept.fetch_add(files.len(), Ordering::Relaxed);
+        Some(files.len())
+    }
+
+    fn keepable(&self, rel: &str, key: &Key) -> Option<Entry> {
+        debug_assert!(!self.finished);
+        if self.wall.is_none() || self.wall != self.previous_wall {
+            return None;
+        }
+        let old = (*self.previous.get(rel)?)?;
+        if old.key.as_ref() != Some(key) {
+            return None;
+        }
+        let path = self.dir.join(rel);
+        fs::symlink_metadata(&path)
+            .is_ok_and(|m| Identity::of(&m) == old.id)
+            .then_some(old)
     }
 
     /// Write one file piece by piece, for files too large to hold whole.
@@ -264,7 +358,8 @@ impl Staging {
         self.previous = Files::new();
         self.dirs = Mutex::new(HashSet::new());
         let pending = self.pending_manifest();
-        reuse::save(&pending, &self.dir, &written, folders).map_err(io_err(&pending))?;
+        reuse::save(&pending, &self.dir, &written, folders, self.wall.as_ref())
+            .map_err(io_err(&pending))?;
         self.finished = true;
         Ok(())
     }
@@ -332,14 +427,18 @@ impl Staging {
         }
         let manifest = self.cache.join("spare.manifest");
         if self.finished {
+            // Finished: every file of the build was written whole, and
+            // those that failed the wall have no key.
             fs::rename(self.pending_manifest(), &manifest)?;
         } else {
+            // Stopped part way: the texts of one advisory may be half
+            // written, so no file is kept by its key.
             let mut files = std::mem::take(&mut self.previous);
             files.extend(std::mem::take(
                 &mut *self.written.lock().unwrap_or_else(|p| p.into_inner()),
             ));
             let folders = reuse::folders(files.keys());
-            reuse::save(&manifest, &self.dir, &files, folders)?;
+            reuse::save(&manifest, &self.dir, &files, folders, None)?;
         }
         fs::rename(&self.dir, &spare)
     }
@@ -391,7 +490,8 @@ impl Stream<'_> {
             .map_err(|e| io_err(&self.path)(e.into_error()))?;
         let id = Identity::of(&file.metadata().map_err(io_err(&self.path))?);
         let hash = self.hash.digest128();
-        self.staging.record(&self.rel, Entry { hash, id });
+        let key = None;
+        self.staging.record(&self.rel, Entry { hash, id, key });
         Ok(())
     }
 }

@@ -22,7 +22,9 @@ use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-const HEADER: &str = "herald-output-manifest 1";
+use crate::memo::{self, Key};
+
+const HEADER: &str = "herald-output-manifest 2";
 
 /// Who a file is, as far as the file system tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +53,9 @@ impl Identity {
 pub struct Entry {
     pub hash: u128,
     pub id: Identity,
+    /// What it was rendered from (see `crate::memo`), when it also passed
+    /// the manifest's wall: it may then be kept without a new render.
+    pub key: Option<Key>,
 }
 
 pub fn hash(bytes: &[u8]) -> u128 {
@@ -82,12 +87,18 @@ pub fn folders<'a>(files: impl Iterator<Item = &'a String>) -> HashSet<String> {
 /// Record `files` (all inside `root`) and the present modification time of
 /// `dirs`, the folders that hold them (see `folders`). Call only once
 /// nothing will change in `root` any more.
-pub fn save(path: &Path, root: &Path, files: &Files, dirs: HashSet<String>) -> io::Result<()> {
+pub fn save(
+    path: &Path,
+    root: &Path,
+    files: &Files,
+    dirs: HashSet<String>,
+    wall: Option<&Key>,
+) -> io::Result<()> {
     // Written as it goes: for a large outbox the text is as big as the
     // records, and this runs while the site renders.
     let mut out = io::BufWriter::with_capacity(1 << 16, fs::File::create(path)?);
     let root_ino = fs::symlink_metadata(root)?.ino();
-    writeln!(out, "{HEADER} {root_ino}")?;
+    writeln!(out, "{HEADER} {root_ino} {}", key_text(wall))?;
     let mut dirs: Vec<String> = dirs.into_iter().collect();
     dirs.sort();
     for rel in dirs {
@@ -109,8 +120,13 @@ pub fn save(path: &Path, root: &Path, files: &Files, dirs: HashSet<String>) -> i
         match &files[rel] {
             Some(e) => writeln!(
                 out,
-                "f {:032x} {} {} {} {} {rel}",
-                e.hash, e.id.ino, e.id.size, e.id.ctime.0, e.id.ctime.1
+                "f {:032x} {} {} {} {} {} {rel}",
+                e.hash,
+                e.id.ino,
+                e.id.size,
+                e.id.ctime.0,
+                e.id.ctime.1,
+                key_text(e.key.as_ref())
             )?,
             None => writeln!(out, "u {rel}")?,
         }
@@ -132,17 +148,32 @@ pub fn save(path: &Path, root: &Path, files: &Files, dirs: HashSet<String>) -> i
     Ok(())
 }
 
+fn key_text(key: Option<&Key>) -> String {
+    key.map_or_else(|| "-".to_string(), memo::to_hex)
+}
+
+fn key_of(text: &str) -> Option<Option<Key>> {
+    match text {
+        "-" => Some(None),
+        hex => memo::from_hex(hex).map(Some),
+    }
+}
+
 struct Manifest {
     root_ino: u64,
+    wall: Option<Key>,
     dirs: HashMap<String, (i64, i64)>,
     files: Files,
 }
 
 fn parse(text: &str) -> Option<Manifest> {
     let mut lines = text.lines();
-    let root_ino = lines.next()?.strip_prefix(HEADER)?.trim().parse().ok()?;
+    let mut header = lines.next()?.strip_prefix(HEADER)?.split_whitespace();
+    let root_ino = header.next()?.parse().ok()?;
+    let wall = key_of(header.next()?)?;
     let mut m = Manifest {
         root_ino,
+        wall,
         dirs: HashMap::new(),
         files: HashMap::new(),
     };
@@ -159,14 +190,15 @@ fn parse(text: &str) -> Option<Manifest> {
                 m.dirs.insert(p.next()?.to_string(), (s, ns));
             }
             "f" => {
-                let mut p = rest.splitn(6, ' ');
+                let mut p = rest.splitn(7, ' ');
                 let hash = u128::from_str_radix(p.next()?, 16).ok()?;
                 let ino = p.next()?.parse().ok()?;
                 let size = p.next()?.parse().ok()?;
                 let ctime = (p.next()?.parse().ok()?, p.next()?.parse().ok()?);
                 let id = Identity { ino, size, ctime };
+                let key = key_of(p.next()?)?;
                 m.files
-                    .insert(p.next()?.to_string(), Some(Entry { hash, id }));
+                    .insert(p.next()?.to_string(), Some(Entry { hash, id, key }));
             }
             "u" => {
                 m.files.insert(rest.to_string(), None);
@@ -182,6 +214,8 @@ fn parse(text: &str) -> Option<Manifest> {
 pub struct Claimed {
     pub files: Files,
     pub dirs: HashSet<String>,
+    /// The wall the keyed files passed.
+    pub wall: Option<Key>,
 }
 
 /// Check `root` against the manifest at `manifest`, removing whatever
@@ -225,6 +259,7 @@ pub fn claim(root: &Path, manifest: &Path) -> io::Result<Option<Claimed>> {
     Ok(Some(Claimed {
         files: m.files,
         dirs,
+        wall: m.wall,
     }))
 }
 
@@ -278,15 +313,27 @@ mod tests {
                 Some(Entry {
                     hash: hash(b"hi"),
                     id,
+                    key: Some([7; 32]),
+                }),
+            ),
+            (
+                "x y/c.html".to_string(),
+                Some(Entry {
+                    hash: hash(b"ho"),
+                    id,
+                    key: None,
                 }),
             ),
             ("gone".to_string(), None),
         ]);
         let path = dir.path().join("manifest");
-        save(&path, &root, &files, folders(files.keys())).unwrap();
+        save(&path, &root, &files, folders(files.keys()), Some(&[9; 32])).unwrap();
         let m = parse(&fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(m.files, files);
+        assert_eq!(m.wall, Some([9; 32]));
         assert_eq!(m.dirs.len(), 2);
-        assert!(parse("herald-output-manifest 1 7\nz what\n").is_none());
+        assert!(parse("herald-output-manifest 2 7 -\nz what\n").is_none());
+        // A manifest of the first format is not read: its files had no keys.
+        assert!(parse("herald-output-manifest 1 7\n").is_none());
     }
 }
