@@ -56,7 +56,10 @@ fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> 
     };
     match build::build(&project, &opts) {
         Ok(r) => {
-            eprintln!("herald serve: built {} files", r.files);
+            eprintln!(
+                "herald serve: built {} files ({} kept unrendered)",
+                r.files, r.kept
+            );
             Ok(())
         }
         Err(e) => {
