@@ -700,8 +700,10 @@ fn resolve_links(
             .file_name()
             .and_then(|n| n.to_str()),
     };
-    let mut resolve = |body: &str, first_line: usize, source: &Source, at: jiff::Timestamp| {
+    // Each body on its own, in parallel: (its resolved text, its findings).
+    let resolve = |body: &str, first_line: usize, source: &Source, at: jiff::Timestamp| {
         let r = crate::relative::resolve(body, &site, at);
+        let mut findings = Vec::new();
         let pos = crate::diag::BodyPos {
             text: body,
             first_line,
@@ -724,18 +726,21 @@ fn resolve_links(
                     .with_help(help),
             );
         }
-        r.text.map(Arc::from)
+        (r.text.map(Arc::from), findings)
     };
     let resolved_adv: Vec<_> = advisories
-        .iter()
+        .par_iter()
         .zip(&adv_public)
         .map(|(d, at)| resolve(&d.body, d.body_line, &d.source, *at))
         .collect();
     let resolved_pre: Vec<_> = pres
-        .iter()
+        .par_iter()
         .zip(&pre_public)
         .map(|(d, at)| resolve(&d.body, d.body_line, &d.source, *at))
         .collect();
+    let (resolved_adv, found): (Vec<_>, Vec<_>) = resolved_adv.into_iter().unzip();
+    let (resolved_pre, found_pre): (Vec<_>, Vec<_>) = resolved_pre.into_iter().unzip();
+    findings.extend(found.into_iter().chain(found_pre).flatten());
     for (d, r) in advisories.iter_mut().zip(resolved_adv) {
         d.resolved = r;
     }
