@@ -81,35 +81,27 @@ pub struct Ledger {
 /// Every ledger of a tree, each read once: a command that asks the ledger
 /// of 10,000 advisories more than one question reads 10,000 files once.
 pub struct Ledgers {
-    root: PathBuf,
     /// A ledger that cannot be read or parsed is kept as its finding.
     by_slug: std::collections::HashMap<String, Result<Ledger, Finding>>,
 }
 
 impl Ledgers {
     /// The ledgers of `slugs`, read in parallel.
-    pub fn load<'s>(
-        root: &Path,
-        slugs: impl rayon::iter::ParallelIterator<Item = &'s str>,
-    ) -> Self {
-        use rayon::iter::ParallelIterator;
+    pub fn load<'s>(root: &Path, slugs: impl Iterator<Item = &'s str>) -> Self {
+        use rayon::prelude::*;
+        let slugs: Vec<&str> = slugs.collect();
         Ledgers {
-            root: root.to_path_buf(),
             by_slug: slugs
+                .par_iter()
                 .map(|s| (s.to_string(), Ledger::load(root, s)))
                 .collect(),
         }
     }
 
-    /// The ledger of `slug`; `None` when it does not parse (see `broken`).
-    /// A slug not loaded up front is read now.
-    pub fn get(&self, slug: &str) -> Option<std::borrow::Cow<'_, Ledger>> {
-        match self.by_slug.get(slug) {
-            Some(loaded) => loaded.as_ref().ok().map(std::borrow::Cow::Borrowed),
-            None => Ledger::load(&self.root, slug)
-                .ok()
-                .map(std::borrow::Cow::Owned),
-        }
+    /// The ledger of `slug`; `None` when it does not parse (see `broken`),
+    /// or `slug` was not loaded, which settles nothing either.
+    pub fn get(&self, slug: &str) -> Option<&Ledger> {
+        self.by_slug.get(slug)?.as_ref().ok()
     }
 
     /// The state of one action; pending when the ledger does not parse.
@@ -117,7 +109,7 @@ impl Ledgers {
         self.get(slug).map_or(State::Pending, |l| l.state(channel))
     }
 
-    /// Why each broken ledger could not be read, by slug.
+    /// Why each broken ledger could not be read, in the order of slugs.
     pub fn broken(&self) -> Vec<Finding> {
         let mut broken: Vec<_> = self
             .by_slug

@@ -6,8 +6,9 @@
 //! against an embargo wall with the same key, is kept as it is: neither
 //! rendered nor scanned again (see `output::Staging::keep`). Every input a
 //! renderer reads must go into the key of what it renders; the test
-//! `incremental` in `tests/` rebuilds after each kind of edit and compares
-//! the result with a cold build, byte for byte.
+//! `every_kind_of_edit_rebuilds_what_a_cold_build_gives` in
+//! `tests/output.rs` rebuilds after each kind of edit and compares the
+//! result with a cold build, byte for byte.
 //!
 //! Keys are BLAKE3, not a quicker hash: authors' texts go into them, and no
 //! crafted text may pass for another.

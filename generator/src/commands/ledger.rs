@@ -43,17 +43,7 @@ pub fn channels_of(project: &Project, slug: &str) -> Result<(Vec<String>, Timest
 
 /// `Ok` when `slug` names an advisory or a pre-announcement of the tree.
 pub fn known_slug(project: &Project, slug: &str) -> Result<(), String> {
-    let slugs: Vec<&str> = project
-        .advisories
-        .iter()
-        .map(|d| d.meta.slug.as_str())
-        .chain(
-            project
-                .pre_announcements
-                .iter()
-                .map(|d| d.meta.slug.as_str()),
-        )
-        .collect();
+    let slugs: Vec<&str> = project.slugs().collect();
     if slugs.contains(&slug) {
         return Ok(());
     }

@@ -143,20 +143,7 @@ pub fn load_and_lint(
     };
     // What the ledger records changes what is a problem; a ledger that does
     // not parse is one itself, never read as empty.
-    let ledgers = {
-        use rayon::prelude::*;
-        let slugs = project
-            .advisories
-            .par_iter()
-            .map(|d| d.meta.slug.as_str())
-            .chain(
-                project
-                    .pre_announcements
-                    .par_iter()
-                    .map(|d| d.meta.slug.as_str()),
-            );
-        crate::ledger::Ledgers::load(root, slugs)
-    };
+    let ledgers = crate::ledger::Ledgers::load(root, project.slugs());
     let done = |slug: &str, channel: &str| ledgers.state(slug, channel);
     let mut timeline = crate::schedule::check(&project, now, &done);
     let announced = |slug: &str, channel: &str| {

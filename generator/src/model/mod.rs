@@ -120,6 +120,14 @@ pub struct Project {
 }
 
 impl Project {
+    /// The slug of every advisory, then of every pre-announcement.
+    pub fn slugs(&self) -> impl Iterator<Item = &str> {
+        self.advisories
+            .iter()
+            .map(|d| d.meta.slug.as_str())
+            .chain(self.pre_announcements.iter().map(|d| d.meta.slug.as_str()))
+    }
+
     pub fn advisory(&self, slug: &Slug) -> Option<&Document<Advisory>> {
         self.advisories.iter().find(|a| &a.meta.slug == slug)
     }
