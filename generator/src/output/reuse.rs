@@ -166,6 +166,15 @@ struct Manifest {
     files: Files,
 }
 
+/// A path a manifest may name: relative, inside the folder, no step out of
+/// it. A manifest naming any other is not trusted at all: the build would
+/// remove a stale file, or keep one, at that path.
+fn inside(rel: &str) -> bool {
+    !rel.starts_with('/')
+        && !rel.contains('\0')
+        && rel.split('/').all(|part| !matches!(part, "" | "." | ".."))
+}
+
 fn parse(text: &str) -> Option<Manifest> {
     let mut lines = text.lines();
     let mut header = lines.next()?.strip_prefix(HEADER)?.split_whitespace();
@@ -187,7 +196,11 @@ fn parse(text: &str) -> Option<Manifest> {
                 let mut p = rest.splitn(3, ' ');
                 let s = p.next()?.parse().ok()?;
                 let ns = p.next()?.parse().ok()?;
-                m.dirs.insert(p.next()?.to_string(), (s, ns));
+                let rel = p.next()?;
+                if !rel.is_empty() && !inside(rel) {
+                    return None;
+                }
+                m.dirs.insert(rel.to_string(), (s, ns));
             }
             "f" => {
                 let mut p = rest.splitn(7, ' ');
@@ -197,10 +210,14 @@ fn parse(text: &str) -> Option<Manifest> {
                 let ctime = (p.next()?.parse().ok()?, p.next()?.parse().ok()?);
                 let id = Identity { ino, size, ctime };
                 let key = key_of(p.next()?)?;
+                let rel = p.next().filter(|r| inside(r))?;
                 m.files
-                    .insert(p.next()?.to_string(), Some(Entry { hash, id, key }));
+                    .insert(rel.to_string(), Some(Entry { hash, id, key }));
             }
             "u" => {
+                if !inside(rest) {
+                    return None;
+                }
                 m.files.insert(rest.to_string(), None);
             }
             _ => return None,
@@ -335,5 +352,29 @@ mod tests {
         assert!(parse("herald-output-manifest 2 7 -\nz what\n").is_none());
         // A manifest of the first format is not read: its files had no keys.
         assert!(parse("herald-output-manifest 1 7\n").is_none());
+    }
+
+    #[test]
+    fn a_manifest_naming_a_path_outside_its_folder_is_not_trusted() {
+        let file = |rel: &str| {
+            format!(
+                "herald-output-manifest 2 7 -\nf {:032x} 1 2 3 4 - {rel}\n",
+                5
+            )
+        };
+        assert!(parse(&file("a/b.html")).is_some());
+        for rel in ["../outside", "a/../../x", "/etc/passwd", "a//b", "./a"] {
+            assert!(parse(&file(rel)).is_none(), "{rel}");
+            assert!(
+                parse(&format!("herald-output-manifest 2 7 -\nu {rel}\n")).is_none(),
+                "{rel}"
+            );
+            assert!(
+                parse(&format!("herald-output-manifest 2 7 -\nd 1 2 {rel}\n")).is_none(),
+                "{rel}"
+            );
+        }
+        // The root itself is listed as "".
+        assert!(parse("herald-output-manifest 2 7 -\nd 1 2 \n").is_some());
     }
 }
