@@ -32,6 +32,11 @@ pub fn run(
     }
     // Whatever `build` would refuse, `check` refuses first, at its source.
     let settled = super::build::settled(&ledgers, &project);
+    // All the ledgers say is taken before the rehearsal, which needs their
+    // memory: held through it, they took a run of 10,000 advisories past
+    // 200 MB.
+    let edits = Findings(silent_edits(&ledgers, &project));
+    drop(ledgers);
     let leaks = match crate::build::rehearse(&project, now, &settled) {
         Ok(l) => l,
         Err(crate::build::BuildError::Channel(crate::channels::ChannelError::Record {
@@ -62,7 +67,6 @@ pub fn run(
         );
         return Exit::Findings;
     }
-    let edits = Findings(silent_edits(&ledgers, &project));
     if edits.has_errors() {
         report_as(&edits, format);
         eprintln!("herald: {}", summary(&edits));
