@@ -8,8 +8,8 @@ Herald's format and in Hugo's, then runs, alternating in the same loop:
 - the same build into folders never used before ("cold"), as on a fresh
   checkout (see the comment in main on why they are not emptied instead),
 - the same warm build right after one advisory's body was edited (what a
-  team's CI does on each merge; Herald has no incremental mode yet, so it
-  shows the cost of rendering everything for one change),
+  team's CI does on each merge; the incremental build renders that
+  advisory's files and the lists again, and keeps the rest),
 - `herald build --site-only`,
 - `herald check`,
 - `hugo` on ../shared/bench/hugo-site (when hugo is installed),
