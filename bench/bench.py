@@ -11,7 +11,11 @@ Herald's format and in Hugo's, then runs, alternating in the same loop:
   team's CI does on each merge; the incremental build renders that
   advisory's files and the lists again, and keeps the rest),
 - `herald build --site-only`,
-- `herald check`,
+- `herald check --fresh`, as on a fresh checkout: everything rendered in
+  memory and held against the wall,
+- `herald check` after that warm build, as in an author's tree: what the
+  build rendered from the same inputs, behind the same wall, is not
+  rendered again,
 - `hugo` on ../shared/bench/hugo-site (when hugo is installed),
 and prints the median and min-max of each, with the Herald/Hugo ratios.
 
@@ -66,7 +70,7 @@ channels:
 
 # Issue #18's targets: Herald's cold build, site-only build and check, each
 # against Hugo's fastest run in the same benchmark run.
-TARGETS = {"herald build, cold": 0.35, "herald site-only": 0.15, "herald check": 0.10}
+TARGETS = {"herald build, cold": 0.35, "herald site-only": 0.15, "herald check, fresh": 0.10}
 
 
 def generate(n, fmt, herald=None):
@@ -200,7 +204,7 @@ def measure(argv, cwd=None, expect=0):
 
 def line(name, runs):
     walls, users, syss, rss = zip(*runs)
-    return (f"  {name:<18} wall median {statistics.median(walls):6.2f}s "
+    return (f"  {name:<19} wall median {statistics.median(walls):6.2f}s "
             f"(min {min(walls):.2f}, max {max(walls):.2f})  user {statistics.median(users):5.2f}s  "
             f"sys {statistics.median(syss):5.2f}s  peak RSS {max(rss):5.0f} MB")
 
@@ -228,7 +232,13 @@ def main():
                              "--out", os.path.join(out, "public"), "--outbox", os.path.join(out, "outbox")],
             "herald site-only": [herald, "--root", root, "build", "--site-only", "--now",
                                  NOW, "--out", os.path.join(out, "public-site")],
-            "herald check": [herald, "--root", root, "check", "--now", NOW],
+            # As on a fresh checkout (a pull request's CI job): everything
+            # rendered and held against the wall. The target is this one.
+            "herald check, fresh": [herald, "--root", root, "check", "--fresh", "--now", NOW],
+            # As in an author's tree: after a build, whose verdicts on the
+            # files it rendered from the same inputs are reused.
+            "herald check": [herald, "--root", root, "check", "--now", NOW,
+                             "--out", os.path.join(out, "public"), "--outbox", os.path.join(out, "outbox")],
         }
         # The same build into empty folders, as on a fresh CI checkout. Each
         # run gets folders never used before, and they are all deleted only
@@ -287,11 +297,11 @@ def main():
             print(f"  ratios to Hugo's fastest run ({fastest:.2f}s) and its median ({med['hugo']:.2f}s),"
                   " Herald's median; targets (#18) against the fastest:")
             for k in ("herald build", "herald build, cold", "herald one edit",
-                      "herald site-only", "herald check"):
+                      "herald site-only", "herald check, fresh", "herald check"):
                 target = TARGETS.get(k)
                 r = med[k] / fastest
                 verdict = "" if target is None else f"  target <= {target:.2f}: {'met' if r <= target else 'NOT met'}"
-                print(f"  {k:<18} {r:5.2f} (median {med[k] / med['hugo']:.2f}){verdict}")
+                print(f"  {k:<19} {r:5.2f} (median {med[k] / med['hugo']:.2f}){verdict}")
         one = med["herald one edit"]
         print(f"  one-advisory rebuild: {one:.2f}s  target <= 0.30s: {'met' if one <= 0.3 else 'NOT met'}")
         rss = max(r[3] for k, v in results.items() if k.startswith("herald") for r in v)

@@ -435,3 +435,110 @@ fn a_kept_file_is_held_against_the_secrets_of_each_run() {
     );
     assert!(!stderr(&o).contains(token), "{}", stderr(&o));
 }
+
+/// How many files `check` took as the last build found them.
+fn trusted(report: &str) -> usize {
+    report
+        .split_once(" files as the last build found them")
+        .map_or(0, |(before, _)| {
+            before
+                .rsplit('(')
+                .next()
+                .expect("n")
+                .parse()
+                .expect("number")
+        })
+}
+
+/// `check` need not render again what the last build rendered from the
+/// same inputs and found clean behind the same wall, but it must still
+/// refuse everything `build` would: an edit that leaks, a wall that now
+/// hides what a kept page says, a secret of this run. A copy of the output
+/// (another folder than the one the record describes) is not trusted.
+#[test]
+fn check_reuses_only_verdicts_on_the_same_inputs_behind_the_same_wall() {
+    let t = Tree::new();
+    let phrase = "gadget parser overflow in the frobnicator";
+    let token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+    let public = common::ADVISORY.replace(
+        "Details.",
+        &format!("Unrelated to the {phrase}. Build {token}."),
+    );
+    t.write("advisories/2024/cve-2024-1000.md", &public);
+    // The feed, rendered every time, holds only a newer advisory: what the
+    // check finds below is in files it took from the build.
+    t.write(
+        "herald.yaml",
+        &common::CONFIG.replacen("site:\n", "site:\n  feed-entries: 1\n", 1),
+    );
+    t.write(
+        "advisories/2024/cve-2024-1002.md",
+        &advisory(2, "2024-06-04T15:00:00Z"),
+    );
+    let hidden = advisory(9, "2099-01-01T15:00:00Z");
+    t.write("advisories/2099/cve-2024-1009.md", &hidden);
+    // Its history, as `check` wants it: the public advisory went out.
+    let o = t.herald(&["ledger", "adopt", "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    build_like_fresh(&t, "first");
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--now", NOW];
+        all.extend_from_slice(args);
+        t.herald(&all)
+    };
+    let o = check(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Both advisory pages and OSV records, archive pages, and the outbox
+    // texts of the advisory under embargo.
+    let reused = trusted(&stderr(&o));
+    assert!(reused > 8, "{}", stderr(&o));
+    let o = check(&["--fresh"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(trusted(&stderr(&o)), 0, "{}", stderr(&o));
+
+    // The same secret the build did not look for: the run's own.
+    let o = common::herald_cmd()
+        .env("GITHUB_TOKEN", token)
+        .arg("--root")
+        .arg(t.path())
+        .args(["check", "--now", NOW])
+        .output()
+        .expect("run herald");
+    common::assert_fails_with(&o, "the value of GITHUB_TOKEN");
+
+    // A wall that now hides what the kept page says.
+    t.write(
+        "advisories/2099/cve-2024-1009.md",
+        &hidden.replace(
+            "Security advisory for widgets number 9 (CVE-2024-1009)",
+            &format!("The {phrase}"),
+        ),
+    );
+    common::assert_fails_with(&check(&[]), "advisories/2024/cve-2024-1000.md");
+    t.write("advisories/2099/cve-2024-1009.md", &hidden);
+
+    // An edit to a page the build found clean, which now leaks.
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &public.replace("Unrelated", "Not CVE-2024-1009, and unrelated"),
+    );
+    common::assert_fails_with(&check(&[]), "embargo leak");
+    t.write("advisories/2024/cve-2024-1000.md", &public);
+    let o = check(&[]);
+    assert_eq!(trusted(&stderr(&o)), reused, "{}", stderr(&o));
+
+    // A copy of the output is another folder than the record's.
+    let elsewhere = tempfile::tempdir().expect("tmp");
+    let copy = elsewhere.path().join("public");
+    fs::rename(t.path().join("public"), &copy).expect("move");
+    let cp = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&copy)
+        .arg(t.path())
+        .status()
+        .expect("cp");
+    assert!(cp.success());
+    let o = check(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(trusted(&stderr(&o)) < reused, "{}", stderr(&o));
+}

@@ -11,7 +11,7 @@ use crate::channels::{ChannelError, Outbox};
 use crate::embargo::{Leak, Visibility, Wall};
 use crate::memo;
 use crate::model::Project;
-use crate::output::{OutputError, Staging};
+use crate::output::{Known, OutputError, Staging};
 use crate::signing::SigningKey;
 use crate::site::{Job, RenderError, Site, OSV_ALL};
 use crate::theme;
@@ -107,7 +107,8 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
                 &tera,
                 opts.signer.as_ref(),
                 &wall,
-                Some((dir, &context)),
+                Some(dir),
+                Reuse::Claimed(&context),
                 &opts.settled,
             )?;
             outbox_leaks = leaks;
@@ -126,7 +127,13 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         let mut staging = Staging::new(&opts.out)?;
         staging.set_wall(wall.key());
         let jobs = site.jobs();
-        let leaks = render_site(&site, &jobs, &wall, Some(&staging), Some(&context))?;
+        let (leaks, _) = render_site(
+            &site,
+            &jobs,
+            &wall,
+            Some(&staging),
+            Reuse::Claimed(&context),
+        )?;
         Ok((staging, jobs.len(), leaks))
     };
     progress("rendering the site, behind the embargo wall");
@@ -171,28 +178,86 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
 /// against the wall, nothing written: what `herald check` runs so that any
 /// tree it passes builds. `settled` are left out, as `build` leaves them
 /// out (their texts went out already, or are recorded as gone another
-/// way). Returns the leaks found.
-pub fn rehearse(
+/// way). What `prior` records as rendered from the same inputs and found
+/// clean behind the same wall is not rendered again.
+pub fn rehearse<'a>(
     project: &Project,
     now: Timestamp,
     settled: &std::collections::HashSet<String>,
-) -> Result<Vec<Leak>, BuildError> {
+    secrets: crate::secrets::Secrets,
+    prior: &'a PriorOutput,
+) -> Result<Rehearsal, BuildError> {
     rayon::join(
         || {
             let tera = theme::compile(&project.theme)
                 .map_err(|(name, msg)| BuildError::Theme(name, msg))?;
             let vis = Visibility::at(project, now);
-            let wall = Wall::new(&vis);
-            let (_, _, _, mut leaks) =
-                build_outbox(project, &vis, &tera, None, &wall, None, settled)?;
+            let wall = Wall::new(&vis).with_secrets(secrets);
+            let context = memo::context(project, &memo::herald_identity(), false);
+            let reuse = |known: Option<&'a Known>| match known {
+                Some(k) => Reuse::Known(k, &context),
+                None => Reuse::Nothing,
+            };
+            let (_, _, outbox_known, mut leaks) = build_outbox(
+                project,
+                &vis,
+                &tera,
+                None,
+                &wall,
+                None,
+                reuse(prior.outbox.as_ref()),
+                settled,
+            )?;
             let site = Site::new(project, &vis, &tera);
-            leaks.extend(render_site(&site, &site.jobs(), &wall, None, None)?);
+            let (site_leaks, site_known) =
+                render_site(&site, &site.jobs(), &wall, None, reuse(prior.site.as_ref()))?;
+            leaks.extend(site_leaks);
             leaks.sort_by(|a, b| a.file.cmp(&b.file));
-            Ok(leaks)
+            Ok(Rehearsal {
+                leaks,
+                known: outbox_known + site_known,
+            })
         },
         || (),
     )
     .0
+}
+
+/// The live output of an earlier `build`, as far as its records go: what
+/// lets [`rehearse`] skip files that build found clean.
+#[derive(Default)]
+pub struct PriorOutput {
+    pub site: Option<Known>,
+    pub outbox: Option<Known>,
+}
+
+pub struct Rehearsal {
+    pub leaks: Vec<Leak>,
+    /// Files not rendered again, known clean from an earlier build.
+    pub known: usize,
+}
+
+/// What lets a file go unrendered: its key (see [`crate::memo`]) under
+/// `context`, and a record that a build rendered it from that key behind
+/// the same wall.
+#[derive(Clone, Copy)]
+enum Reuse<'a> {
+    /// Render everything.
+    Nothing,
+    /// A build: the staging folder, which claims the previous generation,
+    /// keeps the file as it is.
+    Claimed(&'a memo::Key),
+    /// A rehearsal: the live output's record vouches for its verdict.
+    Known(&'a Known, &'a memo::Key),
+}
+
+impl<'a> Reuse<'a> {
+    fn context(self) -> Option<&'a memo::Key> {
+        match self {
+            Reuse::Nothing => None,
+            Reuse::Claimed(c) | Reuse::Known(_, c) => Some(c),
+        }
+    }
 }
 
 /// The SHA-256 of every outbox text of `slugs` that a place taking updates
@@ -228,32 +293,38 @@ pub fn update_digests(
 
 /// Render every job of the site into `staging` (or nowhere, to rehearse),
 /// holding each file against the wall; the leaks found instead of files
-/// written. With `context` (see [`crate::memo`]), a file that the claimed
-/// folder holds as rendered from the same inputs, behind the same wall, is
-/// kept without rendering it.
+/// written, and how many files `reuse` spared. A file that `reuse` knows
+/// as rendered from the same inputs, behind the same wall, is not rendered.
 fn render_site(
     site: &Site,
     jobs: &[Job],
     wall: &Wall,
     staging: Option<&Staging>,
-    context: Option<&memo::Key>,
-) -> Result<Vec<Leak>, BuildError> {
+    reuse: Reuse,
+) -> Result<(Vec<Leak>, usize), BuildError> {
     let leaks = Mutex::new(Vec::new());
     let leak = |l: Leak| leaks.lock().unwrap_or_else(|p| p.into_inner()).push(l);
     // Which jobs to keep is settled first: `osv.json` repeats each OSV
     // record, and one kept is known clean there too.
-    let keys: Vec<Option<memo::Key>> = match (staging, context) {
-        (Some(_), Some(context)) => jobs.par_iter().map(|j| site.key(*j, context)).collect(),
-        _ => vec![None; jobs.len()],
+    let keys: Vec<Option<memo::Key>> = match reuse.context() {
+        Some(context) => jobs.par_iter().map(|j| site.key(*j, context)).collect(),
+        None => vec![None; jobs.len()],
     };
-    let kept: Vec<bool> = match staging {
-        Some(staging) => jobs
-            .par_iter()
-            .zip(&keys)
-            .map(|(job, key)| key.is_some_and(|k| staging.keep(&site.keyed_path(*job), &k)))
-            .collect(),
-        None => vec![false; jobs.len()],
-    };
+    let wall_key = wall.key();
+    let kept: Vec<bool> = jobs
+        .par_iter()
+        .zip(&keys)
+        .map(|(job, key)| {
+            let Some(key) = key else { return false };
+            let path = site.keyed_path(*job);
+            match (reuse, staging) {
+                (Reuse::Claimed(_), Some(staging)) => staging.keep(&path, key),
+                (Reuse::Known(known, _), _) => known.holds(&wall_key, &path, key),
+                _ => false,
+            }
+        })
+        .collect();
+    let spared = kept.iter().filter(|k| **k).count();
     let clean_osv: std::collections::HashSet<usize> = jobs
         .iter()
         .zip(&kept)
@@ -273,7 +344,9 @@ fn render_site(
         .try_for_each(|((job, key), _)| -> Result<(), BuildError> {
             let Some(staging) = staging else {
                 if let Job::OsvAll = job {
-                    let _ = site.osv_all(|i, piece| match check_osv(i, piece) {
+                    // Every record is also its own file, held as one (or
+                    // known clean): what is left is the punctuation.
+                    let _ = site.osv_all_but_records(true, |i, piece| match check_osv(i, piece) {
                         Ok(()) => Ok::<(), ()>(()),
                         Err(l) => {
                             leak(l);
@@ -315,7 +388,10 @@ fn render_site(
             staging.write_keyed(&out.path, &out.bytes, *key)?;
             Ok(())
         })?;
-    Ok(leaks.into_inner().unwrap_or_else(|p| p.into_inner()))
+    Ok((
+        leaks.into_inner().unwrap_or_else(|p| p.into_inner()),
+        spared,
+    ))
 }
 
 /// Hold one rendered site file against the wall; an OSV record, which
@@ -344,32 +420,47 @@ type Outboxed = (Option<Staging>, usize, usize, Vec<Leak>);
 /// public text holds against the wall as it will stand when it goes out,
 /// its own public moment or now, whichever is later. With a folder, an
 /// advisory whose texts it holds as rendered from the same inputs (see
-/// [`crate::memo`]), behind the same wall, keeps them unrendered.
+/// [`crate::memo`]), behind the same wall, keeps them unrendered; in a
+/// rehearsal, the count of files known clean takes the place of the count
+/// already in place.
+#[allow(clippy::too_many_arguments)]
 fn build_outbox(
     project: &Project,
     vis: &Visibility,
     tera: &tera::Tera,
     signer: Option<&SigningKey>,
     wall: &Wall,
-    dir: Option<(&std::path::Path, &memo::Key)>,
+    dir: Option<&std::path::Path>,
+    reuse: Reuse,
     settled: &std::collections::HashSet<String>,
 ) -> Result<Outboxed, BuildError> {
     let outbox = Outbox::new(project, tera, signer)?;
-    let mut staging = dir.map(|(d, _)| Staging::new(d)).transpose()?;
+    let mut staging = dir.map(Staging::new).transpose()?;
+    let wall_key = wall.key();
     if let Some(s) = staging.as_mut() {
-        s.set_wall(wall.key());
+        s.set_wall(wall_key);
     }
     // What every advisory's texts read besides the advisory: the signing
     // key (a kept text keeps its signature) and the patches.
-    let context = dir.map(|(_, context)| {
+    let outbox_context = |context: &memo::Key, fingerprint: &str| {
         let mut h = memo::Hasher::new("outbox");
-        h.part(context)
-            .part(signer.map_or("", |s| s.fingerprint.as_str()).as_bytes());
+        h.part(context).part(fingerprint.as_bytes());
         for p in &project.patches {
             h.part(p.path.as_bytes()).part(&p.bytes);
         }
         h.finish()
-    });
+    };
+    let context = reuse
+        .context()
+        .map(|c| outbox_context(c, signer.map_or("", |s| s.fingerprint.as_str())));
+    // A rehearsal signs nothing, but the build it trusts may have signed
+    // with the team's key, which the record cannot tell apart; either
+    // build's verdict is the one `build` would give again.
+    let signed_context = match reuse {
+        Reuse::Known(_, c) => Some(outbox_context(c, &project.public_key.fingerprint)),
+        _ => None,
+    };
+    let known_clean = std::sync::atomic::AtomicUsize::new(0);
     let leaks = Mutex::new(Vec::new());
     let pres: Vec<_> = vis
         .pre_announcements
@@ -414,18 +505,31 @@ fn build_outbox(
             let public_at = doc.meta.embargo.timestamp();
             // The moment is in the key: the wall holds each text as it
             // stands when the text goes out.
-            let key = context.map(|c| {
+            let texts_key = |c: &memo::Key| {
                 memo::Hasher::new("advisory texts")
-                    .part(&c)
+                    .part(c)
                     .part(&memo::document(doc))
                     .part(&public_at.max(vis.now).as_nanosecond().to_le_bytes())
                     .finish()
-            });
-            if let (Some(s), Some(k)) = (&staging, &key) {
-                if let Some(n) = s.keep_folder(doc.meta.slug.as_str(), k) {
-                    count.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-                    return Ok(());
-                }
+            };
+            let key = context.as_ref().map(texts_key);
+            let slug = doc.meta.slug.as_str();
+            let spared = match (&staging, &key, reuse) {
+                (Some(s), Some(k), Reuse::Claimed(_)) => s.keep_folder(slug, k),
+                (None, Some(k), Reuse::Known(known, _)) => known
+                    .holds_folder(&wall_key, slug, k)
+                    .or_else(|| {
+                        let k = texts_key(signed_context.as_ref()?);
+                        known.holds_folder(&wall_key, slug, &k)
+                    })
+                    .inspect(|n| {
+                        known_clean.fetch_add(*n, std::sync::atomic::Ordering::Relaxed);
+                    }),
+                _ => None,
+            };
+            if let Some(n) = spared {
+                count.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                return Ok(());
             }
             write(outbox.advisory(doc)?, public_at, key)
         })?;
@@ -433,7 +537,7 @@ fn build_outbox(
         .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?, at.timestamp(), None))?;
     let leaks = leaks.into_inner().unwrap_or_else(|p| p.into_inner());
     let Some(staging) = staging else {
-        return Ok((None, count.into_inner(), 0, leaks));
+        return Ok((None, count.into_inner(), known_clean.into_inner(), leaks));
     };
     // Counted before the stamp, which is not a channel file.
     let unchanged = staging.reused();

@@ -44,6 +44,16 @@ enum Command {
         /// advisories; never enough when anything in it is under embargo.
         #[arg(long)]
         public_source: bool,
+        /// The site folder of an earlier `herald build`: what it rendered from the same
+        /// inputs, behind the same wall, is not rendered again.
+        #[arg(long, default_value = "public", value_name = "DIR")]
+        out: PathBuf,
+        /// The outbox of an earlier `herald build`, read the same way.
+        #[arg(long, default_value = "outbox", value_name = "DIR")]
+        outbox: PathBuf,
+        /// Render and hold everything again, trusting no earlier build.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Print every upcoming action (notices, pre-announcements, disclosures) with the rule behind it.
     Schedule {
@@ -246,7 +256,19 @@ fn main() -> ExitCode {
             now,
             format,
             public_source,
-        } => commands::check::run(&root, now, strict, format, public_source),
+            out,
+            outbox,
+            fresh,
+        } => commands::check::run(
+            &root,
+            commands::check::Options {
+                now,
+                strict,
+                format,
+                public_source,
+                prior: (!fresh).then(|| (root.join(out), root.join(outbox))),
+            },
+        ),
         Command::Schedule { now, ics } => commands::schedule::run(&root, now, ics.as_deref()),
         Command::Build {
             now,

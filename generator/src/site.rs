@@ -313,6 +313,17 @@ impl<'p> Site<'p> {
     /// they come instead of holding them all.
     pub fn osv_all<E>(
         &self,
+        piece: impl FnMut(Option<usize>, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.osv_all_but_records(false, piece)
+    }
+
+    /// [`Site::osv_all`], or with `skip_records` only the punctuation
+    /// between the records: for a rehearsal, which holds each record as
+    /// its own file already.
+    pub fn osv_all_but_records<E>(
+        &self,
+        skip_records: bool,
         mut piece: impl FnMut(Option<usize>, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         let cfg = &self.project.config;
@@ -322,7 +333,9 @@ impl<'p> Site<'p> {
             if i > 0 {
                 piece(None, b",")?;
             }
-            piece(Some(i), &crate::osv::to_bytes(&crate::osv::record(cfg, d)))?;
+            if !skip_records {
+                piece(Some(i), &crate::osv::to_bytes(&crate::osv::record(cfg, d)))?;
+            }
         }
         piece(None, b"]\n")
     }

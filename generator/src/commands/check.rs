@@ -11,13 +11,24 @@ use crate::diag::{file_error, Finding, Findings, Pos};
 use crate::embargo::{Leak, Visibility, Wall};
 use crate::model::Project;
 
-pub fn run(
-    root: &Path,
-    now: Option<Timestamp>,
-    strict: bool,
-    format: Format,
-    public_source: bool,
-) -> Exit {
+pub struct Options {
+    pub now: Option<Timestamp>,
+    pub strict: bool,
+    pub format: Format,
+    pub public_source: bool,
+    /// The site folder and outbox of an earlier build, whose verdicts the
+    /// rehearsal may reuse (see `build::rehearse`).
+    pub prior: Option<(PathBuf, PathBuf)>,
+}
+
+pub fn run(root: &Path, opts: Options) -> Exit {
+    let Options {
+        now,
+        strict,
+        format,
+        public_source,
+        prior,
+    } = opts;
     let now = now.unwrap_or_else(Timestamp::now);
     let super::Loaded {
         project,
@@ -37,8 +48,18 @@ pub fn run(
     // 200 MB.
     let edits = Findings(silent_edits(&ledgers, &project));
     drop(ledgers);
-    let leaks = match crate::build::rehearse(&project, now, &settled) {
-        Ok(l) => l,
+    let prior = match prior {
+        Some((site, outbox)) => crate::build::PriorOutput {
+            site: crate::output::Known::read(&site),
+            outbox: crate::output::Known::read(&outbox),
+        },
+        None => Default::default(),
+    };
+    // `build` holds every file against the run's own secrets; so must the
+    // check that says it will build.
+    let secrets = crate::secrets::Secrets::from_env();
+    let (leaks, known) = match crate::build::rehearse(&project, now, &settled, secrets, &prior) {
+        Ok(r) => (r.leaks, r.known),
         Err(crate::build::BuildError::Channel(crate::channels::ChannelError::Record {
             slug,
             invalid,
@@ -79,8 +100,13 @@ pub fn run(
         eprintln!("herald: {} (--strict)", summary(&warnings));
         return Exit::Findings;
     }
+    // Said, so that nobody takes a check that trusted a build for a fresh one.
+    let trusted = match known {
+        0 => String::new(),
+        n => format!(" ({n} files as the last build found them: same inputs, same wall; `--fresh` renders them again)"),
+    };
     eprintln!(
-        "herald: checked {} advisories, {} pre-announcements, {} pages: {}",
+        "herald: checked {} advisories, {} pre-announcements, {} pages: {}{trusted}",
         project.advisories.len(),
         project.pre_announcements.len(),
         project.pages.len(),

@@ -54,6 +54,73 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     }
 }
 
+/// Herald's own folder beside `target`.
+fn cache_of(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(format!(".{}.herald", name.trim_start_matches('.')))
+}
+
+/// What the last build put in `target`, by key: for `herald check`, which
+/// need not render a file again that a build rendered from the same inputs
+/// (see `crate::memo`) and found clean behind the same wall. Unlike
+/// [`Staging::keep`], the file itself is not looked at: `check` writes
+/// nothing, and only the verdict is reused.
+pub struct Known {
+    wall: Key,
+    files: std::collections::HashMap<String, Option<Key>>,
+    /// Each top folder's files (an advisory's outbox texts).
+    folders: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Known {
+    /// `None` when `target` holds no build of Herald's, or its record is
+    /// missing, unreadable or about another folder.
+    pub fn read(target: &Path) -> Option<Known> {
+        if fs::symlink_metadata(target).ok()?.file_type().is_symlink()
+            || !target.join(MARKER).is_file()
+        {
+            return None;
+        }
+        let (wall, files) = reuse::read_keys(target, &cache_of(target).join("live.manifest"))?;
+        let mut folders: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for rel in files.keys() {
+            if let Some((top, _)) = rel.split_once('/') {
+                folders
+                    .entry(top.to_string())
+                    .or_default()
+                    .push(rel.clone());
+            }
+        }
+        Some(Known {
+            wall,
+            files,
+            folders,
+        })
+    }
+
+    /// Whether `rel` was rendered from `key` and passed `wall`.
+    pub fn holds(&self, wall: &Key, rel: &str, key: &Key) -> bool {
+        self.wall == *wall && self.files.get(rel).is_some_and(|k| k.as_ref() == Some(key))
+    }
+
+    /// Whether every file under the folder `top` was, as a group; `None`
+    /// when not, else how many files there are.
+    pub fn holds_folder(&self, wall: &Key, top: &str, key: &Key) -> Option<usize> {
+        let files = self.folders.get(top)?;
+        files
+            .iter()
+            .all(|rel| self.holds(wall, rel, key))
+            .then_some(files.len())
+    }
+}
+
 pub struct Staging {
     target: PathBuf,
     cache: PathBuf,
@@ -107,15 +174,7 @@ impl Staging {
                 return Err(OutputError::Foreign(target.to_path_buf()));
             }
         }
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let cache = parent.join(format!(".{}.herald", name.trim_start_matches('.')));
+        let cache = cache_of(target);
         refuse_symlink(&cache)?;
         fs::create_dir_all(&cache).map_err(io_err(&cache))?;
         let ignore = cache.join(".gitignore");

@@ -280,6 +280,25 @@ pub fn claim(root: &Path, manifest: &Path) -> io::Result<Option<Claimed>> {
     }))
 }
 
+/// What the manifest at `manifest` says `root` holds: each file with its
+/// key (`None` for a file with none, or one not known), and the wall the
+/// keyed files passed. Nothing on disk is checked but that the manifest
+/// is about `root` itself: a manifest copied from elsewhere, or committed
+/// with the tree, names another folder's inode.
+pub fn read_keys(root: &Path, manifest: &Path) -> Option<(Key, HashMap<String, Option<Key>>)> {
+    let text = fs::read_to_string(manifest).ok()?;
+    let m = parse(&text)?;
+    if fs::symlink_metadata(root).ok()?.ino() != m.root_ino {
+        return None;
+    }
+    let keys = m
+        .files
+        .into_iter()
+        .map(|(rel, e)| (rel, e.and_then(|e| e.key)))
+        .collect();
+    Some((m.wall?, keys))
+}
+
 /// Remove every entry of the folder `rel` that the manifest does not list
 /// with the same kind.
 fn sweep(root: &Path, rel: &str, m: &Manifest) -> io::Result<()> {
