@@ -180,12 +180,12 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
 /// out (their texts went out already, or are recorded as gone another
 /// way). What `prior` records as rendered from the same inputs and found
 /// clean behind the same wall is not rendered again.
-pub fn rehearse<'a>(
+pub fn rehearse(
     project: &Project,
     now: Timestamp,
     settled: &std::collections::HashSet<String>,
     secrets: crate::secrets::Secrets,
-    prior: &'a PriorOutput,
+    prior: &PriorOutput,
 ) -> Result<Rehearsal, BuildError> {
     rayon::join(
         || {
@@ -194,10 +194,6 @@ pub fn rehearse<'a>(
             let vis = Visibility::at(project, now);
             let wall = Wall::new(&vis).with_secrets(secrets);
             let context = memo::context(project, &memo::herald_identity(), false);
-            let reuse = |known: Option<&'a Known>| match known {
-                Some(k) => Reuse::Known(k, &context),
-                None => Reuse::Nothing,
-            };
             let (_, _, outbox_known, mut leaks) = build_outbox(
                 project,
                 &vis,
@@ -205,12 +201,17 @@ pub fn rehearse<'a>(
                 None,
                 &wall,
                 None,
-                reuse(prior.outbox.as_ref()),
+                Reuse::known(prior.outbox.as_ref(), &context),
                 settled,
             )?;
             let site = Site::new(project, &vis, &tera);
-            let (site_leaks, site_known) =
-                render_site(&site, &site.jobs(), &wall, None, reuse(prior.site.as_ref()))?;
+            let (site_leaks, site_known) = render_site(
+                &site,
+                &site.jobs(),
+                &wall,
+                None,
+                Reuse::known(prior.site.as_ref(), &context),
+            )?;
             leaks.extend(site_leaks);
             leaks.sort_by(|a, b| a.file.cmp(&b.file));
             Ok(Rehearsal {
@@ -252,6 +253,11 @@ enum Reuse<'a> {
 }
 
 impl<'a> Reuse<'a> {
+    /// A rehearsal's reuse: what `known` records, if anything.
+    fn known(known: Option<&'a Known>, context: &'a memo::Key) -> Self {
+        known.map_or(Reuse::Nothing, |k| Reuse::Known(k, context))
+    }
+
     fn context(self) -> Option<&'a memo::Key> {
         match self {
             Reuse::Nothing => None,
@@ -441,25 +447,17 @@ fn build_outbox(
         s.set_wall(wall_key);
     }
     // What every advisory's texts read besides the advisory: the signing
-    // key (a kept text keeps its signature) and the patches.
-    let outbox_context = |context: &memo::Key, fingerprint: &str| {
+    // key (a kept text keeps its signature) and the patches. A rehearsal
+    // signs nothing, so it trusts only the texts of an unsigned build.
+    let context = reuse.context().map(|context| {
         let mut h = memo::Hasher::new("outbox");
-        h.part(context).part(fingerprint.as_bytes());
+        h.part(context)
+            .part(signer.map_or("", |s| s.fingerprint.as_str()).as_bytes());
         for p in &project.patches {
             h.part(p.path.as_bytes()).part(&p.bytes);
         }
         h.finish()
-    };
-    let context = reuse
-        .context()
-        .map(|c| outbox_context(c, signer.map_or("", |s| s.fingerprint.as_str())));
-    // A rehearsal signs nothing, but the build it trusts may have signed
-    // with the team's key, which the record cannot tell apart; either
-    // build's verdict is the one `build` would give again.
-    let signed_context = match reuse {
-        Reuse::Known(_, c) => Some(outbox_context(c, &project.public_key.fingerprint)),
-        _ => None,
-    };
+    });
     let known_clean = std::sync::atomic::AtomicUsize::new(0);
     let leaks = Mutex::new(Vec::new());
     let pres: Vec<_> = vis
@@ -505,26 +503,21 @@ fn build_outbox(
             let public_at = doc.meta.embargo.timestamp();
             // The moment is in the key: the wall holds each text as it
             // stands when the text goes out.
-            let texts_key = |c: &memo::Key| {
+            let key = context.map(|c| {
                 memo::Hasher::new("advisory texts")
-                    .part(c)
+                    .part(&c)
                     .part(&memo::document(doc))
                     .part(&public_at.max(vis.now).as_nanosecond().to_le_bytes())
                     .finish()
-            };
-            let key = context.as_ref().map(texts_key);
+            });
             let slug = doc.meta.slug.as_str();
             let spared = match (&staging, &key, reuse) {
                 (Some(s), Some(k), Reuse::Claimed(_)) => s.keep_folder(slug, k),
-                (None, Some(k), Reuse::Known(known, _)) => known
-                    .holds_folder(&wall_key, slug, k)
-                    .or_else(|| {
-                        let k = texts_key(signed_context.as_ref()?);
-                        known.holds_folder(&wall_key, slug, &k)
-                    })
-                    .inspect(|n| {
-                        known_clean.fetch_add(*n, std::sync::atomic::Ordering::Relaxed);
-                    }),
+                (None, Some(k), Reuse::Known(known, _)) => {
+                    let n = known.holds_folder(&wall_key, slug, k);
+                    known_clean.fetch_add(n.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+                    n
+                }
                 _ => None,
             };
             if let Some(n) = spared {
