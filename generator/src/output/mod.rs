@@ -67,6 +67,20 @@ fn cache_of(target: &Path) -> PathBuf {
     parent.join(format!(".{}.herald", name.trim_start_matches('.')))
 }
 
+/// The paths in `paths` under each top folder (an advisory's outbox texts
+/// are one such folder).
+fn by_top_folder<'a>(
+    paths: impl Iterator<Item = &'a String>,
+) -> std::collections::HashMap<String, Vec<String>> {
+    let mut index: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for rel in paths {
+        if let Some((top, _)) = rel.split_once('/') {
+            index.entry(top.to_string()).or_default().push(rel.clone());
+        }
+    }
+    index
+}
+
 /// What the last build put in `target`, by key: for `herald check`, which
 /// need not render a file again that a build rendered from the same inputs
 /// (see `crate::memo`) and found clean behind the same wall. Unlike
@@ -89,15 +103,7 @@ impl Known {
             return None;
         }
         let (wall, files) = reuse::read_keys(target, &cache_of(target).join("live.manifest"))?;
-        let mut folders: std::collections::HashMap<String, Vec<String>> = Default::default();
-        for rel in files.keys() {
-            if let Some((top, _)) = rel.split_once('/') {
-                folders
-                    .entry(top.to_string())
-                    .or_default()
-                    .push(rel.clone());
-            }
-        }
+        let folders = by_top_folder(files.keys());
         Some(Known {
             wall,
             files,
@@ -300,18 +306,9 @@ impl Staging {
     /// [`Staging::keep`] for every file under the folder `top` at once, the
     /// texts of one advisory: all of them or none. Returns how many.
     pub fn keep_folder(&self, top: &str, key: &Key) -> Option<usize> {
-        let index = self.by_folder.get_or_init(|| {
-            let mut index: std::collections::HashMap<String, Vec<String>> = Default::default();
-            for rel in self.previous.keys() {
-                if let Some((first, _)) = rel.split_once('/') {
-                    index
-                        .entry(first.to_string())
-                        .or_default()
-                        .push(rel.clone());
-                }
-            }
-            index
-        });
+        let index = self
+            .by_folder
+            .get_or_init(|| by_top_folder(self.previous.keys()));
         let files = index.get(top)?;
         let entries: Vec<Entry> = files
             .iter()
