@@ -97,6 +97,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         }
     };
     let context = memo::context(project, &memo::herald_identity(), opts.preview_embargoed);
+    crate::timings::mark("build: theme, wall, context");
     let mut outbox_leaks = Vec::new();
     let mut outbox = match &opts.outbox {
         Some(dir) => {
@@ -136,8 +137,10 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         )?;
         Ok((staging, jobs.len(), leaks))
     };
+    crate::timings::mark("build: outbox rendered");
     progress("rendering the site, behind the embargo wall");
     let (settled, rendered) = rayon::join(settle, render);
+    crate::timings::mark("build: site rendered, outbox settled");
     settled?;
     let (staging, files, mut leaks) = rendered?;
     leaks.extend(outbox_leaks);
@@ -156,6 +159,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     progress("putting the new site in place");
     let (unchanged, kept) = (staging.reused(), staging.kept());
     staging.commit()?;
+    crate::timings::mark("build: committed");
     Ok(Report {
         files,
         unchanged,

@@ -41,6 +41,7 @@ pub mod stamp;
 mod testgen;
 pub mod theme;
 pub mod timeline;
+pub mod timings;
 pub mod tree;
 pub mod unwrap;
 pub mod view;

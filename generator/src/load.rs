@@ -48,6 +48,7 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
         .par_iter()
         .map(|path| read_entry(root, path))
         .collect();
+    crate::timings::mark("load: advisories parsed");
     let pages: Vec<Result<(Document<Page>, Vec<Finding>), Vec<Finding>>> = page_files
         .par_iter()
         .map(|path| read_page(root, path))
@@ -82,6 +83,7 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
     }
 
     crate::crosscheck::check(&advisories, &pres, &page_docs, &mut findings);
+    crate::timings::mark("load: crosschecked");
     if let Some((config, _)) = &config {
         resolve_links(
             config,
@@ -113,6 +115,7 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
         }
     }
 
+    crate::timings::mark("load: links resolved");
     for source in advisories
         .iter()
         .map(|d| &d.source)
@@ -136,6 +139,7 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
         None => (None, None, Vec::new()),
     };
 
+    crate::timings::mark("load: keys, theme, patches");
     findings.sort();
     if findings.has_errors() {
         return Err(findings);

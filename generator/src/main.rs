@@ -248,6 +248,7 @@ fn main() -> ExitCode {
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
     }
+    herald::timings::mark("started");
     let cli = Cli::parse();
     let root = find_root(cli.root);
     let exit: Exit = match cli.command {
@@ -326,5 +327,6 @@ fn main() -> ExitCode {
         Command::Sign { file, output } => commands::sign::run(&root, &file, output.as_deref()),
         Command::Verify { file, key } => commands::verify::run(&root, &file, key.as_deref()),
     };
+    herald::timings::mark("done");
     ExitCode::from(exit as u8)
 }

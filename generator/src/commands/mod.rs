@@ -144,6 +144,7 @@ pub fn load_and_lint(
     // What the ledger records changes what is a problem; a ledger that does
     // not parse is one itself, never read as empty.
     let ledgers = crate::ledger::Ledgers::load(root, project.slugs());
+    crate::timings::mark("ledgers read");
     let done = |slug: &str, channel: &str| ledgers.state(slug, channel);
     let mut timeline = crate::schedule::check(&project, now, &done);
     let announced = |slug: &str, channel: &str| {
@@ -160,6 +161,7 @@ pub fn load_and_lint(
         }
     }
     findings.extend(timeline);
+    crate::timings::mark("timeline checked");
     if lint {
         use rayon::prelude::*;
         let lints: Vec<_> = project

@@ -1,0 +1,23 @@
+//! Phase timings for whoever measures Herald: with `HERALD_TIMINGS=1`,
+//! each phase's end is printed to stderr with the time since the first
+//! mark. Off, a mark is one load of a cached flag.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn start() -> Option<&'static Instant> {
+    static START: OnceLock<Option<Instant>> = OnceLock::new();
+    START
+        .get_or_init(|| std::env::var_os("HERALD_TIMINGS").map(|_| Instant::now()))
+        .as_ref()
+}
+
+/// `what` just finished.
+pub fn mark(what: &str) {
+    if let Some(t) = start() {
+        eprintln!(
+            "herald: timing: {:>8.1} ms  {what}",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
