@@ -310,8 +310,13 @@ fn open_document<T>(
             "the Markdown body is empty",
         );
     }
-    d.findings
-        .extend(crate::safety::check_body(&src, split.body, split.body_line));
+    let mut links = crate::relative::Links::default();
+    d.findings.extend(crate::safety::check_body(
+        &src,
+        split.body,
+        split.body_line,
+        &mut links,
+    ));
     // `split.body` is the tail of the source text.
     let start = src.text.len() - split.body.len();
     let body = crate::model::Body::new(src.text.clone(), start);
@@ -322,6 +327,7 @@ fn open_document<T>(
             Document {
                 meta,
                 body,
+                links,
                 resolved: None,
                 body_line,
                 source: Arc::new(src),
@@ -383,6 +389,7 @@ fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
     let Document {
         meta,
         body,
+        links,
         body_line,
         source,
         ..
@@ -391,6 +398,7 @@ fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
         Either::Advisory(a) => Entry::Advisory(Document {
             meta: a,
             body,
+            links,
             resolved: None,
             body_line,
             source,
@@ -399,6 +407,7 @@ fn parse_entry(src: Source) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {
         Either::Pre(p) => Entry::Pre(Document {
             meta: p,
             body,
+            links,
             resolved: None,
             body_line,
             source,
@@ -705,8 +714,12 @@ fn resolve_links(
             .and_then(|n| n.to_str()),
     };
     // Each body on its own, in parallel: (its resolved text, its findings).
-    let resolve = |body: &str, first_line: usize, source: &Source, at: jiff::Timestamp| {
-        let r = crate::relative::resolve(body, &site, at);
+    let resolve = |body: &str,
+                   links: &crate::relative::Links,
+                   first_line: usize,
+                   source: &Source,
+                   at: jiff::Timestamp| {
+        let r = crate::relative::resolve_noted(body, links, &site, at);
         let mut findings = Vec::new();
         let pos = crate::diag::BodyPos {
             text: body,
@@ -735,12 +748,12 @@ fn resolve_links(
     let resolved_adv: Vec<_> = advisories
         .par_iter()
         .zip(&adv_public)
-        .map(|(d, at)| resolve(&d.body, d.body_line, &d.source, *at))
+        .map(|(d, at)| resolve(&d.body, &d.links, d.body_line, &d.source, *at))
         .collect();
     let resolved_pre: Vec<_> = pres
         .par_iter()
         .zip(&pre_public)
-        .map(|(d, at)| resolve(&d.body, d.body_line, &d.source, *at))
+        .map(|(d, at)| resolve(&d.body, &d.links, d.body_line, &d.source, *at))
         .collect();
     let (resolved_adv, found): (Vec<_>, Vec<_>) = resolved_adv.into_iter().unzip();
     let (resolved_pre, found_pre): (Vec<_>, Vec<_>) = resolved_pre.into_iter().unzip();

@@ -158,29 +158,113 @@ pub struct Resolved {
     pub unknown: Vec<(Range<usize>, String, Target)>,
 }
 
+/// The relative links a body writes, noted during the one parse the
+/// safety check makes of it (see `safety::check_body`), so that resolving
+/// them once the whole tree is known needs no second parse.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    written: Vec<Written>,
+}
+
+#[derive(Debug, Clone)]
+struct Written {
+    /// The link's (or reference definition's) byte range in the body.
+    within: Range<usize>,
+    dest: String,
+    /// Raw HTML is carried as written: a relative URL in it cannot be made
+    /// absolute, so it is only ever reported.
+    in_html: bool,
+}
+
+impl Links {
+    /// Every relative link of `markdown`, from a parse of its own.
+    pub fn scan(markdown: &str) -> Links {
+        let mut links = Links::default();
+        if !Links::may_hold(markdown) {
+            return links;
+        }
+        let parser = Parser::new_ext(markdown, OPTIONS);
+        for (_, def) in parser.reference_definitions().iter() {
+            links.see_reference(&def.dest, def.span.clone());
+        }
+        for (event, range) in parser.into_offset_iter() {
+            links.see(&event, &range);
+        }
+        links
+    }
+
+    /// Whether `markdown` can hold a link at all: every link or image with
+    /// a destination is written `](` or `]:`, and raw HTML starts with `<`.
+    /// Most bodies are skipped by this.
+    pub fn may_hold(markdown: &str) -> bool {
+        let bytes = markdown.as_bytes();
+        memchr::memmem::find(bytes, b"](").is_some()
+            || memchr::memmem::find(bytes, b"]:").is_some()
+            || memchr::memchr(b'<', bytes).is_some()
+    }
+
+    /// A reference definition `[label]: dest`, written at `span`.
+    pub fn see_reference(&mut self, dest: &str, span: Range<usize>) {
+        if is_relative(dest) {
+            self.written.push(Written {
+                within: span,
+                dest: dest.to_string(),
+                in_html: false,
+            });
+        }
+    }
+
+    /// One event of the body's parse, at `range`.
+    pub fn see(&mut self, event: &Event, range: &Range<usize>) {
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) => {
+                for url in html_urls(html) {
+                    if is_relative(&url) {
+                        self.written.push(Written {
+                            within: range.clone(),
+                            dest: url,
+                            in_html: true,
+                        });
+                    }
+                }
+            }
+            Event::Start(
+                Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    ..
+                }
+                | Tag::Image {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    ..
+                },
+            ) => self.see_reference(dest_url, range.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// The Markdown extensions every parse of a body uses.
+pub const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_FOOTNOTES);
+
 /// Resolve the relative links of `markdown`, a text that goes out at `at`.
 pub fn resolve(markdown: &str, site: &SiteMap, at: Timestamp) -> Resolved {
-    // Every link or image with a destination is written `](` or `]:`;
-    // most bodies need no second parse.
-    let bytes = markdown.as_bytes();
-    let written = memchr::memmem::find(bytes, b"](").is_some()
-        || memchr::memmem::find(bytes, b"]:").is_some()
-        || memchr::memchr(b'<', bytes).is_some();
-    if !written {
-        return Resolved {
-            text: None,
-            unknown: Vec::new(),
-        };
-    }
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
-    let parser = Parser::new_ext(markdown, opts);
+    resolve_noted(markdown, &Links::scan(markdown), site, at)
+}
+
+/// [`resolve`], with the links `markdown` writes already noted.
+pub fn resolve_noted(markdown: &str, links: &Links, site: &SiteMap, at: Timestamp) -> Resolved {
     // (where the destination is written, its absolute form)
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut unknown = Vec::new();
-    // A destination is rewritten where it is written, or reported.
-    let see = |dest: &str, within: Range<usize>, edits: &mut Vec<_>, unknown: &mut Vec<_>| {
-        if !is_relative(dest) {
-            return;
+    for w in &links.written {
+        let (dest, within) = (w.dest.as_str(), w.within.clone());
+        if w.in_html {
+            unknown.push((within, dest.to_string(), Target::Unknown));
+            continue;
         }
         match (
             site.target(dest, at),
@@ -189,36 +273,6 @@ pub fn resolve(markdown: &str, site: &SiteMap, at: Timestamp) -> Resolved {
             (Target::Url(url), Some(place)) => edits.push((place, url)),
             (Target::Url(_), None) => unknown.push((within, dest.to_string(), Target::Unknown)),
             (why, _) => unknown.push((within, dest.to_string(), why)),
-        }
-    };
-    for (_, def) in parser.reference_definitions().iter() {
-        see(&def.dest, def.span.clone(), &mut edits, &mut unknown);
-    }
-    for (event, range) in parser.into_offset_iter() {
-        // Raw HTML is carried as written: a relative URL in it cannot be
-        // made absolute, so it is reported.
-        if let Event::Html(html) | Event::InlineHtml(html) = &event {
-            for url in html_urls(html) {
-                if is_relative(&url) {
-                    unknown.push((range.clone(), url, Target::Unknown));
-                }
-            }
-            continue;
-        }
-        if let Event::Start(
-            Tag::Link {
-                link_type: LinkType::Inline,
-                dest_url,
-                ..
-            }
-            | Tag::Image {
-                link_type: LinkType::Inline,
-                dest_url,
-                ..
-            },
-        ) = event
-        {
-            see(&dest_url, range, &mut edits, &mut unknown);
         }
     }
     if edits.is_empty() {

@@ -12,7 +12,7 @@
 //! - nesting (HTML elements, block quotes, lists) stays under
 //!   [`MAX_DEPTH`], so no renderer downstream is driven into quadratic time.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use crate::diag::{BodyPos, Finding, Source};
 
@@ -111,8 +111,14 @@ impl Located<'_> {
 }
 
 /// Every unsafe link, tag or nesting in `body` (which starts on
-/// `first_line` of `src`).
-pub fn check_body(src: &Source, body: &str, first_line: usize) -> Vec<Finding> {
+/// `first_line` of `src`). Its relative links are noted in `links` on the
+/// way: this is the one parse a body gets while the tree loads.
+pub fn check_body(
+    src: &Source,
+    body: &str,
+    first_line: usize,
+    links: &mut crate::relative::Links,
+) -> Vec<Finding> {
     let at = Located {
         src,
         body: BodyPos {
@@ -121,9 +127,9 @@ pub fn check_body(src: &Source, body: &str, first_line: usize) -> Vec<Finding> {
         },
     };
     let mut out = Vec::new();
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
-    let parser = Parser::new_ext(body, opts);
+    let parser = Parser::new_ext(body, crate::relative::OPTIONS);
     for (label, def) in parser.reference_definitions().iter() {
+        links.see_reference(&def.dest, def.span.clone());
         if let Err(why) = check_url(&def.dest) {
             out.push(at.error(
                 def.span.start,
@@ -135,6 +141,7 @@ pub fn check_body(src: &Source, body: &str, first_line: usize) -> Vec<Finding> {
     let mut md_depth = 0usize;
     let mut html_depth = 0usize;
     for (event, range) in parser.into_offset_iter() {
+        links.see(&event, &range);
         match &event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 if let Err(why) = check_url(dest_url) {
@@ -286,7 +293,7 @@ mod tests {
 
     fn problems(body: &str) -> Vec<String> {
         let src = Source::new("t.md", body.to_string());
-        check_body(&src, body, 1)
+        check_body(&src, body, 1, &mut Default::default())
             .into_iter()
             .map(|f| f.to_string())
             .collect()

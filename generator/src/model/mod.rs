@@ -61,6 +61,8 @@ pub struct Document<T> {
     pub meta: T,
     /// The body as written: findings point into it.
     pub body: Body,
+    /// The relative links the body writes, noted while it was checked.
+    pub links: crate::relative::Links,
     /// The body with its relative links made absolute (see `relative`),
     /// when it has any.
     pub resolved: Option<Arc<str>>,
