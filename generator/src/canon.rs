@@ -200,9 +200,23 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
     Some(fold_all(&String::from_utf8_lossy(input)))
 }
 
-/// Every canonical form of `input`: as decoded, then as plain text.
+/// Every canonical form of `input`: as decoded, then as plain text when
+/// decoding changed anything (else the two are the same string). The
+/// input's UTF-8 is checked once for both.
 pub fn readings(input: &[u8]) -> impl Iterator<Item = String> {
-    std::iter::once(canonical(input)).chain(canonical_literal(input))
+    let raw = String::from_utf8_lossy(input);
+    let unescaped = percent_decoded(input);
+    let mut changed = matches!(unescaped, Cow::Owned(_));
+    let text = if changed {
+        String::from_utf8_lossy(&unescaped)
+    } else {
+        Cow::Borrowed(raw.as_ref())
+    };
+    let entities = html_escape::decode_html_entities(&text);
+    changed |= matches!(entities, Cow::Owned(_));
+    let decoded = fold_all(&entities);
+    let literal = changed.then(|| fold_all(&raw));
+    std::iter::once(decoded).chain(literal)
 }
 
 fn fold_all(text: &str) -> String {
@@ -431,6 +445,39 @@ mod tests {
             );
         }
         assert_eq!(canonical_literal(b"plain"), None);
+    }
+
+    #[test]
+    fn the_plain_reading_is_left_out_only_when_it_is_the_decoded_one() {
+        for text in [
+            "100% sure & certain, 50%off",
+            "a&b; &zz; %zz %4",
+            "see <b>CVE-2026-40001</b>",
+            "bad \u{FFFD} byte",
+        ] {
+            let all: Vec<String> = readings(text.as_bytes()).collect();
+            assert_eq!(all, [canonical(text.as_bytes())], "{text}");
+            assert_eq!(
+                canonical_literal(text.as_bytes()).unwrap_or_else(|| all[0].clone()),
+                all[0],
+                "{text}"
+            );
+        }
+        for text in ["%4CVE-2026-40001", "&amp;CVE", "&#x4C;VE", "&lt;b&gt;"] {
+            let all: Vec<String> = readings(text.as_bytes()).collect();
+            assert_eq!(
+                all,
+                [
+                    canonical(text.as_bytes()),
+                    canonical_literal(text.as_bytes()).unwrap()
+                ],
+                "{text}"
+            );
+        }
+        let invalid = b"caf\xe9 %41 \xff";
+        let all: Vec<String> = readings(invalid).collect();
+        assert_eq!(all[0], canonical(invalid));
+        assert_eq!(all[1], canonical_literal(invalid).unwrap());
     }
 
     #[test]

@@ -458,4 +458,37 @@ mod tests {
             Some("https://security.example.org/feed.xml")
         );
     }
+
+    /// The links the safety check notes during its parse are the links a
+    /// parse of their own finds, in the same order, so both resolve alike.
+    #[test]
+    fn links_noted_by_the_safety_check_are_the_links_a_parse_finds() {
+        let bodies = [
+            "See [it](cve-2025-1.md), [x][r] and [y](https://a.org/).\n\n[r]: policy.md#why\n",
+            "> 1. [deep](../2099/cve-2099-1.md \"title\")\n>    ![img](keys/team.asc)\n",
+            "| a | b |\n|---|---|\n| [t](/policy/) | <a href='../x'>raw</a> |\n",
+            "[^1]: a note with [a link](/feed.xml)\n\nText.[^1]\n",
+            "`[not](a-link.md)` and\n\n    [indented](code.md)\n",
+            "no links at all\n",
+        ];
+        for body in bodies {
+            let src = crate::diag::Source::new("t.md", body.to_string());
+            let mut noted = Links::default();
+            crate::safety::check_body(&src, body, 1, &mut noted);
+            let scanned = Links::scan(body);
+            let seen = |l: &Links| -> Vec<(Range<usize>, String, bool)> {
+                l.written
+                    .iter()
+                    .map(|w| (w.within.clone(), w.dest.clone(), w.in_html))
+                    .collect()
+            };
+            assert_eq!(seen(&noted), seen(&scanned), "{body}");
+            let (a, b) = (
+                resolve_noted(body, &noted, &site(), NOW),
+                resolve(body, &site(), NOW),
+            );
+            assert_eq!(a.text, b.text, "{body}");
+            assert_eq!(a.unknown, b.unknown, "{body}");
+        }
+    }
 }
