@@ -182,10 +182,24 @@ fn push_ascii(out: &mut String, c: char) {
 /// A line break never occurs otherwise in the canonical form, nor in any
 /// pattern, so no match spans two of these pieces.
 pub fn canonical(input: &[u8]) -> String {
-    let decoded = percent_decoded(input);
-    let text = String::from_utf8_lossy(&decoded);
-    let text = html_escape::decode_html_entities(&text);
-    fold_all(&text)
+    fold_all(&decoded(input, &String::from_utf8_lossy(input)))
+}
+
+/// `input` (whose text, invalid UTF-8 replaced, is `raw`) with its
+/// percent-escapes, then its HTML entities, decoded: steps 1 and 2.
+/// Borrowed exactly when nothing was decoded.
+fn decoded<'a>(input: &[u8], raw: &'a str) -> Cow<'a, str> {
+    let text: Cow<'a, str> = match percent_decoded(input) {
+        Cow::Borrowed(_) => Cow::Borrowed(raw),
+        Cow::Owned(bytes) => Cow::Owned(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
+    };
+    match html_escape::decode_html_entities(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(entities) => Cow::Owned(entities),
+    }
 }
 
 /// The canonical form of `input` read as plain text, where `%4C` and
@@ -205,18 +219,9 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
 /// input's UTF-8 is checked once for both.
 pub fn readings(input: &[u8]) -> impl Iterator<Item = String> {
     let raw = String::from_utf8_lossy(input);
-    let unescaped = percent_decoded(input);
-    let mut changed = matches!(unescaped, Cow::Owned(_));
-    let text = if changed {
-        String::from_utf8_lossy(&unescaped)
-    } else {
-        Cow::Borrowed(raw.as_ref())
-    };
-    let entities = html_escape::decode_html_entities(&text);
-    changed |= matches!(entities, Cow::Owned(_));
-    let decoded = fold_all(&entities);
-    let literal = changed.then(|| fold_all(&raw));
-    std::iter::once(decoded).chain(literal)
+    let text = decoded(input, &raw);
+    let literal = matches!(text, Cow::Owned(_)).then(|| fold_all(&raw));
+    std::iter::once(fold_all(&text)).chain(literal)
 }
 
 fn fold_all(text: &str) -> String {

@@ -719,7 +719,7 @@ fn resolve_links(
                    first_line: usize,
                    source: &Source,
                    at: jiff::Timestamp| {
-        let r = crate::relative::resolve_noted(body, links, &site, at);
+        let r = crate::relative::resolve(body, links, &site, at);
         let mut findings = Vec::new();
         let pos = crate::diag::BodyPos {
             text: body,

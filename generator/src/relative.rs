@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use jiff::Timestamp;
 
-use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
+use pulldown_cmark::{Event, LinkType, Tag};
 
 /// What a relative link may point at: everything the site publishes, and
 /// for advisories and pre-announcements the moment their page appears.
@@ -177,32 +177,6 @@ struct Written {
 }
 
 impl Links {
-    /// Every relative link of `markdown`, from a parse of its own.
-    pub fn scan(markdown: &str) -> Links {
-        let mut links = Links::default();
-        if !Links::may_hold(markdown) {
-            return links;
-        }
-        let parser = Parser::new_ext(markdown, OPTIONS);
-        for (_, def) in parser.reference_definitions().iter() {
-            links.see_reference(&def.dest, def.span.clone());
-        }
-        for (event, range) in parser.into_offset_iter() {
-            links.see(&event, &range);
-        }
-        links
-    }
-
-    /// Whether `markdown` can hold a link at all: every link or image with
-    /// a destination is written `](` or `]:`, and raw HTML starts with `<`.
-    /// Most bodies are skipped by this.
-    pub fn may_hold(markdown: &str) -> bool {
-        let bytes = markdown.as_bytes();
-        memchr::memmem::find(bytes, b"](").is_some()
-            || memchr::memmem::find(bytes, b"]:").is_some()
-            || memchr::memchr(b'<', bytes).is_some()
-    }
-
     /// A reference definition `[label]: dest`, written at `span`.
     pub fn see_reference(&mut self, dest: &str, span: Range<usize>) {
         if is_relative(dest) {
@@ -245,18 +219,9 @@ impl Links {
     }
 }
 
-/// The Markdown extensions every parse of a body uses.
-pub const OPTIONS: Options = Options::ENABLE_TABLES
-    .union(Options::ENABLE_STRIKETHROUGH)
-    .union(Options::ENABLE_FOOTNOTES);
-
-/// Resolve the relative links of `markdown`, a text that goes out at `at`.
-pub fn resolve(markdown: &str, site: &SiteMap, at: Timestamp) -> Resolved {
-    resolve_noted(markdown, &Links::scan(markdown), site, at)
-}
-
-/// [`resolve`], with the links `markdown` writes already noted.
-pub fn resolve_noted(markdown: &str, links: &Links, site: &SiteMap, at: Timestamp) -> Resolved {
+/// Resolve the relative `links` of `markdown` (noted while it was checked),
+/// a text that goes out at `at`.
+pub fn resolve(markdown: &str, links: &Links, site: &SiteMap, at: Timestamp) -> Resolved {
     // (where the destination is written, its absolute form)
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut unknown = Vec::new();
@@ -344,6 +309,25 @@ fn locate(markdown: &str, within: Range<usize>, dest: &str) -> Option<Range<usiz
 mod tests {
     use super::*;
 
+    /// Every relative link of `markdown`, from a parse of its own: what the
+    /// links noted by the safety check must equal.
+    fn scan(markdown: &str) -> Links {
+        let mut links = Links::default();
+        let parser = pulldown_cmark::Parser::new_ext(markdown, crate::safety::OPTIONS);
+        for (_, def) in parser.reference_definitions().iter() {
+            links.see_reference(&def.dest, def.span.clone());
+        }
+        for (event, range) in parser.into_offset_iter() {
+            links.see(&event, &range);
+        }
+        links
+    }
+
+    /// Resolve `markdown`'s links from a parse of its own.
+    fn resolve_scanned(markdown: &str, site: &SiteMap, at: Timestamp) -> Resolved {
+        resolve(markdown, &scan(markdown), site, at)
+    }
+
     const NOW: Timestamp = Timestamp::UNIX_EPOCH;
 
     fn site() -> SiteMap<'static> {
@@ -381,7 +365,7 @@ mod tests {
         ] {
             assert_eq!(s.target(dest, NOW), Target::Hidden, "{dest}");
         }
-        let r = resolve("See [it](cve-2099-1.md).\n", &s, NOW);
+        let r = resolve_scanned("See [it](cve-2099-1.md).\n", &s, NOW);
         assert!(r.text.is_none());
         assert_eq!(r.unknown[0].2, Target::Hidden);
         // The same link from a text that goes out after it is published.
@@ -396,7 +380,7 @@ mod tests {
         let md = "See [the policy](/policy/), [again](policy.md#reporting), \
 [the other one](../2025/cve-2025-1.md), ![key](keys/team.asc) and [ref].\n\n\
 [ref]: ../../content/policy.md\n";
-        let r = resolve(md, &site(), NOW);
+        let r = resolve_scanned(md, &site(), NOW);
         assert!(r.unknown.is_empty(), "{:?}", r.unknown);
         assert_eq!(
             r.text.as_deref(),
@@ -410,7 +394,7 @@ mod tests {
     fn unknown_targets_are_reported_and_absolute_ones_kept() {
         let md = "A [patch](../../patches/fix.patch), [elsewhere](other.md), \
 [fine](https://example.org/x), [here](#overview), [mail](mailto:a@b.org).\n";
-        let r = resolve(md, &site(), NOW);
+        let r = resolve_scanned(md, &site(), NOW);
         assert!(r.text.is_none());
         let names: Vec<&str> = r.unknown.iter().map(|(_, d, _)| d.as_str()).collect();
         assert_eq!(names, ["../../patches/fix.patch", "other.md"]);
@@ -423,7 +407,7 @@ mod tests {
     #[test]
     fn only_the_destination_is_rewritten_not_the_same_text_in_a_label_or_title() {
         let md = "[policy.md](policy.md \"see policy.md\") and [x]( <policy.md> ).\n";
-        let r = resolve(md, &site(), NOW);
+        let r = resolve_scanned(md, &site(), NOW);
         assert_eq!(
             r.text.as_deref(),
             Some("[policy.md](https://security.example.org/policy/ \"see policy.md\") and [x]( <https://security.example.org/policy/> ).\n")
@@ -433,7 +417,7 @@ mod tests {
     #[test]
     fn a_relative_url_in_raw_html_is_reported() {
         let md = "See <a href=\"../fix.patch\">the fix</a> and <img src='https://x.org/a.png'>.\n";
-        let r = resolve(md, &site(), NOW);
+        let r = resolve_scanned(md, &site(), NOW);
         let names: Vec<&str> = r.unknown.iter().map(|(_, d, _)| d.as_str()).collect();
         assert_eq!(names, ["../fix.patch"]);
     }
@@ -475,7 +459,7 @@ mod tests {
             let src = crate::diag::Source::new("t.md", body.to_string());
             let mut noted = Links::default();
             crate::safety::check_body(&src, body, 1, &mut noted);
-            let scanned = Links::scan(body);
+            let scanned = scan(body);
             let seen = |l: &Links| -> Vec<(Range<usize>, String, bool)> {
                 l.written
                     .iter()
@@ -484,8 +468,8 @@ mod tests {
             };
             assert_eq!(seen(&noted), seen(&scanned), "{body}");
             let (a, b) = (
-                resolve_noted(body, &noted, &site(), NOW),
-                resolve(body, &site(), NOW),
+                resolve(body, &noted, &site(), NOW),
+                resolve_scanned(body, &site(), NOW),
             );
             assert_eq!(a.text, b.text, "{body}");
             assert_eq!(a.unknown, b.unknown, "{body}");

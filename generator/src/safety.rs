@@ -12,7 +12,7 @@
 //! - nesting (HTML elements, block quotes, lists) stays under
 //!   [`MAX_DEPTH`], so no renderer downstream is driven into quadratic time.
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::diag::{BodyPos, Finding, Source};
 
@@ -110,6 +110,12 @@ impl Located<'_> {
     }
 }
 
+/// The Markdown extensions of the parse below, the one a body gets while
+/// the tree loads.
+pub const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_FOOTNOTES);
+
 /// Every unsafe link, tag or nesting in `body` (which starts on
 /// `first_line` of `src`). Its relative links are noted in `links` on the
 /// way: this is the one parse a body gets while the tree loads.
@@ -127,7 +133,7 @@ pub fn check_body(
         },
     };
     let mut out = Vec::new();
-    let parser = Parser::new_ext(body, crate::relative::OPTIONS);
+    let parser = Parser::new_ext(body, OPTIONS);
     for (label, def) in parser.reference_definitions().iter() {
         links.see_reference(&def.dest, def.span.clone());
         if let Err(why) = check_url(&def.dest) {

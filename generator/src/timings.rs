@@ -1,6 +1,7 @@
-//! Phase timings for whoever measures Herald: with `HERALD_TIMINGS=1`,
-//! each phase's end is printed to stderr with the time since the first
-//! mark. Off, a mark is one load of a cached flag.
+//! Phase timings for whoever measures Herald: with `HERALD_TIMINGS` set
+//! (to anything but empty or `0`), each phase's end is printed to stderr
+//! with the time since the first mark. Off, a mark is one load of a cached
+//! flag.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -8,7 +9,10 @@ use std::time::Instant;
 fn start() -> Option<&'static Instant> {
     static START: OnceLock<Option<Instant>> = OnceLock::new();
     START
-        .get_or_init(|| std::env::var_os("HERALD_TIMINGS").map(|_| Instant::now()))
+        .get_or_init(|| {
+            let on = std::env::var_os("HERALD_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0");
+            on.then(Instant::now)
+        })
         .as_ref()
 }
 
