@@ -101,12 +101,16 @@ const NAMES: &[(&str, &str)] = &[
 /// A tree with one published advisory and one under embargo until 2099
 /// (whose title is HIDDEN_TITLE), with a theme folder to plant files in.
 fn tree() -> Tree {
+    tree_titled(HIDDEN_TITLE)
+}
+
+fn tree_titled(title: &str) -> Tree {
     let t = Tree::new();
     t.write(
         "advisories/2024/cve-2024-2000.md",
         &advisory(1000, "2099-06-09T15:00:00Z").replace(
             "Security advisory for widgets number 1000 (CVE-2024-2000)",
-            HIDDEN_TITLE,
+            title,
         ),
     );
     t.write(
@@ -247,8 +251,60 @@ fn a_clean_tree_builds_so_every_refusal_below_is_the_plant() {
 fn every_leak_attempt_is_refused_by_build_and_located_by_check() {
     let all = attempts();
     assert!(all.len() >= 150, "{} attempts", all.len());
+    assert_all_refused(&all, tree);
+}
+
+/// A hidden title with `>` in it, behind a `<` that decoding makes: the
+/// decoded page reads `<x Parser ->` as a tag and ` panic …` as text, but a
+/// browser shows `<x Parser -> panic …` whole, as a plain-text channel does.
+#[test]
+fn a_title_with_an_arrow_is_not_cut_in_two_by_a_tag_decoding_makes() {
+    const TITLE: &str = "Parser -> panic in the gadget crate";
+    let mut all: Vec<(String, Plant)> = Vec::new();
+    for (how, text) in [
+        ("in a code span", "`<x Parser -> panic in the gadget crate`"),
+        ("escaped", "&lt;x Parser -> panic in the gadget crate"),
+        (
+            "escaped, emphasis inside",
+            "&lt;x Parser -> *panic* in the gadget crate",
+        ),
+        (
+            "numeric, no `;`",
+            "&#60x Parser -&#62 panic in the gadget crate",
+        ),
+        ("as written", "<x Parser -> panic in the gadget crate"),
+    ] {
+        for (place, plant) in places(text) {
+            all.push((format!("the title ({how}) in {place}"), plant));
+        }
+    }
+    assert_all_refused(&all, || tree_titled(TITLE));
+}
+
+/// References without their `;`, which browsers decode in text all the
+/// same (`&nbsp` and `&shy` are among the legacy names, and numeric ones
+/// never need it).
+#[test]
+fn references_without_a_semicolon_read_as_a_browser_reads_them() {
+    let mut all: Vec<(String, Plant)> = Vec::new();
+    for (how, text) in [
+        ("a legacy soft hyphen", "<span>CVE&shy-2024-2000</span>"),
+        ("a numeric dash", "<span>CVE&#45&#50;024-2000</span>"),
+        (
+            "a legacy nbsp",
+            "<span>Security&nbspadvisory for the gadget parser</span>",
+        ),
+    ] {
+        for (place, plant) in places(text) {
+            all.push((format!("{how} in {place}"), plant));
+        }
+    }
+    assert_all_refused(&all, tree);
+}
+
+fn assert_all_refused(all: &[(String, Plant)], tree: impl Fn() -> Tree) {
     let mut failures = Vec::new();
-    for (name, plant) in &all {
+    for (name, plant) in all {
         let t = tree();
         plant(&t);
         let o = t.build(NOW);

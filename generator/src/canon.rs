@@ -7,7 +7,9 @@
 //! the hidden ids and titles go through [`canonical`], so one comparison
 //! catches every spelling. In order:
 //! 1. percent-escapes decoded (`%2D` → `-`), once, as a browser shows a URL;
-//! 2. HTML entities decoded, once (`&shy;`, `&#x2011;`, `&nbsp;` …);
+//! 2. HTML character references decoded, once, as a browser decodes them
+//!    in text (`&shy;`, `&#x2011;`, and also `&nbsp` or `&#45` with no
+//!    `;`, which browsers accept);
 //! 3. tags removed (`<` + a letter, `/`, `!` or `?`, up to the next `>`);
 //! 4. Markdown emphasis and code marks removed: `*`, `_`, `` ` ``, `~`;
 //! 5. each other character: NFKC (fullwidth digits, ligatures), then
@@ -196,7 +198,7 @@ fn decoded<'a>(input: &[u8], raw: &'a str) -> Cow<'a, str> {
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         ),
     };
-    match html_escape::decode_html_entities(&text) {
+    match htmlize::unescape(&*text) {
         Cow::Borrowed(_) => text,
         Cow::Owned(entities) => Cow::Owned(entities),
     }
@@ -224,13 +226,73 @@ pub fn readings(input: &[u8]) -> impl Iterator<Item = String> {
     std::iter::once(fold_all(&text)).chain(literal)
 }
 
+/// Whether a hidden text's canonical form could be cut in two by a tag.
+/// A tag taken out of the flow starts at a `<` and ends at a `>`, so only
+/// a text with one of them in it can lose part of itself to a tag that
+/// begins before or ends inside it: `&lt;x Parser -&gt; panic` reads, once
+/// decoded, as a tag `<x Parser ->` followed by ` panic`. Other texts are
+/// either wholly in the flow or wholly inside one tag, and found there.
+pub fn has_angle(text: &str) -> bool {
+    memchr::memchr2(b'<', b'>', text.as_bytes()).is_some()
+}
+
+/// The forms of a hidden text with `<` as text, never a tag, for the
+/// readings of [`angled_readings`]: as decoded, then as written when
+/// decoding changed anything.
+pub fn untagged(input: &[u8]) -> Vec<String> {
+    let raw = String::from_utf8_lossy(input);
+    let text = decoded(input, &raw);
+    let mut forms = vec![fold_text(&text)];
+    if matches!(text, Cow::Owned(_)) {
+        forms.push(fold_text(&raw));
+    }
+    forms
+}
+
+/// Two more readings of `input`, for walls that hold a text with `<` or
+/// `>` in it (see [`has_angle`]):
+/// 1. as a browser shows HTML: a `<` written as such opens a tag, and one
+///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
+/// 2. as a plain-text channel shows it: every `<` is text.
+pub fn angled_readings(input: &[u8]) -> [String; 2] {
+    let raw = String::from_utf8_lossy(input);
+    [fold_all(&shown(&raw)), fold_text(&raw)]
+}
+
+/// `raw` decoded with every decoded `<` turned into `＜`, which reads as
+/// `<` but opens no tag.
+fn shown(raw: &str) -> String {
+    const LT: &str = "\u{FF1C}";
+    let shielded = raw.replace("%3C", LT).replace("%3c", LT);
+    let text = match percent_decoded(shielded.as_bytes()) {
+        Cow::Borrowed(_) => shielded,
+        Cow::Owned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    // No reference spans a `<`, so each piece between two decodes as the
+    // whole would.
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in text.split('<').enumerate() {
+        if i > 0 {
+            out.push('<');
+        }
+        out.push_str(&htmlize::unescape(piece).replace('<', LT));
+    }
+    out
+}
+
+fn fold_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold(text, &mut out, Mode::Text);
+    out
+}
+
 fn fold_all(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut tags = String::new();
-    fold(text, &mut out, Some(&mut tags));
+    fold(text, &mut out, Mode::Tags(&mut tags));
     if !tags.is_empty() {
         let mut inside = String::with_capacity(tags.len());
-        fold(&tags, &mut inside, None);
+        fold(&tags, &mut inside, Mode::Lines);
         for piece in inside.split_terminator('\n') {
             out.push('\n');
             out.push_str(piece);
@@ -239,22 +301,31 @@ fn fold_all(text: &str) -> String {
     out
 }
 
-/// Fold decoded `text` into `out`. With `tags`, each tag's inside goes
-/// there (one per line) instead of into the text; without, `<` is text.
-fn fold(text: &str, out: &mut String, mut tags: Option<&mut String>) {
+/// How [`fold`] treats `<` and line breaks.
+enum Mode<'a> {
+    /// Each tag's inside goes here (one per line) instead of into the text.
+    Tags(&'a mut String),
+    /// The lines of a [`Mode::Tags`] string: line breaks kept, `<` is text.
+    Lines,
+    /// Plain text: `<` is text, line breaks are white space.
+    Text,
+}
+
+/// Fold decoded `text` into `out`, as `mode` says.
+fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
     let bytes = text.as_bytes();
     // Past this byte there is no `>`: no later tag can close.
     let mut no_close_from = usize::MAX;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'\n' && tags.is_none() {
+        if b == b'\n' && matches!(mode, Mode::Lines) {
             // A line of `tags`: kept, so that pieces stay apart.
             out.push('\n');
             i += 1;
             continue;
         }
-        if let Some(tags) = tags.as_deref_mut() {
+        if let Mode::Tags(tags) = &mut mode {
             if b == b'<'
                 && i < no_close_from
                 && bytes
@@ -336,7 +407,7 @@ mod tests {
         #[test]
         fn the_fast_path_agrees_on_any_text(text in "[ a-zA-Z0-9*_`~\t\n\u{a0}\u{200b}é–-]{0,40}") {
             let mut fast = String::new();
-            fold(&text, &mut fast, None);
+            fold(&text, &mut fast, Mode::Lines);
             proptest::prop_assert_eq!(fast, fold_by_char(&text));
         }
     }
@@ -354,7 +425,7 @@ mod tests {
             "x ",
         ] {
             let mut fast = String::new();
-            fold(text, &mut fast, None);
+            fold(text, &mut fast, Mode::Lines);
             assert_eq!(fast, fold_by_char(text), "{text:?}");
         }
     }
@@ -384,6 +455,9 @@ mod tests {
             "cve-2026-4000&#49;",
             "cve%2d2026-40001",
             "%43VE-2026-40001",
+            // Browsers decode these without their `;`.
+            "CVE&shy-2026-40001",
+            "CVE&#45&#50;026-40001",
             "CVE-2026-40001\u{FE0F}",
         ] {
             assert!(
@@ -483,6 +557,28 @@ mod tests {
         let all: Vec<String> = readings(invalid).collect();
         assert_eq!(all[0], canonical(invalid));
         assert_eq!(all[1], canonical_literal(invalid).unwrap());
+    }
+
+    #[test]
+    fn a_decoded_angle_bracket_is_text_as_a_browser_shows_it() {
+        let title = "parser -> panic here";
+        for page in [
+            "<code>&lt;x Parser -&gt; panic here</code>",
+            "&#60x Parser -&#62 panic here",
+            "%3Cx Parser -> panic here",
+            "&lt;x Parser -&gt; <em>panic</em> here",
+        ] {
+            assert!(!canonical(page.as_bytes()).contains(title), "{page}");
+            let [shown, _] = angled_readings(page.as_bytes());
+            assert!(shown.contains(title), "{page} → {shown:?}");
+        }
+        let [_, plain] = angled_readings(b"<x Parser -> panic here");
+        assert!(plain.contains(title), "{plain:?}");
+        assert!(has_angle("a -> b") && has_angle("vec<t>") && !has_angle("a - b"));
+        assert_eq!(
+            untagged(b"Vec<T> &amp; more"),
+            ["vec<t> & more", "vec<t> &amp; more"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use aho_corasick::{AhoCorasick, MatchKind};
 use jiff::Timestamp;
 
-use crate::canon::{canonical, canonical_literal, readings};
+use crate::canon::{angled_readings, canonical, canonical_literal, has_angle, readings, untagged};
 use crate::matcher::Matcher;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::secrets::Secrets;
@@ -137,6 +137,9 @@ pub struct Wall {
     secrets: Secrets,
     /// A digest of the patterns and their moments (see [`Wall::key`]).
     patterns_key: crate::memo::Key,
+    /// Some pattern holds `<` or `>`, so files are also read in
+    /// [`angled_readings`].
+    angled: bool,
 }
 
 impl Wall {
@@ -149,6 +152,7 @@ impl Wall {
             clean: Default::default(),
             secrets: Secrets::default(),
             patterns_key: crate::memo::Hasher::new("no wall").finish(),
+            angled: false,
         }
     }
 
@@ -173,8 +177,9 @@ impl Wall {
             ));
         }
         let mut hidden_titles: Vec<(String, Timestamp, &str, String)> = Vec::new();
-        // A title with `&` or `%` in it, as a plain-text channel shows it.
-        let mut literal_titles: Vec<Option<String>> = Vec::new();
+        // A title with `&` or `%` in it, as a plain-text channel shows it,
+        // and with `<` as text.
+        let mut literal_titles: Vec<Vec<String>> = Vec::new();
         for doc in &vis.embargoed {
             let a = &doc.meta;
             let at = a.embargo.timestamp();
@@ -182,7 +187,7 @@ impl Wall {
             let title = canonical(a.title.as_bytes());
             titles.push((title.clone(), at, a.slug.as_str()));
             hidden_titles.push((title, at, a.slug.as_str(), format!("the title {what}")));
-            literal_titles.push(canonical_literal(a.title.as_bytes()));
+            literal_titles.push(other_forms(&a.title));
             let ids = a
                 .cves
                 .iter()
@@ -202,7 +207,7 @@ impl Wall {
             let p = &doc.meta;
             let title = canonical(p.title.as_bytes());
             titles.push((title.clone(), at.timestamp(), p.slug.as_str()));
-            literal_titles.push(canonical_literal(p.title.as_bytes()));
+            literal_titles.push(other_forms(&p.title));
             hidden_titles.push((
                 title,
                 at.timestamp(),
@@ -215,12 +220,13 @@ impl Wall {
         }
         let exempt = exempt_titles(&hidden_titles, &titles);
         let hidden_titles = hidden_titles.into_iter().zip(literal_titles);
-        for (i, ((title, at, _, label), literal)) in hidden_titles.enumerate() {
+        for (i, ((title, at, _, label), others)) in hidden_titles.enumerate() {
             if title.len() < MIN_TITLE || exempt.contains(&i) {
                 continue;
             }
             labels.push(label);
-            for form in std::iter::once(title).chain(literal) {
+            let others: Vec<String> = others.into_iter().filter(|o| *o != title).collect();
+            for form in std::iter::once(title).chain(others) {
                 texts.push(form);
                 patterns.push(Pattern {
                     kind: Kind::Title,
@@ -247,7 +253,15 @@ impl Wall {
             needles.push(canonical(id.as_bytes()));
             patterns.push(never(Kind::Id));
         }
-        for t in texts.iter().flat_map(|t| readings(t.as_bytes())) {
+        let mut forms: Vec<String> = Vec::new();
+        for t in texts {
+            for form in readings(t.as_bytes()).chain(untagged(t.as_bytes())) {
+                if !forms.contains(&form) {
+                    forms.push(form);
+                }
+            }
+        }
+        for t in forms {
             if t.len() >= MIN_TITLE {
                 needles.push(t);
                 patterns.push(never(Kind::Title));
@@ -264,6 +278,7 @@ impl Wall {
             key.part(text.as_bytes()).part(&kind).part(&at);
         }
         let automaton = Matcher::new(&texts);
+        let angled = texts.iter().any(|t| has_angle(t));
         Wall {
             automaton,
             patterns,
@@ -271,6 +286,7 @@ impl Wall {
             clean: Default::default(),
             secrets: Secrets::default(),
             patterns_key: key.finish(),
+            angled,
         }
     }
 
@@ -315,7 +331,10 @@ impl Wall {
         let Some(ac) = &self.automaton else {
             return Ok(());
         };
-        for text in [file.as_bytes(), bytes].into_iter().flat_map(readings) {
+        for text in [file.as_bytes(), bytes]
+            .into_iter()
+            .flat_map(|b| self.readings(b))
+        {
             if let Some((p, found)) = self.find(ac, &text, at) {
                 return Err(Leak {
                     file: file.to_string(),
@@ -342,6 +361,12 @@ impl Wall {
         Ok(())
     }
 
+    /// Every canonical reading of `bytes` this wall holds patterns for.
+    pub fn readings(&self, bytes: &[u8]) -> impl Iterator<Item = String> {
+        let angled = self.angled.then(|| angled_readings(bytes));
+        readings(bytes).chain(angled.into_iter().flatten())
+    }
+
     /// The first hidden pattern in canonical `text`, and what was found.
     pub fn find_in_canonical(&self, text: &str, at: Option<Timestamp>) -> Option<(String, String)> {
         let ac = self.automaton.as_ref()?;
@@ -366,6 +391,18 @@ impl Wall {
             ControlFlow::Break((p, found))
         })
     }
+}
+
+/// A hidden title's forms besides its canonical one: as written when it
+/// holds an escape, and with `<` as text when it holds `<`.
+fn other_forms(title: &str) -> Vec<String> {
+    let mut forms: Vec<String> = canonical_literal(title.as_bytes()).into_iter().collect();
+    for form in untagged(title.as_bytes()) {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
 }
 
 /// The contiguous NFA, whose construction is linear in the hidden text

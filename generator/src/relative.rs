@@ -285,7 +285,7 @@ fn html_urls(html: &str) -> Vec<String> {
                     .next()
                     .unwrap_or_default(),
             };
-            out.push(html_escape::decode_html_entities(value).into_owned());
+            out.push(htmlize::unescape_attribute(value).into_owned());
         }
     }
     out

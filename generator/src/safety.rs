@@ -284,7 +284,7 @@ fn attribute_problems(attrs: &str) -> Vec<String> {
             "href" | "src" | "cite" | "action" | "poster" | "xlink:href"
         ) {
             let url = value.unwrap_or_default();
-            let url = html_escape::decode_html_entities(&url);
+            let url = htmlize::unescape_attribute(url.as_str());
             if let Err(why) = check_url(&url) {
                 out.push(format!("`{name}`: {why}"));
             }
@@ -354,6 +354,9 @@ mod tests {
             "<IMG SRC=x OnError=alert(1)>",
             "<a href=\"javascript:alert(1)\">x</a>",
             "<a href='jav&#x61;script:alert(1)'>x</a>",
+            // A browser decodes a numeric reference without its `;`.
+            "<a href='&#106avascript:alert(1)'>x</a>",
+            "<a href=\"&#x6A;avascript&colon;alert(1)\">x</a>",
             "<iframe src=https://x.org></iframe>",
             "<svg onload=alert(1)>",
             "<span style=\"x\">s</span>",

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use super::{load_and_lint, report_as, summary, Exit, Format};
-use crate::canon::readings;
 use crate::diag::{file_error, Finding, Findings, Pos};
 use crate::embargo::{Leak, Visibility, Wall};
 use crate::model::Project;
@@ -158,8 +157,9 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
             if line.starts_with("advisory:") {
                 continue;
             }
-            if let Some((found, what)) =
-                readings(line.as_bytes()).find_map(|r| wall.find_in_canonical(&r, *at))
+            if let Some((found, what)) = wall
+                .readings(line.as_bytes())
+                .find_map(|r| wall.find_in_canonical(&r, *at))
             {
                 found_at_source.insert(found.clone());
                 if located.insert((path.clone(), i)) {
@@ -174,8 +174,9 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
     }
     for (name, _) in &project.theme.statics {
         let path = theme.join("static").join(name);
-        if let Some((found, what)) =
-            readings(name.as_bytes()).find_map(|r| wall.find_in_canonical(&r, None))
+        if let Some((found, what)) = wall
+            .readings(name.as_bytes())
+            .find_map(|r| wall.find_in_canonical(&r, None))
         {
             found_at_source.insert(found.clone());
             out.push(
