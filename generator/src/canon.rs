@@ -582,6 +582,23 @@ mod tests {
     }
 
     #[test]
+    fn references_to_no_character_neither_panic_nor_make_a_nul() {
+        for text in [
+            "&#xD800;",
+            "&#0;",
+            "&#x110000;",
+            "&#99999999999999999999999;",
+            "&#x;&#;&;&#x",
+            "&#128;&#x9F",
+            "\u{FF1C}&lt%3c%3C&#60",
+        ] {
+            for reading in readings(text.as_bytes()).chain(angled_readings(text.as_bytes())) {
+                assert!(!reading.contains('\0'), "{text}: {reading:?}");
+            }
+        }
+    }
+
+    #[test]
     fn many_unclosed_tags_stay_linear() {
         let input = "<a".repeat(200_000);
         let out = canonical(input.as_bytes());
