@@ -60,6 +60,10 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "Security <em>advisory</em> for the gadget parser",
     ),
     (
+        "a tag inside, with `>` in a quoted attribute",
+        "Security <em title=\"a>b\">advisory</em> for the gadget parser",
+    ),
+    (
         "emphasis inside",
         "Security advisory for the **gadget** parser",
     ),

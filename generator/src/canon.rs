@@ -280,6 +280,43 @@ fn shown(raw: &str) -> String {
     out
 }
 
+/// Where the tag whose inside begins `rest` ends: at its first `>` outside
+/// a quoted attribute value, as a browser reads it. Ending at any `>` would
+/// let `Security <em title="a>b">advisory</em>` put `b">advisory` in the
+/// text, and the title would be lost. A quoted value that never closes
+/// turns the quotes off for the rest of the text (`*quotes`): from then on
+/// any `>` ends a tag, as it did before, so that each byte is still read a
+/// bounded number of times.
+fn tag_end(rest: &[u8], quotes: &mut bool) -> Option<usize> {
+    if *quotes {
+        if let Some(end) = quoted_end(rest) {
+            return Some(end);
+        }
+        *quotes = false;
+    }
+    memchr::memchr(b'>', rest)
+}
+
+/// The first `>` of `rest` outside a value quoted after `=`; `None` when a
+/// quoted value does not close, or no `>` follows.
+fn quoted_end(rest: &[u8]) -> Option<usize> {
+    let mut k = 0;
+    loop {
+        let at = k + memchr::memchr2(b'>', b'=', &rest[k..])?;
+        if rest[at] == b'>' {
+            return Some(at);
+        }
+        let mut v = at + 1;
+        while rest.get(v).is_some_and(u8::is_ascii_whitespace) {
+            v += 1;
+        }
+        k = match rest.get(v) {
+            Some(&q @ (b'"' | b'\'')) => v + 2 + memchr::memchr(q, &rest[v + 1..])?,
+            _ => v,
+        };
+    }
+}
+
 fn fold_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     fold(text, &mut out, Mode::Text);
@@ -316,6 +353,8 @@ fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
     let bytes = text.as_bytes();
     // Past this byte there is no `>`: no later tag can close.
     let mut no_close_from = usize::MAX;
+    // Whether tag ends still honour quoted values (see `tag_end`).
+    let mut quotes = true;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -332,7 +371,7 @@ fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
                     .get(i + 1)
                     .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, b'/' | b'!' | b'?'))
             {
-                match memchr::memchr(b'>', &bytes[i + 1..]) {
+                match tag_end(&bytes[i + 1..], &mut quotes) {
                     Some(end) => {
                         // Line breaks inside a tag are white space.
                         let inside = &text[i + 1..i + 1 + end];
@@ -595,6 +634,28 @@ mod tests {
             for reading in readings(text.as_bytes()).chain(angled_readings(text.as_bytes())) {
                 assert!(!reading.contains('\0'), "{text}: {reading:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_tag_ends_at_its_first_angle_bracket_outside_quotes() {
+        assert_eq!(
+            canonical(b"Security <em title=\"a>b\">advisory</em> for <i class='x>'>widgets</i>"),
+            "security advisory for widgets\nem title=\"a>b\"\n/em\ni class='x>'\n/i"
+        );
+        // A quote that never closes: any `>` ends a tag from then on.
+        assert_eq!(canonical(b"<a t=\"x> y <b>z"), " y z\na t=\"x\nb");
+        assert_eq!(canonical(b"<a href=x>y</a>"), "y\na href=x\n/a");
+    }
+
+    #[test]
+    fn many_unclosed_quotes_stay_linear() {
+        for input in [
+            "<a t=\"".repeat(100_000) + ">",
+            "<a t=\"".repeat(100_001),
+            "<a t=\"x\">".repeat(100_000),
+        ] {
+            assert!(canonical(input.as_bytes()).len() >= input.len() / 2);
         }
     }
 
