@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use aho_corasick::{AhoCorasick, MatchKind};
 use jiff::Timestamp;
 
-use crate::canon::{angled_readings, canonical, canonical_literal, has_angle, readings, untagged};
+use crate::canon::{angled_readings, canonical, has_angle, readings, untagged};
 use crate::matcher::Matcher;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::secrets::Secrets;
@@ -177,9 +177,9 @@ impl Wall {
             ));
         }
         let mut hidden_titles: Vec<(String, Timestamp, &str, String)> = Vec::new();
-        // A title with `&` or `%` in it, as a plain-text channel shows it,
-        // and with `<` as text.
-        let mut literal_titles: Vec<Vec<String>> = Vec::new();
+        // Each title's forms (`all_forms`); the canonical one is dropped
+        // below.
+        let mut title_forms: Vec<Vec<String>> = Vec::new();
         for doc in &vis.embargoed {
             let a = &doc.meta;
             let at = a.embargo.timestamp();
@@ -187,7 +187,7 @@ impl Wall {
             let title = canonical(a.title.as_bytes());
             titles.push((title.clone(), at, a.slug.as_str()));
             hidden_titles.push((title, at, a.slug.as_str(), format!("the title {what}")));
-            literal_titles.push(other_forms(&a.title));
+            title_forms.push(all_forms([a.title.as_str()]));
             let ids = a
                 .cves
                 .iter()
@@ -207,7 +207,7 @@ impl Wall {
             let p = &doc.meta;
             let title = canonical(p.title.as_bytes());
             titles.push((title.clone(), at.timestamp(), p.slug.as_str()));
-            literal_titles.push(other_forms(&p.title));
+            title_forms.push(all_forms([p.title.as_str()]));
             hidden_titles.push((
                 title,
                 at.timestamp(),
@@ -219,7 +219,7 @@ impl Wall {
             ));
         }
         let exempt = exempt_titles(&hidden_titles, &titles);
-        let hidden_titles = hidden_titles.into_iter().zip(literal_titles);
+        let hidden_titles = hidden_titles.into_iter().zip(title_forms);
         for (i, ((title, at, _, label), others)) in hidden_titles.enumerate() {
             if title.len() < MIN_TITLE || exempt.contains(&i) {
                 continue;
@@ -253,15 +253,7 @@ impl Wall {
             needles.push(canonical(id.as_bytes()));
             patterns.push(never(Kind::Id));
         }
-        let mut forms: Vec<String> = Vec::new();
-        for t in texts {
-            for form in readings(t.as_bytes()).chain(untagged(t.as_bytes())) {
-                if !forms.contains(&form) {
-                    forms.push(form);
-                }
-            }
-        }
-        for t in forms {
+        for t in all_forms(texts.iter().copied()) {
             if t.len() >= MIN_TITLE {
                 needles.push(t);
                 patterns.push(never(Kind::Title));
@@ -393,13 +385,16 @@ impl Wall {
     }
 }
 
-/// A hidden title's forms besides its canonical one: as written when it
-/// holds an escape, and with `<` as text when it holds `<`.
-fn other_forms(title: &str) -> Vec<String> {
-    let mut forms: Vec<String> = canonical_literal(title.as_bytes()).into_iter().collect();
-    for form in untagged(title.as_bytes()) {
-        if !forms.contains(&form) {
-            forms.push(form);
+/// Every form hidden texts are looked for in, each once: for each text,
+/// canonical first, then as written when it holds an escape, and with `<`
+/// as text when it holds `<`.
+fn all_forms<'t>(texts: impl IntoIterator<Item = &'t str>) -> Vec<String> {
+    let mut forms: Vec<String> = Vec::new();
+    for text in texts {
+        for form in readings(text.as_bytes()).chain(untagged(text.as_bytes())) {
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
         }
     }
     forms
