@@ -108,8 +108,36 @@ fn percent_decoded(input: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
+/// Where [`fold`] puts the canonical form it makes: a `String`, or the
+/// embargo wall's search, which reads each byte as it is made and so never
+/// holds a second copy of every file it checks.
+pub trait Sink {
+    /// A run of [`is_plain`] ASCII and single spaces, to be lower-cased.
+    fn push_plain(&mut self, run: &str);
+    fn push(&mut self, c: char);
+    fn ends_with_space(&self) -> bool;
+    /// One reading ends; the next (if any) starts from nothing.
+    fn end(&mut self) {}
+}
+
+impl Sink for String {
+    fn push_plain(&mut self, run: &str) {
+        // Copied whole and lower-cased in place: a loop the compiler
+        // vectorises (pushing char by char was a fifth of a check's time).
+        let start = self.len();
+        self.push_str(run);
+        self[start..].make_ascii_lowercase();
+    }
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+    fn ends_with_space(&self) -> bool {
+        self.ends_with(' ')
+    }
+}
+
 /// Push one non-ASCII character in its canonical form.
-fn push_folded(out: &mut String, c: char) {
+fn push_folded(out: &mut impl Sink, c: char) {
     for n in std::iter::once(c).nfkc() {
         if n.is_ascii() {
             push_ascii(out, n);
@@ -162,11 +190,11 @@ static PLAIN: [bool; 256] = {
     t
 };
 
-fn push_ascii(out: &mut String, c: char) {
+fn push_ascii(out: &mut impl Sink, c: char) {
     match c {
         '*' | '_' | '`' | '~' => {}
         c if c.is_ascii_whitespace() => {
-            if !out.ends_with(' ') {
+            if !out.ends_with_space() {
                 out.push(' ');
             }
         }
@@ -184,7 +212,17 @@ fn push_ascii(out: &mut String, c: char) {
 /// A line break never occurs otherwise in the canonical form, nor in any
 /// pattern, so no match spans two of these pieces.
 pub fn canonical(input: &[u8]) -> String {
-    fold_all(&decoded(input, &String::from_utf8_lossy(input)))
+    fold_all(&decoded(input, &text_of(input)))
+}
+
+/// `input` as text, invalid UTF-8 replaced. Valid UTF-8, the usual case,
+/// is checked by the standard library's word-at-a-time validator, several
+/// times faster than the lossy decoder's byte loop.
+fn text_of(input: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(input) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(input),
+    }
 }
 
 /// `input` (whose text, invalid UTF-8 replaced, is `raw`) with its
@@ -213,14 +251,14 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
     if memchr::memchr2(b'%', b'&', input).is_none() {
         return None;
     }
-    Some(fold_all(&String::from_utf8_lossy(input)))
+    Some(fold_all(&text_of(input)))
 }
 
 /// Every canonical form of `input`: as decoded, then as plain text when
 /// decoding changed anything (else the two are the same string). The
 /// input's UTF-8 is checked once for both.
 pub fn readings(input: &[u8]) -> impl Iterator<Item = String> {
-    let raw = String::from_utf8_lossy(input);
+    let raw = text_of(input);
     let text = decoded(input, &raw);
     let literal = matches!(text, Cow::Owned(_)).then(|| fold_all(&raw));
     std::iter::once(fold_all(&text)).chain(literal)
@@ -240,7 +278,7 @@ pub fn has_angle(text: &str) -> bool {
 /// readings of [`angled_readings`]: as decoded, then as written when
 /// decoding changed anything.
 pub fn untagged(input: &[u8]) -> Vec<String> {
-    let raw = String::from_utf8_lossy(input);
+    let raw = text_of(input);
     let text = decoded(input, &raw);
     let mut forms = vec![fold_text(&text)];
     if matches!(text, Cow::Owned(_)) {
@@ -255,8 +293,28 @@ pub fn untagged(input: &[u8]) -> Vec<String> {
 ///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
 /// 2. as a plain-text channel shows it: every `<` is text.
 pub fn angled_readings(input: &[u8]) -> [String; 2] {
-    let raw = String::from_utf8_lossy(input);
+    let raw = text_of(input);
     [fold_all(&shown(&raw)), fold_text(&raw)]
+}
+
+/// Every reading of `input` folded into `sink` one after another, each
+/// closed by [`Sink::end`]: those of [`readings`], then, when `angled`,
+/// those of [`angled_readings`].
+pub fn fold_readings(input: &[u8], angled: bool, sink: &mut impl Sink) {
+    let raw = text_of(input);
+    let text = decoded(input, &raw);
+    fold_all_into(&text, sink);
+    sink.end();
+    if matches!(text, Cow::Owned(_)) {
+        fold_all_into(&raw, sink);
+        sink.end();
+    }
+    if angled {
+        fold_all_into(&shown(&raw), sink);
+        sink.end();
+        fold(&raw, sink, Mode::Text);
+        sink.end();
+    }
 }
 
 /// `raw` decoded with every decoded `<` turned into `＜`, which reads as
@@ -325,17 +383,24 @@ fn fold_text(text: &str) -> String {
 
 fn fold_all(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut tags = String::new();
-    fold(text, &mut out, Mode::Tags(&mut tags));
-    if !tags.is_empty() {
-        let mut inside = String::with_capacity(tags.len());
-        fold(&tags, &mut inside, Mode::Lines);
-        for piece in inside.split_terminator('\n') {
-            out.push('\n');
-            out.push_str(piece);
-        }
+    if fold_all_into(text, &mut out) {
+        // The last tag's line break ends nothing.
+        out.pop();
     }
     out
+}
+
+/// The text, then a line break and each tag's inside on its own line, the
+/// last one ended by a line break too; whether there were tags.
+fn fold_all_into(text: &str, out: &mut impl Sink) -> bool {
+    let mut tags = String::new();
+    fold(text, out, Mode::Tags(&mut tags));
+    if tags.is_empty() {
+        return false;
+    }
+    out.push('\n');
+    fold(&tags, out, Mode::Lines);
+    true
 }
 
 /// How [`fold`] treats `<` and line breaks.
@@ -349,7 +414,7 @@ enum Mode<'a> {
 }
 
 /// Fold decoded `text` into `out`, as `mode` says.
-fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
+fn fold(text: &str, out: &mut impl Sink, mut mode: Mode<'_>) {
     let bytes = text.as_bytes();
     // Past this byte there is no `>`: no later tag can close.
     let mut no_close_from = usize::MAX;
@@ -392,9 +457,7 @@ fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
         }
         if is_plain(b) {
             // A run of plain ASCII, single spaces between words included, is
-            // only lower-cased: copy it whole and lower-case it in place (a
-            // loop the compiler vectorises; pushing char by char was a
-            // fifth of a check's time).
+            // only lower-cased.
             let mut end = i;
             let mut space = false;
             while let Some(&c) = bytes.get(end) {
@@ -407,9 +470,7 @@ fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
                 }
                 end += 1;
             }
-            let start = out.len();
-            out.push_str(&text[i..end]);
-            out[start..].make_ascii_lowercase();
+            out.push_plain(&text[i..end]);
             i = end;
             continue;
         }

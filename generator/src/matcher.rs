@@ -83,6 +83,15 @@ impl Matcher {
         }
     }
 
+    /// A search that is fed its text a byte at a time; `None` for the NFA,
+    /// whose callers search a whole text with [`Matcher::for_each`].
+    pub fn stream(&self) -> Option<Stream<'_>> {
+        match &self.engine {
+            Engine::Dfa(dfa) => Some(Stream { dfa, state: 0 }),
+            Engine::Nfa(_) => None,
+        }
+    }
+
     #[cfg(test)]
     fn is_dfa(&self) -> bool {
         matches!(self.engine, Engine::Dfa(_))
@@ -218,31 +227,63 @@ impl Dfa {
         text: &[u8],
         mut f: impl FnMut(usize, usize) -> ControlFlow<B>,
     ) -> Option<B> {
-        let mut s = 0usize;
+        let mut stream = Stream {
+            dfa: self,
+            state: 0,
+        };
         for (i, &b) in text.iter().enumerate() {
-            let t = self.trans[s + self.classes[b as usize] as usize];
-            s = (t & !REPORTS) as usize;
-            if t & REPORTS == 0 {
-                continue;
-            }
-            let state = s / self.stride;
-            let mut at = if self.first[state] != NONE {
-                state as u32
-            } else {
-                self.output_link[state]
-            };
-            while at != NONE {
-                let mut p = self.first[at as usize];
-                while p != NONE {
-                    if let ControlFlow::Break(b) = f(p as usize, i + 1) {
-                        return Some(b);
-                    }
-                    p = self.next_same[p as usize];
+            if stream.step(b) {
+                if let Some(b) = stream.ending(|p| f(p, i + 1)) {
+                    return Some(b);
                 }
-                at = self.output_link[at as usize];
             }
         }
         None
+    }
+}
+
+/// The DFA's search, one byte at a time, for text that is made as it is
+/// searched (the wall folds each file straight into it).
+pub struct Stream<'m> {
+    dfa: &'m Dfa,
+    state: usize,
+}
+
+impl Stream<'_> {
+    /// Reads `b`; whether some pattern ends with it (see [`Stream::ending`]).
+    #[inline]
+    pub fn step(&mut self, b: u8) -> bool {
+        let t = self.dfa.trans[self.state + self.dfa.classes[b as usize] as usize];
+        self.state = (t & !REPORTS) as usize;
+        t & REPORTS != 0
+    }
+
+    /// Every pattern that ends with the last byte read, in the order
+    /// [`Matcher::for_each`] reports them, until `f` breaks.
+    pub fn ending<B>(&self, mut f: impl FnMut(usize) -> ControlFlow<B>) -> Option<B> {
+        let dfa = self.dfa;
+        let state = self.state / dfa.stride;
+        let mut at = if dfa.first[state] != NONE {
+            state as u32
+        } else {
+            dfa.output_link[state]
+        };
+        while at != NONE {
+            let mut p = dfa.first[at as usize];
+            while p != NONE {
+                if let ControlFlow::Break(b) = f(p as usize) {
+                    return Some(b);
+                }
+                p = dfa.next_same[p as usize];
+            }
+            at = dfa.output_link[at as usize];
+        }
+        None
+    }
+
+    /// Back to the start, as for a new text.
+    pub fn reset(&mut self) {
+        self.state = 0;
     }
 }
 
