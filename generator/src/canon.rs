@@ -254,14 +254,40 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
     Some(fold_all(&text_of(input)))
 }
 
-/// Every canonical form of `input`: as decoded, then as plain text when
-/// decoding changed anything (else the two are the same string). The
-/// input's UTF-8 is checked once for both.
-pub fn readings(input: &[u8]) -> impl Iterator<Item = String> {
-    let raw = text_of(input);
-    let text = decoded(input, &raw);
-    let literal = matches!(text, Cow::Owned(_)).then(|| fold_all(&raw));
-    std::iter::once(fold_all(&text)).chain(literal)
+/// Every canonical form of `input`, one string each: as decoded, then as
+/// plain text when decoding changed anything (else the two are the same
+/// string), then, when `angled`, the two readings for a hidden text with
+/// `<` or `>` in it (see [`fold_readings`]).
+pub fn readings(input: &[u8], angled: bool) -> Vec<String> {
+    let mut each = Each::default();
+    fold_readings(input, angled, &mut each);
+    each.done
+}
+
+/// A [`Sink`] that keeps each reading as its own string.
+#[derive(Default)]
+struct Each {
+    done: Vec<String>,
+    now: String,
+}
+
+impl Sink for Each {
+    fn push_plain(&mut self, run: &str) {
+        self.now.push_plain(run);
+    }
+    fn push(&mut self, c: char) {
+        self.now.push(c);
+    }
+    fn ends_with_space(&self) -> bool {
+        self.now.ends_with_space()
+    }
+    fn end(&mut self) {
+        // Only the last tag's line break can end a reading; it ends nothing.
+        if self.now.ends_with('\n') {
+            self.now.pop();
+        }
+        self.done.push(std::mem::take(&mut self.now));
+    }
 }
 
 /// Whether a hidden text's canonical form could be cut in two by a tag.
@@ -275,7 +301,7 @@ pub fn has_angle(text: &str) -> bool {
 }
 
 /// The forms of a hidden text with `<` as text, never a tag, for the
-/// readings of [`angled_readings`]: as decoded, then as written when
+/// angled readings of [`fold_readings`]: as decoded, then as written when
 /// decoding changed anything.
 pub fn untagged(input: &[u8]) -> Vec<String> {
     let raw = text_of(input);
@@ -287,19 +313,16 @@ pub fn untagged(input: &[u8]) -> Vec<String> {
     forms
 }
 
-/// Two more readings of `input`, for walls that hold a text with `<` or
-/// `>` in it (see [`has_angle`]):
-/// 1. as a browser shows HTML: a `<` written as such opens a tag, and one
-///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
-/// 2. as a plain-text channel shows it: every `<` is text.
-pub fn angled_readings(input: &[u8]) -> [String; 2] {
-    let raw = text_of(input);
-    [fold_all(&shown(&raw)), fold_text(&raw)]
-}
-
 /// Every reading of `input` folded into `sink` one after another, each
-/// closed by [`Sink::end`]: those of [`readings`], then, when `angled`,
-/// those of [`angled_readings`].
+/// closed by [`Sink::end`]. The input's UTF-8 is checked once for all.
+/// 1. As decoded.
+/// 2. As written, when decoding changed anything.
+///
+/// When `angled`, for walls that hold a text with `<` or `>` in it (see
+/// [`has_angle`]), two more:
+/// 3. as a browser shows HTML: a `<` written as such opens a tag, and one
+///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
+/// 4. as a plain-text channel shows it: every `<` is text.
 pub fn fold_readings(input: &[u8], angled: bool, sink: &mut impl Sink) {
     let raw = text_of(input);
     let text = decoded(input, &raw);
@@ -619,7 +642,9 @@ mod tests {
             "&#6CVE-2026-40001",
         ] {
             assert!(
-                readings(text.as_bytes()).any(|r| r.contains("cve-2026-40001")),
+                readings(text.as_bytes(), false)
+                    .iter()
+                    .any(|r| r.contains("cve-2026-40001")),
                 "{text}"
             );
         }
@@ -634,7 +659,7 @@ mod tests {
             "see <b>CVE-2026-40001</b>",
             "bad \u{FFFD} byte",
         ] {
-            let all: Vec<String> = readings(text.as_bytes()).collect();
+            let all = readings(text.as_bytes(), false);
             assert_eq!(all, [canonical(text.as_bytes())], "{text}");
             assert_eq!(
                 canonical_literal(text.as_bytes()).unwrap_or_else(|| all[0].clone()),
@@ -643,7 +668,7 @@ mod tests {
             );
         }
         for text in ["%4CVE-2026-40001", "&amp;CVE", "&#x4C;VE", "&lt;b&gt;"] {
-            let all: Vec<String> = readings(text.as_bytes()).collect();
+            let all = readings(text.as_bytes(), false);
             assert_eq!(
                 all,
                 [
@@ -654,7 +679,7 @@ mod tests {
             );
         }
         let invalid = b"caf\xe9 %41 \xff";
-        let all: Vec<String> = readings(invalid).collect();
+        let all = readings(invalid, false);
         assert_eq!(all[0], canonical(invalid));
         assert_eq!(all[1], canonical_literal(invalid).unwrap());
     }
@@ -669,10 +694,12 @@ mod tests {
             "&lt;x Parser -&gt; <em>panic</em> here",
         ] {
             assert!(!canonical(page.as_bytes()).contains(title), "{page}");
-            let [shown, _] = angled_readings(page.as_bytes());
+            let all = readings(page.as_bytes(), true);
+            let shown = &all[all.len() - 2];
             assert!(shown.contains(title), "{page} → {shown:?}");
         }
-        let [_, plain] = angled_readings(b"<x Parser -> panic here");
+        let all = readings(b"<x Parser -> panic here", true);
+        let plain = &all[all.len() - 1];
         assert!(plain.contains(title), "{plain:?}");
         assert!(has_angle("a -> b") && has_angle("vec<t>") && !has_angle("a - b"));
         assert_eq!(
@@ -692,7 +719,7 @@ mod tests {
             "&#128;&#x9F",
             "\u{FF1C}&lt%3c%3C&#60",
         ] {
-            for reading in readings(text.as_bytes()).chain(angled_readings(text.as_bytes())) {
+            for reading in readings(text.as_bytes(), true) {
                 assert!(!reading.contains('\0'), "{text}: {reading:?}");
             }
         }

@@ -6,9 +6,7 @@ use std::ops::ControlFlow;
 use aho_corasick::{AhoCorasick, MatchKind};
 use jiff::Timestamp;
 
-use crate::canon::{
-    angled_readings, canonical, fold_readings, has_angle, readings, untagged, Sink,
-};
+use crate::canon::{canonical, fold_readings, has_angle, readings, untagged, Sink};
 use crate::matcher::{Matcher, Stream};
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::secrets::Secrets;
@@ -141,8 +139,8 @@ pub struct Wall {
     secrets: Secrets,
     /// A digest of the patterns and their moments (see [`Wall::key`]).
     patterns_key: crate::memo::Key,
-    /// Some pattern holds `<` or `>`, so files are also read in
-    /// [`angled_readings`].
+    /// Some pattern holds `<` or `>`, so files are also read in the angled
+    /// readings of [`fold_readings`].
     angled: bool,
 }
 
@@ -399,8 +397,7 @@ impl Wall {
 
     /// Every canonical reading of `bytes` this wall holds patterns for.
     pub fn readings(&self, bytes: &[u8]) -> impl Iterator<Item = String> {
-        let angled = self.angled.then(|| angled_readings(bytes));
-        readings(bytes).chain(angled.into_iter().flatten())
+        readings(bytes, self.angled).into_iter()
     }
 
     /// The first hidden pattern in canonical `text`, and what was found.
@@ -541,7 +538,10 @@ impl Sink for Scan<'_> {
 fn all_forms<'t>(texts: impl IntoIterator<Item = &'t str>) -> Vec<String> {
     let mut forms: Vec<String> = Vec::new();
     for text in texts {
-        for form in readings(text.as_bytes()).chain(untagged(text.as_bytes())) {
+        for form in readings(text.as_bytes(), false)
+            .into_iter()
+            .chain(untagged(text.as_bytes()))
+        {
             if !forms.contains(&form) {
                 forms.push(form);
             }
