@@ -198,6 +198,7 @@ pub fn rehearse(
             let vis = Visibility::at(project, now);
             let wall = Wall::new(&vis).with_secrets(secrets);
             let context = memo::context(project, &memo::herald_identity(), false);
+            crate::timings::mark("rehearsal: theme, wall, context");
             let (_, _, outbox_known, mut leaks) = build_outbox(
                 project,
                 &vis,
@@ -208,6 +209,7 @@ pub fn rehearse(
                 Reuse::known(prior.outbox.as_ref(), &context),
                 settled,
             )?;
+            crate::timings::mark("rehearsal: outbox");
             let site = Site::new(project, &vis, &tera);
             let (site_leaks, site_known) = render_site(
                 &site,

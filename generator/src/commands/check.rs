@@ -37,6 +37,7 @@ pub fn run(root: &Path, opts: Options) -> Exit {
         Ok(v) => v,
         Err(exit) => return exit,
     };
+    crate::timings::mark("check: loaded and linted");
     if let Err(exit) = super::guard_source(&project, now, public_source) {
         return exit;
     }
@@ -47,6 +48,7 @@ pub fn run(root: &Path, opts: Options) -> Exit {
     // 200 MB.
     let edits = Findings(silent_edits(&ledgers, &project));
     drop(ledgers);
+    crate::timings::mark("check: ledgers held to the tree");
     let prior = match prior {
         Some((site, outbox)) => crate::build::PriorOutput {
             site: crate::output::Known::read(&site),
@@ -77,6 +79,7 @@ pub fn run(root: &Path, opts: Options) -> Exit {
             return Exit::Findings;
         }
     };
+    crate::timings::mark("check: rehearsed");
     if !leaks.is_empty() {
         let findings = Findings(locate(&project, now, &leaks));
         report_as(&findings, format);
