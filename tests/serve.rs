@@ -183,3 +183,65 @@ fn open_pages_reload_after_a_rebuild_and_show_a_failed_one() {
     );
     assert!(get(&s.url).1.contains("sprockets (CVE-2024-1000)"));
 }
+
+/// Waits until the served front page holds `needle`.
+fn await_page(s: &Server, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !get(&s.url).1.contains(needle) {
+        assert!(Instant::now() < deadline, "no rebuild shows {needle:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_rebuild_that_parses_only_the_edited_file_writes_what_a_cold_build_writes() {
+    let t = Tree::new();
+    for n in 1..=3 {
+        t.write(
+            &format!("advisories/2024/cve-2024-{}.md", 1000 + n),
+            &advisory(n, &format!("2024-05-0{n}T15:00:00Z")),
+        );
+    }
+    let s = start(&t, &[]);
+    await_page(&s, "widgets number 3 (CVE-2024-1003)");
+    // The others are kept as parsed; this one is parsed again, then put
+    // back to the text it had, which is parsed again too.
+    let edited = "advisories/2024/cve-2024-1002.md";
+    t.write(
+        edited,
+        &advisory(2, "2024-05-02T15:00:00Z").replace("number 2", "number two"),
+    );
+    await_page(&s, "widgets number two (CVE-2024-1002)");
+    t.write(edited, &advisory(2, "2024-05-02T15:00:00Z"));
+    await_page(&s, "widgets number 2 (CVE-2024-1002)");
+
+    let cold = tempfile::tempdir().expect("tempdir");
+    let out = cold.path().join("public");
+    let o = t.herald(&[
+        "build",
+        "--site-only",
+        "--now",
+        "2025-01-01T00:00:00Z",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let cold_files: std::collections::BTreeMap<_, _> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(&out).expect("prefix").to_path_buf();
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect();
+    let served = t.snapshot("public");
+    assert_eq!(served.len(), cold_files.len());
+    for (path, bytes) in &cold_files {
+        assert!(
+            served.get(path) == Some(bytes),
+            "{} differs",
+            path.display()
+        );
+    }
+}

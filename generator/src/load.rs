@@ -30,24 +30,46 @@ const FENCE: Pos = Pos {
 };
 
 /// One parsed file of `advisories/`.
+#[derive(Clone)]
 enum Entry {
     Advisory(Document<Advisory>),
     Pre(Document<PreAnnouncement>),
 }
 
+type Parse = Result<(Entry, Vec<Finding>), Vec<Finding>>;
+
+/// What parsing each file of `advisories/` gave, kept by `herald serve`
+/// between rebuilds, so that a rebuild parses only the files whose text
+/// changed (most of a load's time: YAML, and the Markdown safety check).
+/// Parsing reads nothing but the file's path and text, so the text, kept
+/// and compared whole, is the key: a file saved twice in one tick of the
+/// clock at the same size is still seen to change, which a modification
+/// time would miss. Files that could not be read are read again.
+#[derive(Default)]
+pub struct Parsed(std::sync::Mutex<HashMap<PathBuf, (Arc<str>, Arc<Parse>)>>);
+
 /// Load and validate everything under `root`. Warnings ride along with a
 /// successful load; any error fails it.
 pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
+    load_reusing(root, None)
+}
+
+/// [`load`], parsing again only the advisory files whose text differs
+/// from what `parsed` holds, and leaving in it what this load parsed.
+pub fn load_reusing(root: &Path, parsed: Option<&Parsed>) -> Result<(Project, Findings), Findings> {
     let mut findings = Findings::default();
     let config = load_config(root, &mut findings);
 
     let advisory_files = markdown_files(root, "advisories", &mut findings);
     let page_files = markdown_files(root, "content", &mut findings);
 
-    let entries: Vec<Result<(Entry, Vec<Finding>), Vec<Finding>>> = advisory_files
-        .par_iter()
-        .map(|path| read_entry(root, path))
-        .collect();
+    let entries: Vec<Parse> = match parsed {
+        None => advisory_files
+            .par_iter()
+            .map(|path| read_entry(root, path))
+            .collect(),
+        Some(parsed) => reparse(root, &advisory_files, parsed),
+    };
     crate::timings::mark("load: advisories parsed");
     let pages: Vec<Result<(Document<Page>, Vec<Finding>), Vec<Finding>>> = page_files
         .par_iter()
@@ -337,6 +359,41 @@ fn open_document<T>(
         )),
         _ => Err(findings),
     }
+}
+
+/// Each of `files` parsed, or as `parsed` holds it when its text is the
+/// same; `parsed` is left holding these files only. Each parse is copied
+/// once: the project's documents are its own, as resolving links edits
+/// them.
+fn reparse(root: &Path, files: &[PathBuf], parsed: &Parsed) -> Vec<Parse> {
+    let lock = || parsed.0.lock().unwrap_or_else(|p| p.into_inner());
+    let before = std::mem::take(&mut *lock());
+    let now: Vec<Option<(Arc<str>, Arc<Parse>)>> = files
+        .par_iter()
+        .map(|path| {
+            let src = read_source(root, path).ok()?;
+            Some(match before.get(path) {
+                Some((text, parse)) if *text == src.text => (src.text, parse.clone()),
+                _ => (src.text.clone(), Arc::new(parse_entry(src))),
+            })
+        })
+        .collect();
+    drop(before);
+    let out = files
+        .par_iter()
+        .zip(&now)
+        .map(|(path, kept)| match kept {
+            Some((_, parse)) => Parse::clone(parse),
+            None => read_entry(root, path),
+        })
+        .collect();
+    *lock() = files
+        .iter()
+        .cloned()
+        .zip(now)
+        .filter_map(|(path, kept)| Some((path, kept?)))
+        .collect();
+    out
 }
 
 fn read_entry(root: &Path, path: &Path) -> Result<(Entry, Vec<Finding>), Vec<Finding>> {

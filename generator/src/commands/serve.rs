@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use super::{load_checked, Exit};
 use crate::build;
+use crate::load::Parsed;
 
 /// The newest modification time and the number of files under the sources:
 /// a change in either means "rebuild".
@@ -33,9 +34,18 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
 }
 
 /// Build the preview; the error, as the terminal shows it, when it fails.
-fn rebuild(root: &Path, out: &Path, now: Option<Timestamp>, embargoed: bool) -> Result<(), String> {
+/// `parsed` keeps the advisory files parsed by the last rebuild, which
+/// this one parses again only where their text changed.
+fn rebuild(
+    root: &Path,
+    out: &Path,
+    now: Option<Timestamp>,
+    embargoed: bool,
+    parsed: &Parsed,
+) -> Result<(), String> {
+    crate::timings::mark("serve: rebuilding");
     let now = now.unwrap_or_else(Timestamp::now);
-    let project = match crate::load::load(root) {
+    let project = match crate::load::load_reusing(root, Some(parsed)) {
         Ok((project, _)) => project,
         Err(findings) => {
             let text: String = findings.iter().map(|f| f.to_string()).collect();
@@ -87,7 +97,10 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     // The first build must succeed, with its findings shown as check
     // shows them; later failures are reported on the open pages.
     let first = now.unwrap_or_else(Timestamp::now);
-    if load_checked(root, first, false).is_err() || rebuild(root, &out, now, embargoed).is_err() {
+    let parsed = Parsed::default();
+    if load_checked(root, first, false).is_err()
+        || rebuild(root, &out, now, embargoed, &parsed).is_err()
+    {
         return Exit::Findings;
     }
     let listener = match TcpListener::bind(("127.0.0.1", port)) {
@@ -119,7 +132,7 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
         let now_fp = fingerprint(root);
         if now_fp != last {
             last = now_fp;
-            rebuilds.finished(rebuild(root, &out, now, embargoed));
+            rebuilds.finished(rebuild(root, &out, now, embargoed, &parsed));
         }
     }
 }
