@@ -46,7 +46,10 @@ type Parse = Result<(Entry, Vec<Finding>), Vec<Finding>>;
 /// clock at the same size is still seen to change, which a modification
 /// time would miss. Files that could not be read are read again.
 #[derive(Default)]
-pub struct Parsed(std::sync::Mutex<HashMap<PathBuf, (Arc<str>, Arc<Parse>)>>);
+pub struct Parsed(std::sync::Mutex<HashMap<PathBuf, Kept>>);
+
+/// A file's text and what parsing it gave.
+type Kept = (Arc<str>, Arc<Parse>);
 
 /// Load and validate everything under `root`. Warnings ride along with a
 /// successful load; any error fails it.
@@ -368,7 +371,7 @@ fn open_document<T>(
 fn reparse(root: &Path, files: &[PathBuf], parsed: &Parsed) -> Vec<Parse> {
     let lock = || parsed.0.lock().unwrap_or_else(|p| p.into_inner());
     let before = std::mem::take(&mut *lock());
-    let now: Vec<Option<(Arc<str>, Arc<Parse>)>> = files
+    let now: Vec<Option<Kept>> = files
         .par_iter()
         .map(|path| {
             let src = read_source(root, path).ok()?;
