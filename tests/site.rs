@@ -563,3 +563,30 @@ fn the_front_page_lists_the_newest_and_links_the_archive_for_the_rest() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!t.read("public/index.html").contains("All 3 advisories"));
 }
+
+#[test]
+fn the_site_alone_reads_no_ledger_and_a_build_with_the_outbox_still_does() {
+    let t = Tree::new();
+    // A broken ledger, and an announcement long overdue: both are about
+    // sending, and the site shows nothing of either.
+    t.write("ledger/cve-2024-1000.yaml", "slug: [unclosed\n");
+    let o = t.herald(&["build", "--site-only", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("ledger"), "{}", stderr(&o));
+    assert!(t.read("public/index.html").contains("CVE-2024-1000"));
+
+    let o = t.herald(&["build", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: ledger/cve-2024-1000.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.herald(&["check", "--now", "2025-01-01T00:00:00Z"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("error: ledger/cve-2024-1000.yaml"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -82,9 +82,14 @@ pub fn run(
     public_source: bool,
 ) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
+    // The site shows nothing of the ledgers or of when texts are due.
+    let timeline = match outbox {
+        Some(_) => super::Timeline::Warn,
+        None => super::Timeline::Skip,
+    };
     let super::Loaded {
         project, ledgers, ..
-    } = match super::load_and_lint(root, now, false, false, super::Format::Human) {
+    } = match super::load_and_lint(root, now, timeline, false, super::Format::Human) {
         Ok(v) => v,
         Err(exit) => return exit,
     };

@@ -33,7 +33,7 @@ pub fn run(root: &Path, opts: Options) -> Exit {
         project,
         findings: warnings,
         ledgers,
-    } = match load_and_lint(root, now, true, true, format) {
+    } = match load_and_lint(root, now, super::Timeline::Fatal, true, format) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
