@@ -226,15 +226,7 @@ fn a_rebuild_that_parses_only_the_edited_file_writes_what_a_cold_build_writes() 
         out.to_str().expect("utf-8 path"),
     ]);
     assert!(o.status.success(), "{}", common::stderr(&o));
-    let cold_files: std::collections::BTreeMap<_, _> = walkdir::WalkDir::new(&out)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(&out).expect("prefix").to_path_buf();
-            (rel, std::fs::read(e.path()).expect("read"))
-        })
-        .collect();
+    let cold_files = common::snapshot_of(&out);
     let served = t.snapshot("public");
     assert_eq!(served.len(), cold_files.len());
     for (path, bytes) in &cold_files {

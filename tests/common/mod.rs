@@ -111,19 +111,7 @@ impl Tree {
 
     /// Every file under `rel` with its bytes, for before/after comparisons.
     pub fn snapshot(&self, rel: &str) -> BTreeMap<PathBuf, Vec<u8>> {
-        let base = self.path().join(rel);
-        walkdir::WalkDir::new(&base)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let bytes = std::fs::read(e.path()).expect("read");
-                (
-                    e.path().strip_prefix(&base).expect("prefix").to_path_buf(),
-                    bytes,
-                )
-            })
-            .collect()
+        snapshot_of(&self.path().join(rel))
     }
 
     /// Every file under `rel` whose text contains `needle`.
@@ -134,6 +122,22 @@ impl Tree {
             .map(|(p, _)| p)
             .collect()
     }
+}
+
+/// Every file under `base` with its bytes, by path relative to `base`.
+pub fn snapshot_of(base: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(base)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).expect("read");
+            (
+                e.path().strip_prefix(base).expect("prefix").to_path_buf(),
+                bytes,
+            )
+        })
+        .collect()
 }
 
 pub fn stderr(o: &Output) -> String {
