@@ -44,9 +44,9 @@ type Parse = Result<(Entry, Vec<Finding>), Vec<Finding>>;
 /// Parsing reads nothing but the file's path and text, so the text, kept
 /// and compared whole, is the key: a file saved twice in one tick of the
 /// clock at the same size is still seen to change, which a modification
-/// time would miss. Files that could not be read are read again.
+/// time would miss. Files that could not be read are not kept.
 #[derive(Default)]
-pub struct Parsed(std::sync::Mutex<HashMap<PathBuf, Kept>>);
+pub struct Parsed(HashMap<PathBuf, Kept>);
 
 /// A file's text and what parsing it gave.
 type Kept = (Arc<str>, Arc<Parse>);
@@ -59,7 +59,10 @@ pub fn load(root: &Path) -> Result<(Project, Findings), Findings> {
 
 /// [`load`], parsing again only the advisory files whose text differs
 /// from what `parsed` holds, and leaving in it what this load parsed.
-pub fn load_reusing(root: &Path, parsed: Option<&Parsed>) -> Result<(Project, Findings), Findings> {
+pub fn load_reusing(
+    root: &Path,
+    parsed: Option<&mut Parsed>,
+) -> Result<(Project, Findings), Findings> {
     let mut findings = Findings::default();
     let config = load_config(root, &mut findings);
 
@@ -368,33 +371,31 @@ fn open_document<T>(
 /// same; `parsed` is left holding these files only. Each parse is copied
 /// once: the project's documents are its own, as resolving links edits
 /// them.
-fn reparse(root: &Path, files: &[PathBuf], parsed: &Parsed) -> Vec<Parse> {
-    let lock = || parsed.0.lock().unwrap_or_else(|p| p.into_inner());
-    let before = std::mem::take(&mut *lock());
-    let now: Vec<Option<Kept>> = files
+fn reparse(root: &Path, files: &[PathBuf], parsed: &mut Parsed) -> Vec<Parse> {
+    let before = std::mem::take(&mut parsed.0);
+    let now: Vec<Result<Kept, Finding>> = files
         .par_iter()
         .map(|path| {
-            let src = read_source(root, path).ok()?;
-            Some(match before.get(path) {
+            let src = read_source(root, path)?;
+            Ok(match before.get(path) {
                 Some((text, parse)) if *text == src.text => (src.text, parse.clone()),
                 _ => (src.text.clone(), Arc::new(parse_entry(src))),
             })
         })
         .collect();
     drop(before);
-    let out = files
+    let out = now
         .par_iter()
-        .zip(&now)
-        .map(|(path, kept)| match kept {
-            Some((_, parse)) => Parse::clone(parse),
-            None => read_entry(root, path),
+        .map(|kept| match kept {
+            Ok((_, parse)) => Parse::clone(parse),
+            Err(f) => Err(vec![f.clone()]),
         })
         .collect();
-    *lock() = files
+    parsed.0 = files
         .iter()
         .cloned()
         .zip(now)
-        .filter_map(|(path, kept)| Some((path, kept?)))
+        .filter_map(|(path, kept)| Some((path, kept.ok()?)))
         .collect();
     out
 }
@@ -823,5 +824,65 @@ fn resolve_links(
     }
     for (d, r) in pres.iter_mut().zip(resolved_pre) {
         d.resolved = r;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example tree, copied where a test may edit it.
+    fn example_tree() -> tempfile::TempDir {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rust");
+        let dir = tempfile::tempdir().expect("tempdir");
+        for e in WalkDir::new(&from).into_iter().filter_map(Result::ok) {
+            let to = dir.path().join(e.path().strip_prefix(&from).expect("prefix"));
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("mkdir");
+            } else {
+                std::fs::copy(e.path(), &to).expect("copy");
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn a_reload_parses_again_only_the_files_whose_text_changed() {
+        let tree = example_tree();
+        let mut parsed = Parsed::default();
+        load_reusing(tree.path(), Some(&mut parsed)).expect("the examples load");
+        let first: HashMap<PathBuf, Arc<Parse>> = parsed
+            .0
+            .iter()
+            .map(|(path, (_, parse))| (path.clone(), parse.clone()))
+            .collect();
+        assert!(first.len() >= 2, "{first:?}", first = first.keys());
+        let edited = first.keys().min().expect("a file").clone();
+        let text = std::fs::read_to_string(&edited).expect("read");
+        std::fs::write(&edited, format!("{text}\nOne more line.\n")).expect("write");
+
+        let (project, _) = load_reusing(tree.path(), Some(&mut parsed)).expect("loads");
+        assert_eq!(parsed.0.len(), first.len());
+        for (path, (_, parse)) in &parsed.0 {
+            assert_eq!(
+                Arc::ptr_eq(parse, &first[path]),
+                *path != edited,
+                "{}",
+                path.display()
+            );
+        }
+        let shown = edited.strip_prefix(tree.path()).expect("prefix");
+        let doc = project
+            .advisories
+            .iter()
+            .find(|d| d.source.path == shown)
+            .expect("the edited advisory");
+        assert!(doc.body.contains("One more line."));
+        // What a fresh load makes of the edited tree, the reload made too.
+        let (fresh, _) = load(tree.path()).expect("loads");
+        let bodies = |p: &Project| -> Vec<String> {
+            p.advisories.iter().map(|d| d.text().to_string()).collect()
+        };
+        assert_eq!(bodies(&project), bodies(&fresh));
     }
 }

@@ -41,7 +41,7 @@ fn rebuild(
     out: &Path,
     now: Option<Timestamp>,
     embargoed: bool,
-    parsed: &Parsed,
+    parsed: &mut Parsed,
 ) -> Result<(), String> {
     crate::timings::mark("serve: rebuilding");
     let now = now.unwrap_or_else(Timestamp::now);
@@ -97,9 +97,9 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     // The first build must succeed, with its findings shown as check
     // shows them; later failures are reported on the open pages.
     let first = now.unwrap_or_else(Timestamp::now);
-    let parsed = Parsed::default();
-    if load_checked(root, first, false).is_err()
-        || rebuild(root, &out, now, embargoed, &parsed).is_err()
+    let mut parsed = Parsed::default();
+    if load_checked(root, first).is_err()
+        || rebuild(root, &out, now, embargoed, &mut parsed).is_err()
     {
         return Exit::Findings;
     }
@@ -132,7 +132,7 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
         let now_fp = fingerprint(root);
         if now_fp != last {
             last = now_fp;
-            rebuilds.finished(rebuild(root, &out, now, embargoed, &parsed));
+            rebuilds.finished(rebuild(root, &out, now, embargoed, &mut parsed));
         }
     }
 }
