@@ -80,6 +80,8 @@ pub struct Ledger {
 
 /// Every ledger of a tree, each read once: a command that asks the ledger
 /// of 10,000 advisories more than one question reads 10,000 files once.
+/// The default holds none, for a command that needs none.
+#[derive(Default)]
 pub struct Ledgers {
     /// A ledger that cannot be read or parsed is kept as its finding.
     by_slug: std::collections::HashMap<String, Result<Ledger, Finding>>,

@@ -68,7 +68,7 @@ fn stamp(t: Timestamp) -> String {
 
 pub fn adopt(root: &Path, now: Option<Timestamp>) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
-    let (project, _) = match load_checked(root, now, false) {
+    let (project, _) = match load_checked(root, now) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
@@ -136,7 +136,7 @@ pub fn record(
     message_id: Option<String>,
 ) -> Exit {
     let at = at.unwrap_or_else(Timestamp::now);
-    let (project, _) = match load_checked(root, at, false) {
+    let (project, _) = match load_checked(root, at) {
         Ok(v) => v,
         Err(exit) => return exit,
     };

@@ -102,28 +102,20 @@ pub fn summary(findings: &Findings) -> String {
     format!("{errors} error(s), {warnings} warning(s)")
 }
 
-/// Load and validate the tree, then check its timeline at `now`. With
-/// `timeline_fatal` false, timeline problems are only warnings.
-pub fn load_checked(
-    root: &Path,
-    now: Timestamp,
-    timeline_fatal: bool,
-) -> Result<(Project, Findings), Exit> {
-    let timeline = if timeline_fatal {
-        Timeline::Fatal
-    } else {
-        Timeline::Warn
-    };
-    load_and_lint(root, now, timeline, false, Format::Human).map(|l| (l.project, l.findings))
+/// Load and validate the tree, then check its timeline at `now`; timeline
+/// problems are only warnings.
+pub fn load_checked(root: &Path, now: Timestamp) -> Result<(Project, Findings), Exit> {
+    load_and_lint(root, now, Timeline::Warn, false, Format::Human).map(|l| (l.project, l.findings))
 }
 
 /// What a command makes of the timeline: the ledgers and when each text
 /// is due.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Timeline {
-    /// Problems are errors (`check`, `publish`).
+    /// Problems are errors (`check`).
     Fatal,
-    /// Problems are warnings (`build`).
+    /// Problems are warnings (`build` with its outbox, `publish`, `serve`,
+    /// `schedule`, `ledger`).
     Warn,
     /// Neither the ledgers nor the timeline are read: for the site alone,
     /// which shows nothing of either, and whose build at N=10,000 spent
@@ -162,10 +154,10 @@ pub fn load_and_lint(
     };
     // What the ledger records changes what is a problem; a ledger that does
     // not parse is one itself, never read as empty.
-    let slugs = (timeline != Timeline::Skip).then(|| project.slugs());
-    let ledgers = crate::ledger::Ledgers::load(root, slugs.into_iter().flatten());
-    crate::timings::mark("ledgers read");
+    let mut ledgers = crate::ledger::Ledgers::default();
     if timeline != Timeline::Skip {
+        ledgers = crate::ledger::Ledgers::load(root, project.slugs());
+        crate::timings::mark("ledgers read");
         let done = |slug: &str, channel: &str| ledgers.state(slug, channel);
         let mut problems = crate::schedule::check(&project, now, &done);
         let announced = |slug: &str, channel: &str| {

@@ -44,7 +44,7 @@ pub struct Flags {
 pub fn run(root: &Path, flags: Flags) -> Exit {
     let now = flags.now.unwrap_or_else(Timestamp::now);
     let dry_run = flags.dry_run;
-    let (project, _) = match load_checked(root, now, false) {
+    let (project, _) = match load_checked(root, now) {
         Ok(v) => v,
         Err(exit) => return exit,
     };

@@ -9,7 +9,7 @@ use crate::schedule;
 
 pub fn run(root: &Path, now: Option<Timestamp>, ics: Option<&Path>) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
-    let (project, _) = match load_checked(root, now, false) {
+    let (project, _) = match load_checked(root, now) {
         Ok(v) => v,
         Err(exit) => return exit,
     };
