@@ -282,11 +282,7 @@ impl Sink for Each {
         self.now.ends_with_space()
     }
     fn end(&mut self) {
-        // Only the last tag's line break can end a reading; it ends nothing.
-        if self.now.ends_with('\n') {
-            self.now.pop();
-        }
-        self.done.push(std::mem::take(&mut self.now));
+        self.done.push(finished(std::mem::take(&mut self.now)));
     }
 }
 
@@ -406,24 +402,29 @@ fn fold_text(text: &str) -> String {
 
 fn fold_all(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    if fold_all_into(text, &mut out) {
-        // The last tag's line break ends nothing.
-        out.pop();
+    fold_all_into(text, &mut out);
+    finished(out)
+}
+
+/// A reading made by [`fold_all_into`], without the line break that ends
+/// the last tag's line: it ends nothing. No other reading ends in one,
+/// since outside tags' lines a line break is white space.
+fn finished(mut reading: String) -> String {
+    if reading.ends_with('\n') {
+        reading.pop();
     }
-    out
+    reading
 }
 
 /// The text, then a line break and each tag's inside on its own line, the
-/// last one ended by a line break too; whether there were tags.
-fn fold_all_into(text: &str, out: &mut impl Sink) -> bool {
+/// last one ended by a line break too.
+fn fold_all_into(text: &str, out: &mut impl Sink) {
     let mut tags = String::new();
     fold(text, out, Mode::Tags(&mut tags));
-    if tags.is_empty() {
-        return false;
+    if !tags.is_empty() {
+        out.push('\n');
+        fold(&tags, out, Mode::Lines);
     }
-    out.push('\n');
-    fold(&tags, out, Mode::Lines);
-    true
 }
 
 /// How [`fold`] treats `<` and line breaks.
