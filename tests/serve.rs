@@ -217,14 +217,7 @@ fn a_rebuild_that_parses_only_the_edited_file_writes_what_a_cold_build_writes() 
 
     let cold = tempfile::tempdir().expect("tempdir");
     let out = cold.path().join("public");
-    let o = t.herald(&[
-        "build",
-        "--site-only",
-        "--now",
-        "2025-01-01T00:00:00Z",
-        "--out",
-        out.to_str().expect("utf-8 path"),
-    ]);
+    let o = t.build_site_into("2025-01-01T00:00:00Z", &out);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let cold_files = common::snapshot_of(&out);
     let served = t.snapshot("public");

@@ -432,14 +432,7 @@ fn every_page_parses_without_errors_and_stays_small() {
             .replace("component: widgets", "component: widgets\nwithdrawn: { at: 2024-05-01T00:00:00Z, reason: Not exploitable after all. }")
             .replace("Details.", "Details.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n\n<details><summary>More</summary>Raw HTML.</details>"),
     );
-    let o = t.herald(&[
-        "build",
-        "--site-only",
-        "--now",
-        "2025-01-01T00:00:00Z",
-        "--out",
-        public.to_str().expect("utf8"),
-    ]);
+    let o = t.build_site_into("2025-01-01T00:00:00Z", &public);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = site_only_examples(&out.path().join("examples"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));

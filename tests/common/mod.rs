@@ -109,6 +109,12 @@ impl Tree {
         self.herald(&["build", "--now", now])
     }
 
+    /// `herald build --site-only` at `now` into `out`, outside the tree.
+    pub fn build_site_into(&self, now: &str, out: &Path) -> Output {
+        let out = out.to_str().expect("UTF-8 path");
+        self.herald(&["build", "--site-only", "--now", now, "--out", out])
+    }
+
     /// Every file under `rel` with its bytes, for before/after comparisons.
     pub fn snapshot(&self, rel: &str) -> BTreeMap<PathBuf, Vec<u8>> {
         snapshot_of(&self.path().join(rel))
