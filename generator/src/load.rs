@@ -836,7 +836,9 @@ mod tests {
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rust");
         let dir = tempfile::tempdir().expect("tempdir");
         for e in WalkDir::new(&from).into_iter().filter_map(Result::ok) {
-            let to = dir.path().join(e.path().strip_prefix(&from).expect("prefix"));
+            let to = dir
+                .path()
+                .join(e.path().strip_prefix(&from).expect("prefix"));
             if e.file_type().is_dir() {
                 std::fs::create_dir_all(&to).expect("mkdir");
             } else {
