@@ -306,6 +306,122 @@ fn references_without_a_semicolon_read_as_a_browser_reads_them() {
     assert_all_refused(&all, tree);
 }
 
+/// The summary says what the title says, often more plainly, and so does
+/// a GHSA's own summary: while the advisory is under embargo, each is as
+/// hidden as its title, in every place a public byte comes from. A summary
+/// that a published advisory shares stays speakable: that one shows it.
+#[test]
+fn the_summaries_of_an_embargoed_advisory_are_hidden_as_its_title_is() {
+    const SUMMARY: &str = "Gadget parser reads past its buffer";
+    const GHSA_SUMMARY: &str = "Gadget parser loops on a nested table";
+    let hidden = || {
+        let t = tree();
+        let path = "advisories/2024/cve-2024-2000.md";
+        let text = t
+            .read(path)
+            .replace("summary: Widgets overflow", &format!("summary: {SUMMARY}"))
+            .replace(
+                "component: widgets",
+                &format!("component: widgets\nghsa:\n  - id: GHSA-2345-6789-cfgh\n    repository: example/widgets\n    summary: {GHSA_SUMMARY}"),
+            );
+        assert!(
+            text.contains(SUMMARY) && text.contains(GHSA_SUMMARY),
+            "{text}"
+        );
+        t.write(path, &text);
+        t
+    };
+    let t = hidden();
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(t.grep("public", "past its buffer").is_empty());
+    assert!(t.grep("public", "nested table").is_empty());
+    let mut all: Vec<(String, Plant)> = Vec::new();
+    for (which, text) in [
+        ("summary", SUMMARY),
+        ("summary, upper case", "GADGET PARSER READS PAST ITS BUFFER"),
+        (
+            "summary, emphasis inside",
+            "Gadget parser reads *past* its buffer",
+        ),
+        ("GHSA's summary", GHSA_SUMMARY),
+    ] {
+        for (place, plant) in places(text) {
+            all.push((format!("the {which} in {place}"), plant));
+        }
+    }
+    assert_all_refused(&all, hidden);
+
+    // A published advisory with the same summary shows it, and may.
+    let t = hidden();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace("summary: Widgets overflow", &format!("summary: {SUMMARY}")),
+    );
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!t.grep("public", "past its buffer").is_empty());
+    // Once the embargo lifts, the advisory's own page carries both.
+    let t = hidden();
+    let o = t.build("2099-06-10T00:00:00Z");
+    assert!(
+        t.grep("public", "nested table").len() + t.grep("public", "past its buffer").len() >= 2,
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A descriptive slug names an embargoed advisory as surely as its id: a
+/// link to its source file, or to the page it will have, carries it. A
+/// pre-announcement names its advisory by slug, and that field is never
+/// shown, so it may.
+#[test]
+fn a_descriptive_slug_of_an_embargoed_advisory_is_hidden_as_its_ids_are() {
+    const SLUG: &str = "gadget-parser-overflow";
+    let hidden = || {
+        let t = tree();
+        std::fs::rename(
+            t.path().join("advisories/2024/cve-2024-2000.md"),
+            t.path().join(format!("advisories/2024/{SLUG}.md")),
+        )
+        .expect("rename");
+        t.write(
+            "advisories/2024/pre-gadget.md",
+            &format!("---\nkind: pre-announcement\ntitle: Security release for widgets on 2099-06-09\nadvisory: {SLUG}\nrelease: 2099-06-09T15:00:00Z\nannounce: 2024-04-01T00:00:00Z\nseverity: high\ncomponent: widgets\n---\n\nA release is coming.\n"),
+        );
+        t
+    };
+    let t = hidden();
+    let o = t.herald(&["check", "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(t.grep("public", SLUG).is_empty());
+    let mut all: Vec<(String, Plant)> = Vec::new();
+    for (place, plant) in places("gadget-parser-overflow") {
+        all.push((format!("the slug in {place}"), plant));
+    }
+    all.push((
+        "a link to its source file on a content page".into(),
+        Box::new(|t: &Tree| {
+            t.write(
+                "content/about.md",
+                "---\ntitle: About\n---\n\nSee [the fix](../advisories/2024/gadget-parser-overflow.md).\n",
+            )
+        }),
+    ));
+    all.push((
+        "a link to its future page on a content page".into(),
+        Box::new(|t: &Tree| {
+            t.write(
+                "content/about.md",
+                "---\ntitle: About\n---\n\nSee [the fix](https://security.example.org/advisories/gadget-parser-overflow/).\n",
+            )
+        }),
+    ));
+    assert_all_refused(&all, hidden);
+}
+
 fn static_html(text: &'static str) -> Plant {
     Box::new(move |t: &Tree| t.write("themes/mine/static/notes.html", text))
 }

@@ -166,19 +166,28 @@ impl Wall {
         // Every title with the moment it becomes public, for the exemption.
         let mut titles: Vec<(String, Timestamp, &str)> = Vec::new();
         for d in &vis.advisories {
-            titles.push((
-                canonical(d.meta.title.as_bytes()),
-                d.meta.embargo.timestamp(),
-                d.meta.slug.as_str(),
-            ));
+            let slug = std::iter::once(d.meta.slug.as_str());
+            for text in d.meta.descriptions().chain(slug) {
+                titles.push((
+                    canonical(text.as_bytes()),
+                    d.meta.embargo.timestamp(),
+                    d.meta.slug.as_str(),
+                ));
+            }
         }
         for (d, at) in &vis.pre_announcements {
-            titles.push((
-                canonical(d.meta.title.as_bytes()),
-                at.timestamp(),
-                d.meta.slug.as_str(),
-            ));
+            for text in [d.meta.title.as_str(), d.meta.slug.as_str()] {
+                titles.push((
+                    canonical(text.as_bytes()),
+                    at.timestamp(),
+                    d.meta.slug.as_str(),
+                ));
+            }
         }
+        // An embargoed advisory's slug names it as surely as its ids when
+        // it is descriptive (`std-fs-heap-overflow`): the one a link to its
+        // source file or its future page carries.
+        let mut hidden_slugs: Vec<(String, Timestamp, &str, String)> = Vec::new();
         let mut hidden_titles: Vec<(String, Timestamp, &str, String)> = Vec::new();
         // Each title's forms (`all_forms`); the canonical one is dropped
         // below.
@@ -187,15 +196,25 @@ impl Wall {
             let a = &doc.meta;
             let at = a.embargo.timestamp();
             let what = format!("from advisory `{}`, embargoed until {}", a.slug, a.embargo);
-            let title = canonical(a.title.as_bytes());
-            titles.push((title.clone(), at, a.slug.as_str()));
-            hidden_titles.push((title, at, a.slug.as_str(), format!("the title {what}")));
-            title_forms.push(all_forms([a.title.as_str()]));
+            // The summary says what the title says, often more plainly:
+            // the index and the feed show both.
+            for (i, text) in a.descriptions().enumerate() {
+                let canon = canonical(text.as_bytes());
+                titles.push((canon.clone(), at, a.slug.as_str()));
+                let which = if i == 0 { "the title" } else { "the summary" };
+                hidden_titles.push((canon, at, a.slug.as_str(), format!("{which} {what}")));
+                title_forms.push(all_forms([text]));
+            }
             let ids = a
                 .cves
                 .iter()
                 .map(|c| (c.as_str(), "a CVE id"))
                 .chain(a.ghsa.iter().map(|g| (g.id.as_str(), "a GHSA id")));
+            let slug = canonical(a.slug.as_str().as_bytes());
+            titles.push((slug.clone(), at, a.slug.as_str()));
+            if !ids.clone().any(|(id, _)| canonical(id.as_bytes()) == slug) {
+                hidden_slugs.push((slug, at, a.slug.as_str(), format!("the slug {what}")));
+            }
             for (id, kind) in ids {
                 labels.push(format!("{kind} {what}"));
                 texts.push(canonical(id.as_bytes()));
@@ -220,6 +239,21 @@ impl Wall {
                     p.slug
                 ),
             ));
+        }
+        // A slug is matched as an id is, whole: `cargo-2025-06` is not in
+        // `cargo-2025-061`.
+        let exempt = exempt_titles(&hidden_slugs, &titles);
+        for (i, (slug, at, _, label)) in hidden_slugs.into_iter().enumerate() {
+            if slug.len() < MIN_TITLE || exempt.contains(&i) {
+                continue;
+            }
+            labels.push(label);
+            texts.push(slug);
+            patterns.push(Pattern {
+                kind: Kind::Id,
+                label: labels.len() - 1,
+                public_at: at,
+            });
         }
         let exempt = exempt_titles(&hidden_titles, &titles);
         let hidden_titles = hidden_titles.into_iter().zip(title_forms);

@@ -135,7 +135,7 @@ impl Outbox<'_> {
     }
 
     /// What of its advisory a pre-announcement must not say: ids, title,
-    /// summary.
+    /// summaries.
     fn reveal_guard(&self, p: &PreAnnouncement) -> Option<Wall> {
         let a = &self.project.advisory(p.advisory.as_ref()?)?.meta;
         let ids: Vec<&str> = a
@@ -144,10 +144,7 @@ impl Outbox<'_> {
             .map(|c| c.as_str())
             .chain(a.ghsa.iter().map(|g| g.id.as_str()))
             .collect();
-        Some(Wall::forever(
-            &ids,
-            &[&a.title, &a.summary],
-            "what the advisory says",
-        ))
+        let texts: Vec<&str> = a.descriptions().collect();
+        Some(Wall::forever(&ids, &texts, "what the advisory says"))
     }
 }
