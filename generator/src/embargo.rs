@@ -163,7 +163,8 @@ impl Wall {
         let mut texts: Vec<String> = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut labels: Vec<String> = Vec::new();
-        // Every title with the moment it becomes public, for the exemption.
+        // Every title, summary and slug with the moment it becomes public,
+        // for the exemptions.
         let mut titles: Vec<(String, Timestamp, &str)> = Vec::new();
         for d in &vis.advisories {
             let slug = std::iter::once(d.meta.slug.as_str());
