@@ -397,6 +397,23 @@ fn a_descriptive_slug_of_an_embargoed_advisory_is_hidden_as_its_ids_are() {
     let o = t.build(NOW);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(t.grep("public", SLUG).is_empty());
+    // A pre-announcement not yet public whose own slug holds the
+    // advisory's (`herald new pre-announcement` names it after the
+    // component and date): its texts go out before the advisory, under
+    // that slug, and say only what the pre-announcement says.
+    let t = hidden();
+    t.write(
+        "advisories/2024/pre-gadget-parser-overflow-soon.md",
+        "---\nkind: pre-announcement\ntitle: Security release for gadgets on 2099-06-09\nrelease: 2099-06-09T15:00:00Z\nannounce: 2099-06-02T00:00:00Z\nseverity: high\ncomponent: widgets\n---\n\nA release is coming.\n",
+    );
+    let o = t.herald(&["check", "--now", NOW]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(t.grep("public", SLUG).is_empty());
+    assert!(!t
+        .grep("outbox", "pre-gadget-parser-overflow-soon")
+        .is_empty());
     let mut all: Vec<(String, Plant)> = Vec::new();
     for (place, plant) in places("gadget-parser-overflow") {
         all.push((format!("the slug in {place}"), plant));

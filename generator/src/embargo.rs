@@ -230,6 +230,10 @@ impl Wall {
             let p = &doc.meta;
             let title = canonical(p.title.as_bytes());
             titles.push((title.clone(), at.timestamp(), p.slug.as_str()));
+            // Its texts go out under its slug at its own moment, which may
+            // hold the advisory's (`pre-<component>-<date>`).
+            let slug = canonical(p.slug.as_str().as_bytes());
+            titles.push((slug, at.timestamp(), p.slug.as_str()));
             title_forms.push(all_forms([p.title.as_str()]));
             hidden_titles.push((
                 title,
