@@ -217,6 +217,39 @@ fn pre_announcements_reveal_nothing_of_their_advisory() {
     }
 }
 
+/// A GHSA's own summary says what the advisory is as plainly as its
+/// title: a pre-announcement may not say it either.
+#[test]
+fn a_pre_announcement_that_says_a_ghsa_summary_fails_the_build() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY
+            .replace("2024-04-09T15:00:00Z", "2099-04-07T15:00:00Z")
+            .replace(
+                "component: widgets",
+                "component: widgets\nghsa:\n  - id: GHSA-2345-6789-cfgh\n    repository: example/widgets\n    summary: Widget frames loop forever",
+            ),
+    );
+    t.write(
+        "advisories/2024/pre.md",
+        "---\nkind: pre-announcement\ntitle: Security release for widgets\nrelease: 2099-04-07T15:00:00Z\nseverity: high\ncomponent: widgets\nadvisory: cve-2024-1000\n---\n\nWidget frames loop forever.\n",
+    );
+    let o = t.build("2025-01-01T00:00:00Z");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "of pre-announcement `pre` reveals `widget frames loop forever` of its advisory"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !t.path().join("outbox").exists() && !t.path().join("public").exists(),
+        "nothing written"
+    );
+}
+
 #[test]
 fn a_pre_announcement_that_names_its_cve_fails_the_build() {
     let t = Tree::new();

@@ -167,8 +167,8 @@ impl Wall {
         // for the exemptions.
         let mut titles: Vec<(String, Timestamp, &str)> = Vec::new();
         for d in &vis.advisories {
-            let slug = std::iter::once(d.meta.slug.as_str());
-            for text in d.meta.descriptions().chain(slug) {
+            let texts = d.meta.descriptions().map(|(_, text)| text);
+            for text in texts.chain([d.meta.slug.as_str()]) {
                 titles.push((
                     canonical(text.as_bytes()),
                     d.meta.embargo.timestamp(),
@@ -199,26 +199,30 @@ impl Wall {
             let what = format!("from advisory `{}`, embargoed until {}", a.slug, a.embargo);
             // The summary says what the title says, often more plainly:
             // the index and the feed show both.
-            for (i, text) in a.descriptions().enumerate() {
+            for (which, text) in a.descriptions() {
                 let canon = canonical(text.as_bytes());
                 titles.push((canon.clone(), at, a.slug.as_str()));
-                let which = if i == 0 { "the title" } else { "the summary" };
                 hidden_titles.push((canon, at, a.slug.as_str(), format!("{which} {what}")));
                 title_forms.push(all_forms([text]));
             }
-            let ids = a
+            let ids: Vec<(String, &str)> = a
                 .cves
                 .iter()
-                .map(|c| (c.as_str(), "a CVE id"))
-                .chain(a.ghsa.iter().map(|g| (g.id.as_str(), "a GHSA id")));
+                .map(|c| (canonical(c.as_str().as_bytes()), "a CVE id"))
+                .chain(
+                    a.ghsa
+                        .iter()
+                        .map(|g| (canonical(g.id.as_str().as_bytes()), "a GHSA id")),
+                )
+                .collect();
             let slug = canonical(a.slug.as_str().as_bytes());
             titles.push((slug.clone(), at, a.slug.as_str()));
-            if !ids.clone().any(|(id, _)| canonical(id.as_bytes()) == slug) {
+            if !ids.iter().any(|(id, _)| *id == slug) {
                 hidden_slugs.push((slug, at, a.slug.as_str(), format!("the slug {what}")));
             }
             for (id, kind) in ids {
                 labels.push(format!("{kind} {what}"));
-                texts.push(canonical(id.as_bytes()));
+                texts.push(id);
                 patterns.push(Pattern {
                     kind: Kind::Id,
                     label: labels.len() - 1,

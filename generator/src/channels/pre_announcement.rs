@@ -144,7 +144,7 @@ impl Outbox<'_> {
             .map(|c| c.as_str())
             .chain(a.ghsa.iter().map(|g| g.id.as_str()))
             .collect();
-        let texts: Vec<&str> = a.descriptions().collect();
+        let texts: Vec<&str> = a.descriptions().map(|(_, text)| text).collect();
         Some(Wall::forever(&ids, &texts, "what the advisory says"))
     }
 }

@@ -140,13 +140,20 @@ pub struct GhsaEntry {
 }
 
 impl Advisory {
-    /// The texts that say what this advisory is about: its title first,
-    /// then its summary and each GHSA's own summary. The embargo wall hides
-    /// them alike, and a pre-announcement may say none of them.
-    pub fn descriptions(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.title.as_str())
-            .chain(std::iter::once(self.summary.as_str()))
-            .chain(self.ghsa.iter().filter_map(|g| g.summary.as_deref()))
+    /// The texts that say what this advisory is about, each with what it
+    /// is: its title, its summary and each GHSA's own summary. The embargo
+    /// wall hides them alike, and a pre-announcement may say none of them.
+    pub fn descriptions(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("the title", self.title.as_str()),
+            ("the summary", &self.summary),
+        ]
+        .into_iter()
+        .chain(
+            self.ghsa
+                .iter()
+                .filter_map(|g| Some(("a GHSA's summary", g.summary.as_deref()?))),
+        )
     }
 
     /// The latest change after publication, a correction (`updated`) or the
