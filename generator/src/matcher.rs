@@ -9,8 +9,7 @@
 //! copied from the failure state's row, already complete: construction is
 //! O(states × byte classes), and the search is one table load per byte,
 //! about three times the speed of the crate's contiguous NFA on site pages.
-//! [`Stream`] takes that search a byte at a time, for the wall, which folds
-//! each file into it without keeping the canonical text.
+//! [`Matcher::first`] runs several such searches over one text at once.
 //!
 //! The table has one row per trie state, so its size is known before it
 //! is built. Past [`DFA_BUDGET`] bytes the crate's contiguous NFA is used
@@ -28,6 +27,9 @@ pub const DFA_BUDGET: usize = 96 << 20;
 /// through its output chain: the search tests one bit per byte.
 const REPORTS: u32 = 1 << 31;
 const NONE: u32 = u32::MAX;
+
+/// Lanes [`Dfa::first`] searches at once.
+const LANES: usize = 4;
 
 pub struct Matcher {
     engine: Engine,
@@ -85,12 +87,26 @@ impl Matcher {
         }
     }
 
-    /// A search that is fed its text a byte at a time; `None` for the NFA,
-    /// whose callers search a whole text with [`Matcher::for_each`].
-    pub fn stream(&self) -> Option<Stream<'_>> {
+    /// The first occurrence in `text`, in the order of [`Matcher::for_each`],
+    /// for which `qualifies(pattern, start, end)` holds: what
+    /// `for_each` gives when its callback breaks on the first such match,
+    /// found by the DFA in several lanes at once (see [`Dfa::first`]).
+    pub fn first(
+        &self,
+        text: &[u8],
+        mut qualifies: impl FnMut(usize, usize, usize) -> bool,
+    ) -> Option<(usize, usize, usize)> {
         match &self.engine {
-            Engine::Dfa(dfa) => Some(Stream { dfa, state: 0 }),
-            Engine::Nfa(_) => None,
+            Engine::Dfa(dfa) => dfa
+                .first(text, |p, end| qualifies(p, end - self.lengths[p], end))
+                .map(|(p, end)| (p, end - self.lengths[p], end)),
+            Engine::Nfa(_) => self.for_each(text, |p, s, e| {
+                if qualifies(p, s, e) {
+                    ControlFlow::Break((p, s, e))
+                } else {
+                    ControlFlow::Continue(())
+                }
+            }),
         }
     }
 
@@ -113,6 +129,8 @@ struct Dfa {
     output_link: Vec<u32>,
     /// Patterns that end at the same state as an earlier one (duplicates).
     next_same: Vec<u32>,
+    /// The longest pattern's length.
+    longest: usize,
 }
 
 impl Dfa {
@@ -162,6 +180,7 @@ impl Dfa {
             first: vec![NONE],
             output_link: vec![NONE],
             next_same: vec![NONE; patterns.len()],
+            longest: patterns.iter().map(|p| p.len()).max().unwrap_or(0),
         };
         // The trie, one depth at a time, so that states are numbered in
         // order of depth: the shallow states, where a search spends most of
@@ -235,63 +254,132 @@ impl Dfa {
         text: &[u8],
         mut f: impl FnMut(usize, usize) -> ControlFlow<B>,
     ) -> Option<B> {
-        let mut stream = Stream {
-            dfa: self,
-            state: 0,
-        };
+        let mut state = 0;
         for (i, &b) in text.iter().enumerate() {
-            if stream.step(b) {
-                if let Some(b) = stream.ending(|p| f(p, i + 1)) {
+            let (next, reports) = self.step(state, b);
+            state = next;
+            if reports {
+                if let Some(b) = self.ending(state, |p| f(p, i + 1)) {
                     return Some(b);
                 }
             }
         }
         None
     }
-}
 
-/// The DFA's search, one byte at a time, for text that is made as it is
-/// searched (the wall folds each file straight into it).
-pub struct Stream<'m> {
-    dfa: &'m Dfa,
-    state: usize,
-}
-
-impl Stream<'_> {
-    /// Reads `b`; whether some pattern ends with it (see [`Stream::ending`]).
+    /// The state after `state` reads `b`, and whether a pattern ends there.
     #[inline]
-    pub fn step(&mut self, b: u8) -> bool {
-        let t = self.dfa.trans[self.state + self.dfa.classes[b as usize] as usize];
-        self.state = (t & !REPORTS) as usize;
-        t & REPORTS != 0
+    fn step(&self, state: usize, b: u8) -> (usize, bool) {
+        let t = self.trans[state + self.classes[b as usize] as usize];
+        ((t & !REPORTS) as usize, t & REPORTS != 0)
     }
 
-    /// Every pattern that ends with the last byte read, in the order
+    /// Every pattern that ends at `state` (premultiplied), in the order
     /// [`Matcher::for_each`] reports them, until `f` breaks.
-    pub fn ending<B>(&self, mut f: impl FnMut(usize) -> ControlFlow<B>) -> Option<B> {
-        let dfa = self.dfa;
-        let state = self.state / dfa.stride;
-        let mut at = if dfa.first[state] != NONE {
+    fn ending<B>(&self, state: usize, mut f: impl FnMut(usize) -> ControlFlow<B>) -> Option<B> {
+        let state = state / self.stride;
+        let mut at = if self.first[state] != NONE {
             state as u32
         } else {
-            dfa.output_link[state]
+            self.output_link[state]
         };
         while at != NONE {
-            let mut p = dfa.first[at as usize];
+            let mut p = self.first[at as usize];
             while p != NONE {
                 if let ControlFlow::Break(b) = f(p as usize) {
                     return Some(b);
                 }
-                p = dfa.next_same[p as usize];
+                p = self.next_same[p as usize];
             }
-            at = dfa.output_link[at as usize];
+            at = self.output_link[at as usize];
         }
         None
     }
 
-    /// Back to the start, as for a new text.
-    pub fn reset(&mut self) {
-        self.state = 0;
+    /// The first match (pattern, end) in order of end, then of
+    /// [`Dfa::ending`], for which `qualifies` holds.
+    ///
+    /// One search is a chain of dependent loads from a table of tens of
+    /// megabytes, so it runs at the memory's latency, not its bandwidth.
+    /// Here the text is cut into [`LANES`] zones searched in one loop, each
+    /// lane's load independent of the others', so their latencies overlap.
+    /// The state after a byte depends only on the `longest - 1` bytes
+    /// before it (a state is a suffix of the text at most `longest` long),
+    /// so a lane that starts that far before its zone is in the very state
+    /// a single search would be in when the zone begins; before that it
+    /// reports nothing. Zones are in text order, so the first lane with a
+    /// match has the first match.
+    fn first(
+        &self,
+        text: &[u8],
+        mut qualifies: impl FnMut(usize, usize) -> bool,
+    ) -> Option<(usize, usize)> {
+        let mut first_ending = |state: usize, end: usize| {
+            self.ending(state, |p| match qualifies(p, end) {
+                true => ControlFlow::Break((p, end)),
+                false => ControlFlow::Continue(()),
+            })
+        };
+        let warm = self.longest.saturating_sub(1);
+        let zone = text.len().div_ceil(LANES);
+        if zone < 64 || warm >= zone {
+            // Short texts, or patterns so long that every lane would read
+            // the text before its zone again: one search.
+            let mut state = 0;
+            for (i, &b) in text.iter().enumerate() {
+                let reports;
+                (state, reports) = self.step(state, b);
+                if reports {
+                    if let Some(found) = first_ending(state, i + 1) {
+                        return Some(found);
+                    }
+                }
+            }
+            return None;
+        }
+        let zones: [usize; LANES] = std::array::from_fn(|k| k * zone);
+        let starts: [usize; LANES] = std::array::from_fn(|k| zones[k].saturating_sub(warm));
+        let ends: [usize; LANES] = std::array::from_fn(|k| ((k + 1) * zone).min(text.len()));
+        let mut states = [0usize; LANES];
+        let mut found: [Option<(usize, usize)>; LANES] = [None; LANES];
+        // Every lane steps together for as long as the shortest runs (the
+        // first starts at 0, the last may be short); then each finishes
+        // alone, in order.
+        let together = (0..LANES).map(|k| ends[k] - starts[k]).min().unwrap_or(0);
+        for j in 0..together {
+            let mut hit = [false; LANES];
+            for k in 0..LANES {
+                (states[k], hit[k]) = self.step(states[k], text[starts[k] + j]);
+            }
+            if !hit.contains(&true) {
+                continue;
+            }
+            for k in 0..LANES {
+                let i = starts[k] + j;
+                if hit[k] && i >= zones[k] && found[k].is_none() {
+                    found[k] = first_ending(states[k], i + 1);
+                }
+            }
+            if found[0].is_some() {
+                return found[0];
+            }
+        }
+        for k in 0..LANES {
+            for i in starts[k] + together..ends[k] {
+                if found[k].is_some() {
+                    break;
+                }
+                let reports;
+                (states[k], reports) = self.step(states[k], text[i]);
+                if reports && i >= zones[k] {
+                    found[k] = first_ending(states[k], i + 1);
+                }
+            }
+            if found[k].is_some() {
+                return found[k];
+            }
+        }
+        None
     }
 }
 
@@ -340,6 +428,41 @@ mod tests {
             let want = naive(&pats, &text);
             proptest::prop_assert_eq!(all(&dfa, &text), want.clone());
             proptest::prop_assert_eq!(all(&nfa, &text), want);
+        }
+    }
+
+    proptest::proptest! {
+        /// The lanes find the first qualifying match a single search
+        /// finds: across zone edges, with patterns longer than a zone's
+        /// lead-in, and with the qualifier refusing some matches.
+        #[test]
+        fn the_lanes_find_the_first_match_one_search_finds(
+            patterns in proptest::collection::vec("[ab-]{1,12}", 1..8),
+            pieces in proptest::collection::vec((0usize..8, "[abc-]{0,4}"), 0..120),
+            refused in proptest::collection::vec(0usize..8, 0..4),
+            (lane, delta) in (0usize..LANES, 0usize..3),
+        ) {
+            let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            // Patterns and bits of others, so that matches are everywhere,
+            // zone edges included.
+            let text: String = pieces
+                .iter()
+                .map(|(p, filler)| pats[p % pats.len()].to_string() + filler)
+                .collect();
+            let m = Matcher::new(&pats).unwrap();
+            // Nothing qualifies before a point just inside some lane's zone,
+            // so that the first match is that lane's.
+            let from = lane * text.len().div_ceil(LANES) + delta;
+            let qualifies =
+                |p: usize, _: usize, end: usize| end > from && !refused.contains(&p) && end % 7 != 0;
+            let want = m.for_each(text.as_bytes(), |p, s, e| {
+                if qualifies(p, s, e) {
+                    ControlFlow::Break((p, s, e))
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            proptest::prop_assert_eq!(m.first(text.as_bytes(), qualifies), want);
         }
     }
 
