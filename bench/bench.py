@@ -17,7 +17,11 @@ Herald's format and in Hugo's, then runs, alternating in the same loop:
   build rendered from the same inputs, behind the same wall, is not
   rendered again,
 - `hugo` on ../shared/bench/hugo-site (when hugo is installed),
-and prints the median and min-max of each, with the Herald/Hugo ratios.
+- the floor (`bench/floor.rs`): each body rendered by pulldown-cmark and
+  written to a folder never used before, nothing else, on every core,
+and prints the median and min-max of each, with the ratios to Hugo's
+fastest and median runs, and to the floor's median: Hugo's time follows
+the disk and the machine from run to run, the floor's much less.
 
 Then the adversarial rows, which must each take about a second at most
 (the wall and the safety checks are linear; what cannot be, is capped):
@@ -217,8 +221,10 @@ def main():
                     help="only the adversarial rows")
     args = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=REPO, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked",
+                    "--bin", "herald", "--example", "floor"], cwd=REPO, check=True)
     herald = os.path.join(REPO, "target", "release", "herald")
+    floor = os.path.join(REPO, "target", "release", "examples", "floor")
     hugo = shutil.which("hugo")
     adversarial_rows(herald, args.runs)
     if args.adversarial_only:
@@ -254,6 +260,11 @@ def main():
             return [herald, "--root", root, "build", "--now", NOW,
                     "--out", os.path.join(d, "public"), "--outbox", os.path.join(d, "outbox")]
         jobs["herald build, cold"] = cold_argv
+        def floor_argv():
+            d = os.path.join(out, f"floor-{len(cold_runs)}")
+            cold_runs.append(d)
+            return [floor, os.path.join(root, "advisories"), d]
+        jobs["floor"] = floor_argv
         # One advisory's body edited, then the same warm build.
         edited = sorted(os.listdir(os.path.join(root, "advisories")))[0]
         edited = os.path.join(root, "advisories", edited)
@@ -302,6 +313,9 @@ def main():
                 r = med[k] / fastest
                 verdict = "" if target is None else f"  target <= {target:.2f}: {'met' if r <= target else 'NOT met'}"
                 print(f"  {k:<19} {r:5.2f} (median {med[k] / med['hugo']:.2f}){verdict}")
+        print(f"  ratios to the floor's median ({med['floor']:.2f}s), Herald's median:")
+        for k in ("herald build, cold", "herald site-only", "herald check, fresh"):
+            print(f"  {k:<19} {med[k] / med['floor']:5.2f}")
         one = med["herald one edit"]
         print(f"  one-advisory rebuild: {one:.2f}s  target <= 0.30s: {'met' if one <= 0.3 else 'NOT met'}")
         rss = max(r[3] for k, v in results.items() if k.startswith("herald") for r in v)
