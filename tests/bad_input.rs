@@ -88,6 +88,11 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:6:10: `2024-03-31 02:30 Europe/Berlin` does not exist"],
         ),
         (
+            "embargo with an offset no zone uses",
+            Box::new(bad_variant("2024-04-09T15:00:00Z", "2024-04-09T15:00:00+25:00")),
+            &["error: advisories/2025/bad.md:6:10: `2024-04-09T15:00:00+25:00` has the offset +25:00, which no time zone uses (they run from -12:00 to +14:00)"],
+        ),
+        (
             "invalid CVSS vector",
             Box::new(bad_variant("severity: high", "severity: high\ncvss: CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")),
             &["error: advisories/2025/bad.md:8:7: invalid CVSS vector `CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`"],

@@ -89,7 +89,25 @@ impl Moment {
                     "`{s}` has no offset or time zone, so its moment is ambiguous; {FORMS}"
                 ))
             }
-            Some(PiecesOffset::Numeric(n)) => TimeZone::fixed(n.offset()),
+            Some(PiecesOffset::Numeric(n)) => {
+                // RFC 3339 allows any offset up to a day; the zones in use
+                // run from -12:00 to +14:00. Past that it is a typo, and
+                // the instant it names is hours off what was meant.
+                let seconds = n.offset().seconds();
+                if !(-12 * 3600..=14 * 3600).contains(&seconds) {
+                    let (sign, abs) = if seconds < 0 {
+                        ('-', -seconds)
+                    } else {
+                        ('+', seconds)
+                    };
+                    return Err(format!(
+                        "`{s}` has the offset {sign}{:02}:{:02}, which no time zone uses (they run from -12:00 to +14:00); {FORMS}",
+                        abs / 3600,
+                        abs % 3600 / 60
+                    ));
+                }
+                TimeZone::fixed(n.offset())
+            }
             Some(_) => TimeZone::UTC,
         };
         let Some(time) = pieces.time() else {
@@ -194,6 +212,30 @@ mod tests {
             .unwrap_err()
             .contains("unknown time zone"));
         assert!(Moment::parse("2024-04-09T15:00:00[Mars/Olympus]").is_err());
+    }
+
+    #[test]
+    fn an_offset_no_zone_uses_is_refused() {
+        for (form, shown) in [
+            ("2099-06-09T15:00:00+25:00", "+25:00"),
+            ("2099-06-09T15:00:00-12:30", "-12:30"),
+            ("2099-06-09T15:00:00+14:01", "+14:01"),
+        ] {
+            let e = Moment::parse(form).unwrap_err();
+            assert!(
+                e.starts_with(&format!(
+                    "`{form}` has the offset {shown}, which no time zone uses"
+                )),
+                "{e}"
+            );
+        }
+        for form in [
+            "2099-06-09T15:00:00+14:00",
+            "2099-06-09T15:00:00-12:00",
+            "2099-06-09T15:00:00+05:45",
+        ] {
+            assert!(Moment::parse(form).is_ok(), "{form}");
+        }
     }
 
     #[test]
