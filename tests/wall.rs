@@ -375,6 +375,57 @@ fn the_summaries_of_an_embargoed_advisory_are_hidden_as_its_title_is() {
     );
 }
 
+/// Embargoed advisories may share a summary (the wall keeps one pattern per
+/// distinct text, hidden until the last of its holders lifts, and searches
+/// each distinct text once for the exemptions): it is refused while all of
+/// them are under embargo, whether they lift together or apart, and shown
+/// once one of them is public.
+#[test]
+fn a_summary_that_embargoed_advisories_share_is_hidden_until_one_lifts() {
+    const SUMMARY: &str = "Gadget parser reads past its buffer";
+    let shared = |second_embargo: &'static str| {
+        move || {
+            let t = tree();
+            let first = "advisories/2024/cve-2024-2000.md";
+            let text = t.read(first);
+            t.write(
+                first,
+                &text.replace("summary: Widgets overflow", &format!("summary: {SUMMARY}")),
+            );
+            t.write(
+                "advisories/2024/cve-2024-3000.md",
+                &advisory(2000, second_embargo)
+                    .replace("summary: Widgets overflow", &format!("summary: {SUMMARY}")),
+            );
+            t
+        }
+    };
+    for second in ["2099-06-09T15:00:00Z", "2099-07-01T15:00:00Z"] {
+        let all: Vec<(String, Plant)> = places(SUMMARY)
+            .into_iter()
+            .map(|(place, plant)| {
+                (
+                    format!("the summary in {place}, second embargo {second}"),
+                    plant,
+                )
+            })
+            .collect();
+        assert_all_refused(&all, shared(second));
+        // Once the first lifts, its page shows the summary; a page that
+        // repeats it reveals nothing more.
+        let t = shared(second)();
+        places(SUMMARY)[0].1(&t);
+        let o = t.build("2099-06-10T00:00:00Z");
+        assert_eq!(code(&o), 0, "{second}: {}", stderr(&o));
+        assert!(!t
+            .grep("public/advisories/cve-2024-2000", "past its buffer")
+            .is_empty());
+        // The second advisory itself is public only if it lifted too.
+        let second_shown = !t.grep("public", "CVE-2024-3000").is_empty();
+        assert_eq!(second_shown, second == "2099-06-09T15:00:00Z", "{second}");
+    }
+}
+
 /// A descriptive slug names an embargoed advisory as surely as its id: a
 /// link to its source file, or to the page it will have, carries it. A
 /// pre-announcement names its advisory by slug, and that field is never
