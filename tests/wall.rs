@@ -35,6 +35,14 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     ("split by backticks", "`CVE`-2024-`2000`"),
     ("split by a tag", "CVE-<b>2024</b>-2000"),
     ("numeric entities", "&#67;VE-2024-&#x32;000"),
+    // Other separators, which a reader reads through.
+    ("spaces for dashes", "CVE 2024 2000"),
+    ("dots for dashes", "CVE.2024.2000"),
+    ("slashes for dashes", "CVE/2024/2000"),
+    ("spaced dashes", "CVE - 2024 - 2000"),
+    ("underscores for dashes", "CVE_2024_2000"),
+    ("no separators", "CVE20242000"),
+    ("a space and a dash", "CVE-2024 2000"),
     // Decoded, these would read `LVE-…`; written out, they read as the id.
     ("a percent escape swallowing the C", "%4CVE-2024-2000"),
     (
@@ -100,6 +108,8 @@ const NAMES: &[(&str, &str)] = &[
     ("in an upper-case folder", "CVE-2024-2000/notes.txt"),
     ("numeric entity dashes", "cve&#45;2024&#45;2000.txt"),
     ("minus signs", "cve\u{2212}2024\u{2212}2000.txt"),
+    ("underscores", "cve_2024_2000.txt"),
+    ("dots", "CVE.2024.2000.txt"),
 ];
 
 /// A tree with one published advisory and one under embargo until 2099
@@ -373,6 +383,20 @@ fn the_summaries_of_an_embargoed_advisory_are_hidden_as_its_title_is() {
             .any(|p| p.to_string_lossy().contains("ghsa-GHSA-2345-6789-cfgh")),
         "{ghsa:?}"
     );
+}
+
+/// Other separators find the hidden id, and only it: a longer number, a
+/// shorter one, or a published advisory's id written the same way builds.
+#[test]
+fn ids_with_other_separators_that_name_nothing_hidden_build() {
+    let t = tree();
+    t.write(
+        "content/about.md",
+        "---\ntitle: About\n---\n\nSee CVE 2024 20001, CVE_2024_1000, CVE.2024.200, cve 2024 2000x and GHSA 2345 6789.\n",
+    );
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!t.grep("public", "CVE 2024 20001").is_empty());
 }
 
 /// Embargoed advisories may share a summary (the wall keeps one pattern per

@@ -136,8 +136,11 @@ pub struct Wall {
     /// A digest of the patterns and their moments (see [`Wall::key`]).
     patterns_key: crate::memo::Key,
     /// Some pattern holds `<` or `>`, so files are also read in the angled
-    /// readings of [`fold_readings`].
+    /// readings of [`crate::canon::fold_readings`].
     angled: bool,
+    /// The hidden CVE and GHSA ids, by canonical text, to their pattern:
+    /// for the ids written with other separators ([`crate::respelled`]).
+    ids: std::collections::HashMap<String, usize>,
 }
 
 impl Wall {
@@ -151,6 +154,7 @@ impl Wall {
             secrets: Secrets::default(),
             patterns_key: crate::memo::Hasher::new("no wall").finish(),
             angled: false,
+            ids: Default::default(),
         }
     }
 
@@ -313,6 +317,15 @@ impl Wall {
         }
         let automaton = Matcher::new(&texts);
         let angled = texts.iter().any(|t| has_angle(t));
+        let ids = texts
+            .iter()
+            .zip(&patterns)
+            .enumerate()
+            .filter(|(_, (t, p))| {
+                p.kind == Kind::Id && (t.starts_with("cve-") || t.starts_with("ghsa-"))
+            })
+            .map(|(i, (t, _))| (t.clone(), i))
+            .collect();
         Wall {
             automaton,
             patterns,
@@ -321,6 +334,7 @@ impl Wall {
             secrets: Secrets::default(),
             patterns_key: key.finish(),
             angled,
+            ids,
         }
     }
 
@@ -419,16 +433,32 @@ impl Wall {
 
     fn find(&self, ac: &Matcher, text: &str, at: Option<Timestamp>) -> Option<(&Pattern, String)> {
         let bytes = text.as_bytes();
-        let (pattern, start, end) = ac.first(bytes, |pattern, _, end| {
+        let found = ac.first(bytes, |pattern, _, end| {
             let p = &self.patterns[pattern];
             // Open at `at`, or `CVE-2024-1000` inside `CVE-2024-10001`.
             !(at.is_some_and(|t| p.public_at <= t)
                 || p.kind == Kind::Id && bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()))
-        })?;
-        // Patterns are whole canonical strings, so a match starts and ends
-        // on character boundaries.
+        });
+        let Some((pattern, start, end)) = found.or_else(|| self.respelled(text, at)) else {
+            return None;
+        };
+        // Patterns and respelled ids are whole canonical strings, so a
+        // match starts and ends on character boundaries.
         let found = String::from_utf8_lossy(&bytes[start..end]).into_owned();
         Some((&self.patterns[pattern], found))
+    }
+
+    /// A hidden id in `text` written with other separators than its own
+    /// (`CVE 2024 2000`): its pattern, start and end.
+    fn respelled(&self, text: &str, at: Option<Timestamp>) -> Option<(usize, usize, usize)> {
+        if self.ids.is_empty() {
+            return None;
+        }
+        crate::respelled::ids(text).find_map(|(start, end, id)| {
+            let &p = self.ids.get(&id)?;
+            let hidden = !at.is_some_and(|t| self.patterns[p].public_at <= t);
+            hidden.then_some((p, start, end))
+        })
     }
 }
 
