@@ -35,6 +35,9 @@ pub struct Matcher {
     engine: Engine,
     /// Each pattern's length in bytes, for a match's start.
     lengths: Vec<usize>,
+    /// How each byte is read, in patterns and texts alike (see
+    /// [`Matcher::folding`]); the DFA has it in its byte classes.
+    read: [u8; 256],
 }
 
 enum Engine {
@@ -49,13 +52,39 @@ impl Matcher {
     }
 
     pub fn with_budget<S: AsRef<[u8]>>(patterns: &[S], budget: usize) -> Option<Self> {
-        let patterns: Vec<&[u8]> = patterns.iter().map(AsRef::as_ref).collect();
+        Self::build(patterns, budget, &[])
+    }
+
+    /// A matcher that reads each byte `a` of `same` as its `b`, in the
+    /// patterns and in every text: `(b'-', b' ')` finds `a b` where the
+    /// pattern says `a-b`, and `a-b` where it says `a b`. The DFA gives
+    /// `a` the class of `b`, which costs the search nothing.
+    pub fn folding<S: AsRef<[u8]>>(patterns: &[S], same: &[(u8, u8)]) -> Option<Self> {
+        Self::build(patterns, DFA_BUDGET, same)
+    }
+
+    fn build<S: AsRef<[u8]>>(patterns: &[S], budget: usize, same: &[(u8, u8)]) -> Option<Self> {
+        let mut read: [u8; 256] = std::array::from_fn(|b| b as u8);
+        for &(a, b) in same {
+            read[a as usize] = b;
+        }
+        let patterns: Vec<Vec<u8>> = patterns
+            .iter()
+            .map(|p| p.as_ref().iter().map(|&b| read[b as usize]).collect())
+            .collect();
+        let patterns: Vec<&[u8]> = patterns.iter().map(Vec::as_slice).collect();
         if patterns.is_empty() {
             return None;
         }
         let lengths = patterns.iter().map(|p| p.len()).collect();
         let engine = match Dfa::size(&patterns) {
-            Some(bytes) if bytes <= budget => Engine::Dfa(Dfa::new(&patterns, bytes / 4)),
+            Some(bytes) if bytes <= budget => {
+                let mut dfa = Dfa::new(&patterns, bytes / 4);
+                for b in 0..256 {
+                    dfa.classes[b] = dfa.classes[read[b] as usize];
+                }
+                Engine::Dfa(dfa)
+            }
             _ => Engine::Nfa(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
@@ -64,7 +93,11 @@ impl Matcher {
                     .ok()?,
             ),
         };
-        Some(Matcher { engine, lengths })
+        Some(Matcher {
+            engine,
+            lengths,
+            read,
+        })
     }
 
     /// Calls `f(pattern, start, end)` for every occurrence in `text`, in
@@ -77,6 +110,13 @@ impl Matcher {
         match &self.engine {
             Engine::Dfa(dfa) => dfa.search(text, |p, end| f(p, end - self.lengths[p], end)),
             Engine::Nfa(ac) => {
+                let read: Vec<u8>;
+                let text = if self.read.iter().enumerate().all(|(b, r)| b == *r as usize) {
+                    text
+                } else {
+                    read = text.iter().map(|&b| self.read[b as usize]).collect();
+                    &read
+                };
                 for m in ac.find_overlapping_iter(text) {
                     if let ControlFlow::Break(b) = f(m.pattern().as_usize(), m.start(), m.end()) {
                         return Some(b);
@@ -463,6 +503,21 @@ mod tests {
                 }
             });
             proptest::prop_assert_eq!(m.first(text.as_bytes(), qualifies), want);
+        }
+    }
+
+    #[test]
+    fn a_folded_byte_is_read_as_its_pair_in_both_engines() {
+        let pats = ["use-after-free", "cve 2024"];
+        for budget in [DFA_BUDGET, 0] {
+            let m = Matcher::build(&pats, budget, &[(b'-', b' ')]).unwrap();
+            assert_eq!(m.is_dfa(), budget > 0);
+            let text = "a use after free, a use-after-free, cve-2024 and cve 2024";
+            let found: Vec<(usize, usize, usize)> = all(&m, text);
+            assert_eq!(
+                found,
+                vec![(0, 2, 16), (0, 20, 34), (1, 36, 44), (1, 49, 57)]
+            );
         }
     }
 
