@@ -35,9 +35,10 @@ pub struct Matcher {
     engine: Engine,
     /// Each pattern's length in bytes, for a match's start.
     lengths: Vec<usize>,
-    /// How each byte is read, in patterns and texts alike (see
-    /// [`Matcher::folding`]); the DFA has it in its byte classes.
-    read: [u8; 256],
+    /// How each byte is read, in patterns and texts alike, when some byte
+    /// is read as another (see [`Matcher::folding`]); the DFA has it in its
+    /// byte classes, the NFA maps a copy of each text.
+    read: Option<[u8; 256]>,
 }
 
 enum Engine {
@@ -96,7 +97,7 @@ impl Matcher {
         Some(Matcher {
             engine,
             lengths,
-            read,
+            read: (!same.is_empty()).then_some(read),
         })
     }
 
@@ -110,12 +111,13 @@ impl Matcher {
         match &self.engine {
             Engine::Dfa(dfa) => dfa.search(text, |p, end| f(p, end - self.lengths[p], end)),
             Engine::Nfa(ac) => {
-                let read: Vec<u8>;
-                let text = if self.read.iter().enumerate().all(|(b, r)| b == *r as usize) {
-                    text
-                } else {
-                    read = text.iter().map(|&b| self.read[b as usize]).collect();
-                    &read
+                let mapped: Vec<u8>;
+                let text = match &self.read {
+                    None => text,
+                    Some(read) => {
+                        mapped = text.iter().map(|&b| read[b as usize]).collect();
+                        &mapped
+                    }
                 };
                 for m in ac.find_overlapping_iter(text) {
                     if let ControlFlow::Break(b) = f(m.pattern().as_usize(), m.start(), m.end()) {
@@ -354,29 +356,22 @@ impl Dfa {
         text: &[u8],
         mut qualifies: impl FnMut(usize, usize) -> bool,
     ) -> Option<(usize, usize)> {
+        let warm = self.longest.saturating_sub(1);
+        let zone = text.len().div_ceil(LANES);
+        if zone < 64 || warm >= zone {
+            // Short texts, or patterns so long that every lane would read
+            // the text before its zone again: one search.
+            return self.search(text, |p, end| match qualifies(p, end) {
+                true => ControlFlow::Break((p, end)),
+                false => ControlFlow::Continue(()),
+            });
+        }
         let mut first_ending = |state: usize, end: usize| {
             self.ending(state, |p| match qualifies(p, end) {
                 true => ControlFlow::Break((p, end)),
                 false => ControlFlow::Continue(()),
             })
         };
-        let warm = self.longest.saturating_sub(1);
-        let zone = text.len().div_ceil(LANES);
-        if zone < 64 || warm >= zone {
-            // Short texts, or patterns so long that every lane would read
-            // the text before its zone again: one search.
-            let mut state = 0;
-            for (i, &b) in text.iter().enumerate() {
-                let reports;
-                (state, reports) = self.step(state, b);
-                if reports {
-                    if let Some(found) = first_ending(state, i + 1) {
-                        return Some(found);
-                    }
-                }
-            }
-            return None;
-        }
         let zones: [usize; LANES] = std::array::from_fn(|k| k * zone);
         let starts: [usize; LANES] = std::array::from_fn(|k| zones[k].saturating_sub(warm));
         let ends: [usize; LANES] = std::array::from_fn(|k| ((k + 1) * zone).min(text.len()));
