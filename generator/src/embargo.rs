@@ -446,9 +446,7 @@ impl Wall {
             !(at.is_some_and(|t| p.public_at <= t)
                 || p.kind == Kind::Id && bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()))
         });
-        let Some((pattern, start, end)) = found.or_else(|| self.respelled(text, at)) else {
-            return None;
-        };
+        let (pattern, start, end) = found.or_else(|| self.respelled(text, at))?;
         // Patterns and respelled ids are whole canonical strings, so a
         // match starts and ends on character boundaries.
         let found = String::from_utf8_lossy(&bytes[start..end]).into_owned();
