@@ -228,11 +228,15 @@ pub(super) fn render(out: &super::Outbox, job: &mut super::Job) -> Result<(), su
     for entry in &a.ghsa {
         let mut own = job.view.clone();
         own.summary = a.ghsa_summary(entry);
-        own.body_markdown = crate::unwrap::unwrap_paragraphs(&sections_for(
-            doc.text().trim(),
-            &entry.cves,
-            &a.cves,
-        ));
+        // A GHSA of every CVE drops no section: its body is the one the
+        // other channels have, already unwrapped.
+        if !a.cves.iter().all(|c| entry.cves.contains(c)) {
+            own.body_markdown = crate::unwrap::unwrap_paragraphs(&sections_for(
+                doc.text().trim(),
+                &entry.cves,
+                &a.cves,
+            ));
+        }
         let mut ctx = out.base(&gh);
         ctx.insert("a", &own);
         ctx.insert("ghsa", entry);
@@ -279,5 +283,12 @@ mod tests {
             "x\n\n"
         );
         assert!(named_cves("CVE-2025-310101", &all).is_empty());
+        // A GHSA of every CVE keeps everything: `render` relies on it and
+        // reuses the body the other channels have.
+        assert_eq!(sections_for(md, &all, &all), md);
+        assert_eq!(
+            sections_for(md, &[all[1].clone(), all[0].clone()], &all),
+            md
+        );
     }
 }
