@@ -270,6 +270,8 @@ fn disguise(c: char) -> BoxedStrategy<String> {
             [
                 "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}", "\u{FE63}", "\u{FF0D}",
                 "&hyphen;", "&ndash;", "&minus;",
+                // Other separators a reader reads through, or none.
+                " ", ".", "/", ":", "_", " - ", "",
             ]
             .map(String::from),
         ),
