@@ -386,7 +386,17 @@ impl Wall {
         let Some(ac) = &self.automaton else {
             return Ok(());
         };
-        let inputs = [file.as_bytes(), bytes];
+        // A quoted-printable mail is read by its receiver decoded: a soft
+        // line break can fall inside a title, and a hidden title with a
+        // letter outside ASCII is `=C3=9C…` as written.
+        let decoded = memchr::memmem::find(bytes, b"quoted-printable").and_then(|_| {
+            quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok()
+        });
+        let inputs = [
+            file.as_bytes(),
+            bytes,
+            decoded.as_deref().unwrap_or_default(),
+        ];
         let found = self.search(ac, inputs, at);
         match found {
             None => Ok(()),
@@ -402,7 +412,7 @@ impl Wall {
     fn search(
         &self,
         ac: &Matcher,
-        inputs: [&[u8]; 2],
+        inputs: [&[u8]; 3],
         at: Option<Timestamp>,
     ) -> Option<(&Pattern, String)> {
         inputs
@@ -618,6 +628,39 @@ mod tests {
             }
         }
         exempt
+    }
+
+    /// A mail goes out quoted-printable when its text is not ASCII: what
+    /// its receiver reads is the decoded text, where a soft line break
+    /// inside a title, or `=C3=9C` for `Ü`, no longer hides it.
+    #[test]
+    fn a_quoted_printable_mail_is_read_decoded() {
+        let wall = Wall::forever(
+            &["CVE-2099-0001"],
+            &[
+                "Überlauf im Gadget-Parser",
+                "Security advisory for the gadget parser",
+            ],
+            "hidden",
+        );
+        let mail = |body: &str| {
+            format!(
+                "Subject: news\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{body}\r\n"
+            )
+        };
+        for body in [
+            "See =C3=9Cberlauf im Gadget-Parser soon.",
+            "See Security advisory for the gad=\r\nget parser soon.",
+            "See CVE-2099-=\r\n0001 soon.",
+        ] {
+            assert!(
+                wall.check("x.eml", mail(body).as_bytes()).is_err(),
+                "{body}"
+            );
+        }
+        assert!(wall
+            .check("x.eml", mail("Nothing hidden, caf=C3=A9.").as_bytes())
+            .is_ok());
     }
 
     proptest::proptest! {
