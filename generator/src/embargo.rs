@@ -389,9 +389,12 @@ impl Wall {
         // A quoted-printable mail is read by its receiver decoded: a soft
         // line break can fall inside a title, and a hidden title with a
         // letter outside ASCII is `=C3=9C…` as written.
-        let decoded = memchr::memmem::find(bytes, b"quoted-printable").and_then(|_| {
-            quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok()
-        });
+        // Only mails: a web page's reader sees `=C3` as written.
+        let mail =
+            file.ends_with(".eml") && memchr::memmem::find(bytes, b"quoted-printable").is_some();
+        let decoded = mail
+            .then(|| quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok())
+            .flatten();
         let inputs = [
             file.as_bytes(),
             bytes,
