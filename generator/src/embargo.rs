@@ -474,7 +474,7 @@ impl Wall {
         }
         crate::respelled::ids(text).find_map(|(start, end, id)| {
             let &p = self.ids.get(&id)?;
-            let hidden = !at.is_some_and(|t| self.patterns[p].public_at <= t);
+            let hidden = at.is_none_or(|t| self.patterns[p].public_at > t);
             hidden.then_some((p, start, end))
         })
     }

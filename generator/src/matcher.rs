@@ -81,9 +81,8 @@ impl Matcher {
         let engine = match Dfa::size(&patterns) {
             Some(bytes) if bytes <= budget => {
                 let mut dfa = Dfa::new(&patterns, bytes / 4);
-                for b in 0..256 {
-                    dfa.classes[b] = dfa.classes[read[b] as usize];
-                }
+                let classes = dfa.classes;
+                dfa.classes = std::array::from_fn(|b| classes[read[b] as usize]);
                 Engine::Dfa(dfa)
             }
             _ => Engine::Nfa(
@@ -400,12 +399,13 @@ impl Dfa {
             }
         }
         for k in 0..LANES {
-            for i in starts[k] + together..ends[k] {
+            let rest = text[..ends[k]].iter().enumerate();
+            for (i, &b) in rest.skip(starts[k] + together) {
                 if found[k].is_some() {
                     break;
                 }
                 let reports;
-                (states[k], reports) = self.step(states[k], text[i]);
+                (states[k], reports) = self.step(states[k], b);
                 if reports && i >= zones[k] {
                     found[k] = first_ending(states[k], i + 1);
                 }
