@@ -108,36 +108,17 @@ fn percent_decoded(input: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// Where [`fold`] puts the canonical form it makes: a `String`, or the
-/// embargo wall's search, which reads each byte as it is made and so never
-/// holds a second copy of every file it checks.
-pub trait Sink {
-    /// A run of [`is_plain`] ASCII and single spaces, to be lower-cased.
-    fn push_plain(&mut self, run: &str);
-    fn push(&mut self, c: char);
-    fn ends_with_space(&self) -> bool;
-    /// One reading ends; the next (if any) starts from nothing.
-    fn end(&mut self) {}
-}
-
-impl Sink for String {
-    fn push_plain(&mut self, run: &str) {
-        // Copied whole and lower-cased in place: a loop the compiler
-        // vectorises (pushing char by char was a fifth of a check's time).
-        let start = self.len();
-        self.push_str(run);
-        self[start..].make_ascii_lowercase();
-    }
-    fn push(&mut self, c: char) {
-        String::push(self, c);
-    }
-    fn ends_with_space(&self) -> bool {
-        self.ends_with(' ')
-    }
+/// Push a run of [`is_plain`] ASCII and single spaces, lower-cased: copied
+/// whole and lower-cased in place, a loop the compiler vectorises (pushing
+/// char by char was a fifth of a check's time).
+fn push_plain(out: &mut String, run: &str) {
+    let start = out.len();
+    out.push_str(run);
+    out[start..].make_ascii_lowercase();
 }
 
 /// Push one non-ASCII character in its canonical form.
-fn push_folded(out: &mut impl Sink, c: char) {
+fn push_folded(out: &mut String, c: char) {
     for n in std::iter::once(c).nfkc() {
         if n.is_ascii() {
             push_ascii(out, n);
@@ -229,11 +210,11 @@ static PLAIN: [bool; 256] = {
     t
 };
 
-fn push_ascii(out: &mut impl Sink, c: char) {
+fn push_ascii(out: &mut String, c: char) {
     match c {
         '*' | '_' | '`' | '~' => {}
         c if c.is_ascii_whitespace() => {
-            if !out.ends_with_space() {
+            if !out.ends_with(' ') {
                 out.push(' ');
             }
         }
@@ -293,36 +274,29 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
     Some(fold_all(&text_of(input)))
 }
 
-/// Every canonical form of `input`, one string each: as decoded, then as
-/// plain text when decoding changed anything (else the two are the same
-/// string), then, when `angled`, the two readings for a hidden text with
-/// `<` or `>` in it (see [`fold_readings`]).
+/// Every canonical form of `input`, one string each. The input's UTF-8 is
+/// checked once for all.
+/// 1. As decoded.
+/// 2. As written, when decoding changed anything (else the two are the
+///    same string).
+///
+/// When `angled`, for walls that hold a text with `<` or `>` in it (see
+/// [`has_angle`]), two more:
+/// 3. as a browser shows HTML: a `<` written as such opens a tag, and one
+///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
+/// 4. as a plain-text channel shows it: every `<` is text.
 pub fn readings(input: &[u8], angled: bool) -> Vec<String> {
-    let mut each = Each::default();
-    fold_readings(input, angled, &mut each);
-    each.done
-}
-
-/// A [`Sink`] that keeps each reading as its own string.
-#[derive(Default)]
-struct Each {
-    done: Vec<String>,
-    now: String,
-}
-
-impl Sink for Each {
-    fn push_plain(&mut self, run: &str) {
-        self.now.push_plain(run);
+    let raw = text_of(input);
+    let text = decoded(input, &raw);
+    let mut all = vec![fold_all(&text)];
+    if matches!(text, Cow::Owned(_)) {
+        all.push(fold_all(&raw));
     }
-    fn push(&mut self, c: char) {
-        self.now.push(c);
+    if angled {
+        all.push(fold_all(&shown(&raw)));
+        all.push(fold_text(&raw));
     }
-    fn ends_with_space(&self) -> bool {
-        self.now.ends_with_space()
-    }
-    fn end(&mut self) {
-        self.done.push(finished(std::mem::take(&mut self.now)));
-    }
+    all
 }
 
 /// Whether a hidden text's canonical form could be cut in two by a tag.
@@ -336,7 +310,7 @@ pub fn has_angle(text: &str) -> bool {
 }
 
 /// The forms of a hidden text with `<` as text, never a tag, for the
-/// angled readings of [`fold_readings`]: as decoded, then as written when
+/// angled readings of [`readings`]: as decoded, then as written when
 /// decoding changed anything.
 pub fn untagged(input: &[u8]) -> Vec<String> {
     let raw = text_of(input);
@@ -346,33 +320,6 @@ pub fn untagged(input: &[u8]) -> Vec<String> {
         forms.push(fold_text(&raw));
     }
     forms
-}
-
-/// Every reading of `input` folded into `sink` one after another, each
-/// closed by [`Sink::end`]. The input's UTF-8 is checked once for all.
-/// 1. As decoded.
-/// 2. As written, when decoding changed anything.
-///
-/// When `angled`, for walls that hold a text with `<` or `>` in it (see
-/// [`has_angle`]), two more:
-/// 3. as a browser shows HTML: a `<` written as such opens a tag, and one
-///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
-/// 4. as a plain-text channel shows it: every `<` is text.
-pub fn fold_readings(input: &[u8], angled: bool, sink: &mut impl Sink) {
-    let raw = text_of(input);
-    let text = decoded(input, &raw);
-    fold_all_into(&text, sink);
-    sink.end();
-    if matches!(text, Cow::Owned(_)) {
-        fold_all_into(&raw, sink);
-        sink.end();
-    }
-    if angled {
-        fold_all_into(&shown(&raw), sink);
-        sink.end();
-        fold(&raw, sink, Mode::Text);
-        sink.end();
-    }
 }
 
 /// `raw` decoded with every decoded `<` turned into `＜`, which reads as
@@ -439,31 +386,22 @@ fn fold_text(text: &str) -> String {
     out
 }
 
+/// The text, then a line break and each tag's inside on its own line. The
+/// last tag's line ends with no line break: it ends nothing, and no other
+/// reading ends in one, since outside tags' lines a line break is white
+/// space.
 fn fold_all(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    fold_all_into(text, &mut out);
-    finished(out)
-}
-
-/// A reading made by [`fold_all_into`], without the line break that ends
-/// the last tag's line: it ends nothing. No other reading ends in one,
-/// since outside tags' lines a line break is white space.
-fn finished(mut reading: String) -> String {
-    if reading.ends_with('\n') {
-        reading.pop();
-    }
-    reading
-}
-
-/// The text, then a line break and each tag's inside on its own line, the
-/// last one ended by a line break too.
-fn fold_all_into(text: &str, out: &mut impl Sink) {
     let mut tags = String::new();
-    fold(text, out, Mode::Tags(&mut tags));
+    fold(text, &mut out, Mode::Tags(&mut tags));
     if !tags.is_empty() {
         out.push('\n');
-        fold(&tags, out, Mode::Lines);
+        fold(&tags, &mut out, Mode::Lines);
+        if out.ends_with('\n') {
+            out.pop();
+        }
     }
+    out
 }
 
 /// How [`fold`] treats `<` and line breaks.
@@ -477,7 +415,7 @@ enum Mode<'a> {
 }
 
 /// Fold decoded `text` into `out`, as `mode` says.
-fn fold(text: &str, out: &mut impl Sink, mut mode: Mode<'_>) {
+fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
     let bytes = text.as_bytes();
     // Past this byte there is no `>`: no later tag can close.
     let mut no_close_from = usize::MAX;
@@ -532,7 +470,7 @@ fn fold(text: &str, out: &mut impl Sink, mut mode: Mode<'_>) {
                 }
                 end += 1;
             }
-            out.push_plain(&text[i..end]);
+            push_plain(out, &text[i..end]);
             i = end;
             continue;
         }

@@ -140,7 +140,7 @@ pub struct Wall {
     /// A digest of the patterns and their moments (see [`Wall::key`]).
     patterns_key: crate::memo::Key,
     /// Some pattern holds `<` or `>`, so files are also read in the angled
-    /// readings of [`crate::canon::fold_readings`].
+    /// readings of [`crate::canon::readings`].
     angled: bool,
     /// The hidden CVE and GHSA ids, by canonical text, to their pattern:
     /// for the ids written with other separators ([`crate::respelled`]).
