@@ -395,11 +395,9 @@ impl Wall {
         let decoded = mail
             .then(|| quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok())
             .flatten();
-        let inputs = [
-            file.as_bytes(),
-            bytes,
-            decoded.as_deref().unwrap_or_default(),
-        ];
+        let inputs = [file.as_bytes(), bytes]
+            .into_iter()
+            .chain(decoded.as_deref());
         let found = self.search(ac, inputs, at);
         match found {
             None => Ok(()),
@@ -412,10 +410,10 @@ impl Wall {
     }
 
     /// The first hidden pattern in any reading of `inputs`.
-    fn search(
+    fn search<'a>(
         &self,
         ac: &Matcher,
-        inputs: [&[u8]; 3],
+        inputs: impl IntoIterator<Item = &'a [u8]>,
         at: Option<Timestamp>,
     ) -> Option<(&Pattern, String)> {
         inputs
@@ -549,8 +547,11 @@ fn exempt_titles(
     hidden: &[(String, Timestamp, &str, String)],
     all: &[(String, Timestamp, &str)],
 ) -> std::collections::HashSet<usize> {
-    let (dash, space) = DASH_AS_SPACE;
-    let read = |text: &str| text.replace(dash as char, &(space as char).to_string());
+    let (dash, space) = (
+        char::from(DASH_AS_SPACE.0),
+        char::from(DASH_AS_SPACE.1).to_string(),
+    );
+    let read = |text: &str| text.replace(dash, &space);
     let mut distinct: std::collections::HashMap<String, usize> = Default::default();
     let text_of: Vec<usize> = hidden
         .iter()

@@ -3,9 +3,10 @@
 //! `CVE_2024_2000` (which the canonical form reads as `cve20242000`: an
 //! underscore is an emphasis mark, and CommonMark shows one inside a word
 //! as it is) as `CVE-2024-2000`; so with a GHSA id. The wall's automaton
-//! looks for exact canonical strings, so these are found here instead: at
-//! each `cve` and `ghsa` of a canonical reading, the id-shaped run after
-//! it is read with its separators made `-`, and the wall looks that up.
+//! looks for canonical strings (a dash and a space alike), so the others
+//! are found here: at each `cve` and `ghsa` of a canonical reading, the
+//! id-shaped run after it is read with its separators made `-`, and the
+//! wall looks that up.
 //!
 //! Only the places where `cve` or `ghsa` occurs are read, each once, over
 //! at most a few dozen bytes: linear in the text.
