@@ -326,8 +326,16 @@ fn disguised_id() -> impl Strategy<Value = (String, String)> {
             parts,
             "[ a-z.,:;()\n]{0,20}",
             "[ .,:;()\n][ a-z.,]{0,20}",
+            prop::bool::weighted(0.2),
         )
-            .prop_map(|(id, parts, before, after)| {
+            .prop_map(|(id, mut parts, before, after, reversed)| {
+                // Stored backwards after a right-to-left override, which
+                // shows it forwards.
+                if reversed {
+                    parts.reverse();
+                    parts.insert(0, "\u{202E}".into());
+                    parts.push("\u{202C}".into());
+                }
                 (id, format!("{before}{}{after}", parts.concat()))
             })
     })

@@ -43,6 +43,12 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     ("underscores for dashes", "CVE_2024_2000"),
     ("no separators", "CVE20242000"),
     ("a space and a dash", "CVE-2024 2000"),
+    // Stored backwards after a right-to-left override, shown forwards.
+    ("reversed by an override", "\u{202E}0002-4202-EVC\u{202C}"),
+    (
+        "its number reversed by an override",
+        "CVE-2024-\u{202E}0002\u{202C}",
+    ),
     // Decoded, these would read `LVE-…`; written out, they read as the id.
     ("a percent escape swallowing the C", "%4CVE-2024-2000"),
     (
@@ -95,6 +101,10 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
     (
         "fullwidth letters",
         "Security advisory for the \u{FF47}adget parser",
+    ),
+    (
+        "reversed by an override",
+        "\u{202E}resrap tegdag eht rof yrosivda ytiruceS\u{202C}",
     ),
 ];
 

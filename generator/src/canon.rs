@@ -285,6 +285,9 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
 /// 3. as a browser shows HTML: a `<` written as such opens a tag, and one
 ///    that decoding made (`&lt;`, `&#60`, `%3C`) is text;
 /// 4. as a plain-text channel shows it: every `<` is text.
+///
+/// When the decoded text holds a right-to-left override, two more: as
+/// shown, in [`crate::reordered`].
 pub fn readings(input: &[u8], angled: bool) -> Vec<String> {
     let raw = text_of(input);
     let text = decoded(input, &raw);
@@ -292,6 +295,12 @@ pub fn readings(input: &[u8], angled: bool) -> Vec<String> {
     if matches!(text, Cow::Owned(_)) {
         all.push(fold_all(&raw));
     }
+    // Rare: text under a right-to-left override, read in the order shown.
+    all.extend(
+        crate::reordered::readings(&text)
+            .iter()
+            .map(|s| fold_all(s)),
+    );
     if angled {
         all.push(fold_all(&shown(&raw)));
         all.push(fold_text(&raw));
@@ -350,7 +359,7 @@ fn shown(raw: &str) -> String {
 /// turns the quotes off for the rest of the text (`*quotes`): from then on
 /// any `>` ends a tag, as it did before, so that each byte is still read a
 /// bounded number of times.
-fn tag_end(rest: &[u8], quotes: &mut bool) -> Option<usize> {
+pub(crate) fn tag_end(rest: &[u8], quotes: &mut bool) -> Option<usize> {
     if *quotes {
         if let Some(end) = quoted_end(rest) {
             return Some(end);

@@ -29,6 +29,7 @@ pub mod plaintext;
 pub mod private_key;
 pub mod publish;
 pub mod relative;
+pub mod reordered;
 pub mod respelled;
 pub mod safety;
 pub mod schedule;
