@@ -310,6 +310,8 @@ fn gap() -> impl Strategy<Value = String> {
         "`",
         "%C2%AD",
         "<!-- -->",
+        // Letter-spacing.
+        " ",
     ])
     .prop_map(String::from)
 }

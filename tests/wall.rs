@@ -43,6 +43,9 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     ("underscores for dashes", "CVE_2024_2000"),
     ("no separators", "CVE20242000"),
     ("a space and a dash", "CVE-2024 2000"),
+    // Letter-spacing, which a reader reads through.
+    ("letter-spaced", "C V E - 2 0 2 4 - 2 0 0 0"),
+    ("a letter-spaced number", "CVE-2024-2 0 0 0"),
     // Stored backwards after a right-to-left override, shown forwards.
     ("reversed by an override", "\u{202E}0002-4202-EVC\u{202C}"),
     (

@@ -2,18 +2,20 @@
 //! `CVE 2024 2000`, `CVE.2024.2000`, `CVE-2024 2000`, `CVE/2024/2000` and
 //! `CVE_2024_2000` (which the canonical form reads as `cve20242000`: an
 //! underscore is an emphasis mark, and CommonMark shows one inside a word
-//! as it is) as `CVE-2024-2000`; so with a GHSA id. The wall's automaton
-//! looks for canonical strings (a dash and a space alike), so the others
-//! are found here: at each `cve` and `ghsa` of a canonical reading, the
-//! id-shaped run after it is read with its separators made `-`, and the
-//! wall looks that up.
+//! as it is) as `CVE-2024-2000`; so with a GHSA id. A reader also reads
+//! through letter-spacing, a single space between any two characters of
+//! the id (`C V E - 2 0 2 4 - 2 0 0 0`, `CVE-2024-20 00`). The wall's
+//! automaton looks for canonical strings (a dash and a space alike), so
+//! these are found here: at each `cve` and `ghsa` of a canonical reading,
+//! spaced or not, the id-shaped run after it is read with its separators
+//! made `-` and its letter-spacing taken out, and the wall looks that up.
 //!
-//! Only the places where `cve` or `ghsa` occurs are read, each once, over
-//! at most a few dozen bytes: linear in the text.
+//! Only the places where such a prefix occurs are read, each once, over at
+//! most a few dozen bytes: linear in the text.
 
 use std::sync::LazyLock;
 
-use memchr::memmem;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// What a reader takes for a separator inside an id. The canonical form
 /// has already made every dash `-` and every run of white space one space.
@@ -24,76 +26,189 @@ fn is_separator(b: u8) -> bool {
 /// At most this many separators in a row (` - ` is three).
 const MAX_SEPARATORS: usize = 3;
 
+/// A letter-spaced part longer than this is not read on: no id has a part
+/// this long, and each space read on makes one more candidate.
+const MAX_SPACED: usize = 24;
+
+/// The first three bytes of every spelling of `cve` and `ghsa` with a
+/// single space or none between any two letters, as letter-spacing leaves
+/// them. None of them holds a `c` or `g` after its first byte, so a
+/// prefix never starts inside another's match.
+const STARTS: [&str; 6] = ["cve", "c v", "cv ", "ghs", "g h", "gh "];
+
+/// Where each candidate prefix starts. Teddy (SIMD) where the machine has
+/// it, several times faster here than an automaton, which is the fallback.
+fn starts(bytes: &[u8]) -> Box<dyn Iterator<Item = usize> + '_> {
+    static PACKED: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::new(|| {
+        aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(STARTS)
+            .build()
+    });
+    static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(STARTS)
+            .unwrap_or_else(|e| unreachable!("six fixed three-byte words: {e}"))
+    });
+    match &*PACKED {
+        Some(packed) => Box::new(packed.find_iter(bytes).map(|m| m.start())),
+        None => Box::new(AUTOMATON.find_iter(bytes).map(|m| m.start())),
+    }
+}
+
+/// Where the prefix `word` spelled from `at` ends, a single space allowed
+/// before each letter after the first; `None` when it is not there.
+fn prefix_end(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
+    let mut i = at;
+    for (n, &letter) in word.iter().enumerate() {
+        if n > 0 && bytes.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        (bytes.get(i) == Some(&letter)).then_some(())?;
+        i += 1;
+    }
+    Some(i)
+}
+
 /// Every id-shaped run in canonical `text`: its start, its end and the id
 /// it spells, with `-` between its parts. A CVE id is `cve`, four digits
 /// and four or more digits; a GHSA id is `ghsa` and three groups of four
 /// letters or digits; each part may follow the one before with up to
 /// [`MAX_SEPARATORS`] separators or none, and the id must not run on into
-/// a letter or digit.
+/// a letter or digit. Where letter-spacing makes the end of a CVE number
+/// uncertain (`cve-2024-2000 5`), each reading is given (`…-2000`,
+/// `…-20005`).
 ///
 /// An id spelled as its canonical form (`cve-2024-2000`) is left out: the
 /// wall's automaton has it already, and it is most of the ids a page holds.
 pub fn ids(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
-    static CVE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("cve"));
-    static GHSA: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("ghsa"));
     let bytes = text.as_bytes();
-    let cves = CVE.find_iter(bytes).filter_map(move |at| {
-        let (end, parts) = parts(
-            bytes,
-            at + 3,
-            &[(4, 4), (4, usize::MAX)],
-            u8::is_ascii_digit,
-        )?;
-        Some((at, end, format!("cve-{}-{}", parts[0], parts[1])))
-    });
-    let ghsas = GHSA.find_iter(bytes).filter_map(move |at| {
-        let shape = [(4, 4), (4, 4), (4, 4)];
-        let (end, parts) = parts(bytes, at + 4, &shape, u8::is_ascii_alphanumeric)?;
-        Some((
-            at,
-            end,
-            format!("ghsa-{}-{}-{}", parts[0], parts[1], parts[2]),
-        ))
-    });
-    cves.chain(ghsas)
-        .filter(move |(start, end, id)| text.get(*start..*end) != Some(id.as_str()))
+    starts(bytes).flat_map(move |at| {
+        let (prefix, shape, part): (&str, &[(usize, usize)], fn(&u8) -> bool) = if bytes[at] == b'g'
+        {
+            ("ghsa", &[(4, 4), (4, 4), (4, 4)], u8::is_ascii_alphanumeric)
+        } else {
+            ("cve", &[(4, 4), (4, usize::MAX)], u8::is_ascii_digit)
+        };
+        if spelled_canonically(bytes, at + prefix.len(), shape, part) {
+            return Vec::new();
+        }
+        let Some(end) = prefix_end(bytes, at, prefix.as_bytes()) else {
+            return Vec::new();
+        };
+        parts(bytes, end, shape, part)
+            .into_iter()
+            .map(|(end, parts)| (at, end, format!("{prefix}-{}", parts.join("-"))))
+            .filter(|(start, end, id)| text.get(*start..*end) != Some(id.as_str()))
+            .collect()
+    })
+}
+
+/// Whether the id at `at` (just after its prefix) is spelled as its
+/// canonical form and nothing else could be read there: `-` before each
+/// part, each part whole, and no letter-spacing after the last. Most ids
+/// of a page are, and the automaton has them, so they cost no allocation.
+fn spelled_canonically(
+    bytes: &[u8],
+    mut i: usize,
+    shape: &[(usize, usize)],
+    part: fn(&u8) -> bool,
+) -> bool {
+    for &(min, max) in shape {
+        if bytes.get(i) != Some(&b'-') {
+            return false;
+        }
+        i += 1;
+        let len = bytes[i..].iter().take_while(|b| part(b)).count();
+        if len < min || len > max {
+            return false;
+        }
+        i += len;
+    }
+    let spaced = bytes.get(i) == Some(&b' ') && bytes.get(i + 1).is_some_and(part);
+    !spaced && !bytes.get(i).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// The parts after an id's prefix, from `i`: each `(min, max)` characters
 /// long, as `part` says, after up to [`MAX_SEPARATORS`] separators; and
-/// where the id ends. `None` when the text there does not have that shape,
-/// or runs on into a letter or digit.
-fn parts<'t>(
-    bytes: &'t [u8],
+/// where the id ends. Empty when the text there does not have that shape,
+/// or runs on into a letter or digit; more than one reading when the last
+/// part's end is uncertain (see [`part_at`]).
+fn parts(
+    bytes: &[u8],
     mut i: usize,
     shape: &[(usize, usize)],
     part: fn(&u8) -> bool,
-) -> Option<(usize, Vec<&'t str>)> {
+) -> Vec<(usize, Vec<String>)> {
     let mut found = Vec::with_capacity(shape.len());
-    for &(min, max) in shape {
+    for (n, &(min, max)) in shape.iter().enumerate() {
         let gap = bytes[i..]
             .iter()
             .take(MAX_SEPARATORS + 1)
             .take_while(|b| is_separator(**b))
             .count();
         if gap > MAX_SEPARATORS {
-            return None;
+            return Vec::new();
         }
         i += gap;
-        // At most `max`: with no separator, `cve20242000` is four digits
-        // and then four more.
-        let len = bytes[i..].iter().take(max).take_while(|b| part(b)).count();
-        if len < min || len > max {
-            return None;
+        let mut readings = part_at(bytes, i, min, max, part);
+        if n + 1 == shape.len() {
+            return readings
+                .into_iter()
+                .filter(|(end, _)| !bytes.get(*end).is_some_and(u8::is_ascii_alphanumeric))
+                .map(|(end, last)| {
+                    let mut all = found.clone();
+                    all.push(last);
+                    (end, all)
+                })
+                .collect();
         }
-        // Only ASCII was taken, so these are character boundaries.
-        found.push(std::str::from_utf8(&bytes[i..i + len]).ok()?);
-        i += len;
+        // Only the last part may be of uncertain length.
+        let Some((end, text)) = readings.pop() else {
+            return Vec::new();
+        };
+        found.push(text);
+        i = end;
     }
-    if bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-        return None;
+    Vec::new()
+}
+
+/// The readings of one part from `i`: `min` to `max` characters that
+/// `part` takes, a single space allowed between two of them. Each reading
+/// ends where the next byte could end the id (not one more character of
+/// the part); without letter-spacing that is only the end of the run.
+fn part_at(
+    bytes: &[u8],
+    mut i: usize,
+    min: usize,
+    max: usize,
+    part: fn(&u8) -> bool,
+) -> Vec<(usize, String)> {
+    let mut text = String::new();
+    let mut readings = Vec::new();
+    while text.len() < max {
+        match bytes.get(i) {
+            Some(b) if part(b) => {
+                text.push(*b as char);
+                i += 1;
+                let next_continues = bytes.get(i).is_some_and(part) && text.len() < max;
+                if text.len() >= min && !next_continues {
+                    readings.push((i, text.clone()));
+                }
+            }
+            Some(b' ')
+                if !text.is_empty()
+                    && text.len() < MAX_SPACED
+                    && bytes.get(i + 1).is_some_and(part) =>
+            {
+                i += 1
+            }
+            _ => break,
+        }
     }
-    Some((i, found))
+    readings
 }
 
 #[cfg(test)]
@@ -132,6 +247,39 @@ mod tests {
         }
         assert_eq!(spelled("GHSA 2345 6789 cfgh"), ["ghsa-2345-6789-cfgh"]);
         assert_eq!(spelled("ghsa_2345_6789_cfgh"), ["ghsa-2345-6789-cfgh"]);
+    }
+
+    #[test]
+    fn letter_spacing_is_read_through() {
+        for text in [
+            "See C V E - 2 0 2 4 - 2 0 0 0 soon",
+            "See c ve 2024 2000",
+            "See CV E-2024-2000",
+            "See CVE-2024-2 0 0 0.",
+            "See CVE-2024-20 00.",
+            "See CVE-2 0 2 4-2000",
+        ] {
+            assert_eq!(spelled(text), ["cve-2024-2000"], "{text}");
+        }
+        assert_eq!(
+            spelled("G H S A - 2 3 4 5 - 6 7 8 9 - c f g h"),
+            ["ghsa-2345-6789-cfgh"]
+        );
+        // Where a space leaves the number's end open, both ids are read.
+        assert_eq!(
+            spelled("CVE 2024 2000 5 times"),
+            ["cve-2024-2000", "cve-2024-20005"]
+        );
+        // A word after the space ends the number.
+        assert_eq!(spelled("CVE 2024 2000 and 5"), ["cve-2024-2000"]);
+    }
+
+    #[test]
+    fn a_long_letter_spaced_run_is_read_a_bounded_way() {
+        let text = format!("cve 2024 {}", "1 ".repeat(100_000));
+        let found: Vec<_> = ids(&text).collect();
+        assert!(found.len() <= MAX_SPACED, "{}", found.len());
+        assert!(found.iter().all(|(_, end, _)| *end < 200));
     }
 
     #[test]
