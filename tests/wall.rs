@@ -69,6 +69,11 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "dashes for spaces",
         "security-advisory-for-the-gadget-parser",
     ),
+    // Snake case, as in a file name or an identifier made from the title.
+    (
+        "underscores for spaces",
+        "security_advisory_for_the_gadget_parser",
+    ),
     (
         "line break inside",
         "Security advisory\nfor the gadget parser",

@@ -11,7 +11,9 @@
 //!    in text (`&shy;`, `&#x2011;`, and also `&nbsp` or `&#45` with no
 //!    `;`, which browsers accept);
 //! 3. tags removed (`<` + a letter, `/`, `!` or `?`, up to the next `>`);
-//! 4. Markdown emphasis and code marks removed: `*`, `_`, `` ` ``, `~`;
+//! 4. Markdown emphasis and code marks removed: `*`, `` ` ``, `~`; an
+//!    underscore, which is an emphasis mark or (in a file name, a URL or
+//!    an identifier) a space between words, read as a space;
 //! 5. each other character: NFKC (fullwidth digits, ligatures), then
 //!    default-ignorable characters dropped (zero-width characters, soft
 //!    hyphens, bidirectional marks: every format character), every dash
@@ -212,8 +214,8 @@ static PLAIN: [bool; 256] = {
 
 fn push_ascii(out: &mut String, c: char) {
     match c {
-        '*' | '_' | '`' | '~' => {}
-        c if c.is_ascii_whitespace() => {
+        '*' | '`' | '~' => {}
+        c if c.is_ascii_whitespace() || c == '_' => {
             if !out.ends_with(' ') {
                 out.push(' ');
             }
@@ -558,7 +560,6 @@ mod tests {
             "\u{0421}VE-2026-40001",
             "CV\u{0415}-2026-40001",
             "**CVE**-2026-40001",
-            "_CVE_-2026-40001",
             "`CVE`-2026-40001",
             "CVE-<b>2026</b>-40001",
             "CVE-<span class=x>2026</span>-40001",

@@ -1,8 +1,7 @@
 //! Ids written with other separators than their own. A reader reads
 //! `CVE 2024 2000`, `CVE.2024.2000`, `CVE-2024 2000`, `CVE/2024/2000` and
-//! `CVE_2024_2000` (which the canonical form reads as `cve20242000`: an
-//! underscore is an emphasis mark, and CommonMark shows one inside a word
-//! as it is) as `CVE-2024-2000`; so with a GHSA id. A reader also reads
+//! `CVE_2024_2000` (an underscore reads as a space in the canonical form)
+//! as `CVE-2024-2000`; so with a GHSA id. A reader also reads
 //! through letter-spacing, a single space between any two characters of
 //! the id (`C V E - 2 0 2 4 - 2 0 0 0`, `CVE-2024-20 00`). The wall's
 //! automaton looks for canonical strings (a dash and a space alike), so
