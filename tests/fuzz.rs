@@ -263,9 +263,11 @@ fn disguise(c: char) -> BoxedStrategy<String> {
         format!("%{:02X}", c as u32),
     ];
     match c {
-        'C' => ways.extend(["\u{0421}", "\u{0441}", "\u{FF23}"].map(String::from)),
-        'E' => ways.extend(["\u{0415}", "\u{0435}", "\u{FF25}"].map(String::from)),
-        'V' => ways.extend(["\u{FF36}", "\u{2164}"].map(String::from)),
+        'C' => ways
+            .extend(["\u{0421}", "\u{0441}", "\u{FF23}", "\u{1D04}", "\u{0106}"].map(String::from)),
+        'E' => ways
+            .extend(["\u{0415}", "\u{0435}", "\u{FF25}", "\u{1D07}", "\u{00C9}"].map(String::from)),
+        'V' => ways.extend(["\u{FF36}", "\u{2164}", "\u{1D20}"].map(String::from)),
         '-' => ways.extend(
             [
                 "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2212}", "\u{FE63}", "\u{FF0D}",
@@ -312,6 +314,9 @@ fn gap() -> impl Strategy<Value = String> {
         "<!-- -->",
         // Letter-spacing.
         " ",
+        // A mark drawn over the character before.
+        "\u{0336}",
+        "\u{0301}",
     ])
     .prop_map(String::from)
 }

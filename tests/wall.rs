@@ -30,6 +30,13 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
         "CVE-\u{FF12}\u{FF10}\u{FF12}\u{FF14}-2000",
     ),
     ("Cyrillic look-alikes", "\u{0421}V\u{0415}-2024-2000"),
+    // "Fancy text": small capitals, accents, strokes drawn through.
+    ("small capitals", "\u{1D04}\u{1D20}\u{1D07}-2024-2000"),
+    ("accented letters", "\u{0106}V\u{00C9}-2024-2000"),
+    (
+        "struck through",
+        "C\u{0336}V\u{0336}E\u{0336}-2\u{0336}024-2000",
+    ),
     ("split by emphasis", "**CVE**-2024-2000"),
     ("split by underscores", "_CVE_-2024-2000"),
     ("split by backticks", "`CVE`-2024-`2000`"),
@@ -101,6 +108,10 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
     (
         "soft hyphen inside",
         "Security advi&shy;sory for the gadget parser",
+    ),
+    (
+        "accents and underlines",
+        "S\u{00E9}curity adv\u{0332}isory for the g\u{00E4}dget parser",
     ),
     (
         "Cyrillic a",

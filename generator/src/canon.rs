@@ -14,11 +14,13 @@
 //! 4. Markdown emphasis and code marks removed: `*`, `` ` ``, `~`; an
 //!    underscore, which is an emphasis mark or (in a file name, a URL or
 //!    an identifier) a space between words, read as a space;
-//! 5. each other character: NFKC (fullwidth digits, ligatures), then
-//!    default-ignorable characters dropped (zero-width characters, soft
-//!    hyphens, bidirectional marks: every format character), every dash
-//!    and minus folded to `-`, and a look-alike of an ASCII letter or digit
-//!    replaced by it (the confusables of Unicode TR 39);
+//! 5. each other character: NFKD (fullwidth digits, ligatures, accented
+//!    letters taken apart), then combining marks dropped (accents, and the
+//!    strokes and underlines of "fancy text"), default-ignorable characters
+//!    dropped (zero-width characters, soft hyphens, bidirectional marks:
+//!    every format character), every dash and minus folded to `-`, a small
+//!    capital read as its letter, and a look-alike of an ASCII letter or
+//!    digit replaced by it (the confusables of Unicode TR 39);
 //! 6. letters lower-cased;
 //! 7. every run of white space collapsed to one space.
 //!
@@ -28,6 +30,7 @@
 
 use std::borrow::Cow;
 
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// Every character Unicode classes as a dash (Pd), and the minus signs.
@@ -121,9 +124,18 @@ fn push_plain(out: &mut String, run: &str) {
 
 /// Push one non-ASCII character in its canonical form.
 fn push_folded(out: &mut String, c: char) {
-    for n in std::iter::once(c).nfkc() {
+    for n in std::iter::once(c).nfkd() {
         if n.is_ascii() {
             push_ascii(out, n);
+            continue;
+        }
+        // Accents, strokes and underlines drawn over a letter leave it the
+        // letter a reader reads: `ĆVÉ`, `C̶V̶E̶`.
+        if is_combining_mark(n) {
+            continue;
+        }
+        if let Some(letter) = small_capital(n) {
+            push_ascii(out, letter);
             continue;
         }
         if is_invisible(n) {
@@ -154,6 +166,39 @@ fn push_folded(out: &mut String, c: char) {
             }
         }
     }
+}
+
+/// The letter a small capital (`ᴄᴠᴇ`) reads as; TR 39 maps only some of
+/// them to their letter.
+fn small_capital(c: char) -> Option<char> {
+    Some(match c {
+        '\u{1D00}' => 'a',
+        '\u{0299}' => 'b',
+        '\u{1D04}' => 'c',
+        '\u{1D05}' => 'd',
+        '\u{1D07}' => 'e',
+        '\u{A730}' => 'f',
+        '\u{0262}' => 'g',
+        '\u{029C}' => 'h',
+        '\u{026A}' => 'i',
+        '\u{1D0A}' => 'j',
+        '\u{1D0B}' => 'k',
+        '\u{029F}' => 'l',
+        '\u{1D0D}' => 'm',
+        '\u{0274}' => 'n',
+        '\u{1D0F}' => 'o',
+        '\u{1D18}' => 'p',
+        '\u{A7AF}' => 'q',
+        '\u{0280}' => 'r',
+        '\u{A731}' => 's',
+        '\u{1D1B}' => 't',
+        '\u{1D1C}' => 'u',
+        '\u{1D20}' => 'v',
+        '\u{1D21}' => 'w',
+        '\u{028F}' => 'y',
+        '\u{1D22}' => 'z',
+        _ => return None,
+    })
 }
 
 /// ASCII that the canonical form keeps as it is, up to case.
@@ -559,6 +604,9 @@ mod tests {
             "CVE-２０２６-４０００１",
             "\u{0421}VE-2026-40001",
             "CV\u{0415}-2026-40001",
+            "\u{1D04}\u{1D20}\u{1D07}-2026-40001",
+            "\u{0106}V\u{00C9}-2026-40001",
+            "C\u{0336}V\u{0336}E\u{0336}-2026-40001",
             "**CVE**-2026-40001",
             "`CVE`-2026-40001",
             "CVE-<b>2026</b>-40001",
