@@ -76,6 +76,12 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "dashes for spaces",
         "security-advisory-for-the-gadget-parser",
     ),
+    // Other marks for spaces, as in a URL's path or a file name.
+    (
+        "slashes for spaces",
+        "security/advisory/for/the/gadget/parser",
+    ),
+    ("dots for spaces", "Security.advisory.for.the.gadget.parser"),
     // Snake case, as in a file name or an identifier made from the title.
     (
         "underscores for spaces",
@@ -455,10 +461,11 @@ fn a_hidden_title_with_dashes_that_a_published_title_holds_with_spaces_builds() 
     assert!(!t
         .grep("public", "Use after free in the gadget parser")
         .is_empty());
-    // Exempt, it is looked for nowhere: a page may say it too.
+    // Exempt, it is looked for nowhere: a page may say it too, with any
+    // mark for its spaces.
     t.write(
         "content/about.md",
-        "---\ntitle: About\n---\n\nSee use-after-free-in-the-gadget-parser soon.\n",
+        "---\ntitle: About\n---\n\nSee use-after-free-in-the-gadget-parser and use/after/free.in.the.gadget.parser soon.\n",
     );
     let o = t.build(NOW);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
