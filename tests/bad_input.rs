@@ -738,3 +738,49 @@ fn a_missing_root_or_config_is_a_clear_error() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("is not a folder"));
 }
+
+/// An advisory that does not load reports its own errors; a
+/// pre-announcement naming it, or a link to it, is not also told that no
+/// such advisory exists, which would send the author to the wrong file.
+#[test]
+fn a_broken_advisory_is_one_error_not_also_a_missing_one() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1000.md",
+        &ADVISORY.replace("2024-04-09T15:00:00Z", "2099-02-30T15:00:00Z"),
+    );
+    t.write(
+        "advisories/2024/pre-widgets.md",
+        &pre("2099-02-28T15:00:00Z", "cve-2024-1000"),
+    );
+    // Nor is a link to it from another advisory a link to nothing.
+    t.write(
+        "advisories/2024/cve-2024-1001.md",
+        &format!(
+            "{}\nSee [the other one](cve-2024-1000.md#overview).\n",
+            ADVISORY
+                .replace("CVE-2024-1000", "CVE-2024-1001")
+                .replace("2024-04-09T15:00:00Z", "2024-04-10T15:00:00Z")
+        ),
+    );
+    let out = t.herald(&["check"]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("advisories/2024/cve-2024-1000.md:6:10: invalid date-time"),
+        "{err}"
+    );
+    assert!(!err.contains("no advisory with slug"), "{err}");
+    assert!(!err.contains("names nothing the site publishes"), "{err}");
+    assert!(err.contains("herald: 1 error(s)"), "{err}");
+    // A slug that names no file at all is still an error.
+    t.write(
+        "advisories/2024/pre-widgets.md",
+        &pre("2099-02-28T15:00:00Z", "cve-2024-1002"),
+    );
+    let err = stderr(&t.herald(&["check"]));
+    assert!(
+        err.contains("no advisory with slug `cve-2024-1002`"),
+        "{err}"
+    );
+}

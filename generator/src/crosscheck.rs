@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diag::{Findings, Pos, Source};
-use crate::model::{Advisory, Document, Page, PreAnnouncement};
+use crate::model::{Advisory, Document, Page, PreAnnouncement, Slug};
 
 /// Slugs a page may not take: the site's own folders and files.
 const RESERVED_PAGE_SLUGS: &[&str] = &[
@@ -48,10 +48,13 @@ impl<'a> FirstSeen<'a> {
     }
 }
 
+/// `unloaded`: the slugs of advisory files that failed to load, whose own
+/// errors are reported; nothing that names one is an error for it.
 pub fn check(
     advisories: &[Document<Advisory>],
     pres: &[Document<PreAnnouncement>],
     pages: &[Document<Page>],
+    unloaded: &std::collections::HashSet<Slug>,
     findings: &mut Findings,
 ) {
     let mut slugs = FirstSeen::new("slug");
@@ -74,7 +77,7 @@ pub fn check(
             doc.meta.spans.slug,
             findings,
         );
-        check_agreement(doc, advisories, findings);
+        check_agreement(doc, advisories, unloaded, findings);
     }
     let mut page_slugs = FirstSeen::new("page slug");
     for doc in pages {
@@ -99,12 +102,16 @@ pub fn check(
 fn check_agreement(
     doc: &Document<PreAnnouncement>,
     advisories: &[Document<Advisory>],
+    unloaded: &std::collections::HashSet<Slug>,
     findings: &mut Findings,
 ) {
     let pre = &doc.meta;
     let Some(slug) = &pre.advisory else {
         return;
     };
+    if unloaded.contains(slug) {
+        return;
+    }
     let Some(adv) = advisories.iter().find(|a| &a.meta.slug == slug) else {
         let slugs: Vec<&str> = advisories.iter().map(|a| a.meta.slug.as_str()).collect();
         let help = match crate::diag::suggest(slug.as_str(), &slugs) {

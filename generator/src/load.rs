@@ -86,7 +86,13 @@ pub fn load_reusing(
     // 7 would do.
     let mut advisories = Vec::with_capacity(entries.len());
     let mut pres = Vec::new();
-    for r in entries {
+    // The slugs of advisory files that did not load: their own errors say
+    // why, and a pre-announcement naming one is not wrong for it.
+    let mut unloaded = std::collections::HashSet::new();
+    for (r, path) in entries.into_iter().zip(&advisory_files) {
+        if r.is_err() {
+            unloaded.extend(stem_slug(path));
+        }
         match r {
             Ok((Entry::Advisory(a), w)) => {
                 advisories.push(a);
@@ -110,7 +116,7 @@ pub fn load_reusing(
         }
     }
 
-    crate::crosscheck::check(&advisories, &pres, &page_docs, &mut findings);
+    crate::crosscheck::check(&advisories, &pres, &page_docs, &unloaded, &mut findings);
     crate::timings::mark("load: crosschecked");
     if let Some((config, _)) = &config {
         resolve_links(
@@ -118,6 +124,7 @@ pub fn load_reusing(
             &mut advisories,
             &mut pres,
             &page_docs,
+            &unloaded,
             &mut findings,
         );
     }
@@ -736,6 +743,7 @@ fn resolve_links(
     advisories: &mut [Document<Advisory>],
     pres: &mut [Document<PreAnnouncement>],
     pages: &[Document<Page>],
+    unloaded: &std::collections::HashSet<Slug>,
     findings: &mut Findings,
 ) {
     // When each advisory and pre-announcement becomes public: a link may
@@ -787,6 +795,14 @@ fn resolve_links(
             first_line,
         };
         for (range, dest, why) in r.unknown {
+            // A link to an advisory whose file did not load: that file's
+            // own errors are the ones to fix.
+            let file = dest.split(['#', '?']).next().unwrap_or_default();
+            let names_unloaded = file.ends_with(".md")
+                && stem_slug(Path::new(file)).is_some_and(|s| unloaded.contains(&s));
+            if names_unloaded {
+                continue;
+            }
             let (message, help) = match why {
                 crate::relative::Target::Hidden => (
                     format!("relative link `{dest}` leads to an advisory or pre-announcement that is still under embargo when this text goes out"),
