@@ -783,4 +783,21 @@ fn a_broken_advisory_is_one_error_not_also_a_missing_one() {
         err.contains("no advisory with slug `cve-2024-1002`"),
         "{err}"
     );
+    // An advisory that did load under the slug is still held to the
+    // pre-announcement, whatever file of that name failed.
+    t.write(
+        "advisories/2025/renamed.md",
+        &ADVISORY
+            .replace("kind: advisory", "kind: advisory\nslug: cve-2024-1000")
+            .replace("CVE-2024-1000", "CVE-2024-1003"),
+    );
+    t.write(
+        "advisories/2024/pre-widgets.md",
+        &pre("2099-02-28T15:00:00Z", "cve-2024-1000"),
+    );
+    let err = stderr(&t.herald(&["check"]));
+    assert!(
+        err.contains("disagrees with the embargo of advisory `cve-2024-1000`"),
+        "{err}"
+    );
 }

@@ -109,10 +109,11 @@ fn check_agreement(
     let Some(slug) = &pre.advisory else {
         return;
     };
-    if unloaded.contains(slug) {
-        return;
-    }
     let Some(adv) = advisories.iter().find(|a| &a.meta.slug == slug) else {
+        // Its file did not load, and says why.
+        if unloaded.contains(slug) {
+            return;
+        }
         let slugs: Vec<&str> = advisories.iter().map(|a| a.meta.slug.as_str()).collect();
         let help = match crate::diag::suggest(slug.as_str(), &slugs) {
             Some(near) => format!(

@@ -798,7 +798,8 @@ fn resolve_links(
             // A link to an advisory whose file did not load: that file's
             // own errors are the ones to fix.
             let file = dest.split(['#', '?']).next().unwrap_or_default();
-            let names_unloaded = file.ends_with(".md")
+            let names_unloaded = matches!(why, crate::relative::Target::Unknown)
+                && file.ends_with(".md")
                 && stem_slug(Path::new(file)).is_some_and(|s| unloaded.contains(&s));
             if names_unloaded {
                 continue;
