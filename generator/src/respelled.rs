@@ -269,6 +269,9 @@ mod tests {
             spelled("CVE 2024 2000 5 times"),
             ["cve-2024-2000", "cve-2024-20005"]
         );
+        // Spelled canonically up to the space, the longer reading is still
+        // given (the canonical one is the automaton's).
+        assert_eq!(spelled("CVE-2024-2000 5 times"), ["cve-2024-20005"]);
         // A word after the space ends the number.
         assert_eq!(spelled("CVE 2024 2000 and 5"), ["cve-2024-2000"]);
     }
