@@ -255,23 +255,20 @@ def main():
         # build that follows a deletion of 100,000 files pays minutes of
         # kernel time that a fresh checkout never pays.
         cold_runs = []
-        def cold_argv():
-            d = os.path.join(out, f"cold-{len(cold_runs)}")
-            cold_runs.append(d)
-            return [herald, "--root", root, "build", "--now", NOW,
-                    "--out", os.path.join(d, "public"), "--outbox", os.path.join(d, "outbox")]
-        jobs["herald build, cold"] = cold_argv
-        def cold_site_argv():
-            d = os.path.join(out, f"cold-{len(cold_runs)}")
-            cold_runs.append(d)
-            return [herald, "--root", root, "build", "--site-only", "--now", NOW,
-                    "--out", os.path.join(d, "public")]
-        jobs["herald site-only, cold"] = cold_site_argv
-        def floor_argv():
-            d = os.path.join(out, f"floor-{len(cold_runs)}")
-            cold_runs.append(d)
-            return [floor, os.path.join(root, "advisories"), d]
-        jobs["floor"] = floor_argv
+        def fresh(kind, argv_in):
+            """A job that runs `argv_in(d)` in a folder `d` never used before."""
+            def argv():
+                d = os.path.join(out, f"{kind}-{len(cold_runs)}")
+                cold_runs.append(d)
+                return argv_in(d)
+            return argv
+        jobs["herald build, cold"] = fresh("cold", lambda d: [
+            herald, "--root", root, "build", "--now", NOW,
+            "--out", os.path.join(d, "public"), "--outbox", os.path.join(d, "outbox")])
+        jobs["herald site-only, cold"] = fresh("cold", lambda d: [
+            herald, "--root", root, "build", "--site-only", "--now", NOW,
+            "--out", os.path.join(d, "public")])
+        jobs["floor"] = fresh("floor", lambda d: [floor, os.path.join(root, "advisories"), d])
         # One advisory's body edited, then the same warm build.
         edited = sorted(os.listdir(os.path.join(root, "advisories")))[0]
         edited = os.path.join(root, "advisories", edited)
