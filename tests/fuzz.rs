@@ -279,7 +279,12 @@ fn disguise(c: char) -> BoxedStrategy<String> {
         ),
         d if d.is_ascii_digit() => {
             let n = d as u32 - '0' as u32;
-            for base in [0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7F6] {
+            // Fullwidth and mathematical; Arabic-Indic, Persian, Devanagari,
+            // Thai, Myanmar and Adlam digits.
+            for base in [
+                0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7F6, 0x660, 0x6F0, 0x966, 0xE50, 0x1040,
+                0x1E950,
+            ] {
                 ways.push(char::from_u32(base + n).expect("digit").to_string());
             }
         }

@@ -30,6 +30,14 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
         "CVE-\u{FF12}\u{FF10}\u{FF12}\u{FF14}-2000",
     ),
     ("Cyrillic look-alikes", "\u{0421}V\u{0415}-2024-2000"),
+    (
+        "Arabic-Indic digits",
+        "CVE-\u{0662}\u{0660}\u{0662}\u{0664}-\u{0662}\u{0660}\u{0660}\u{0660}",
+    ),
+    (
+        "Devanagari digits",
+        "CVE-\u{0968}\u{0966}\u{0968}\u{096A}-2000",
+    ),
     // "Fancy text": small capitals, accents, strokes drawn through.
     ("small capitals", "\u{1D04}\u{1D20}\u{1D07}-2024-2000"),
     ("accented letters", "\u{0106}V\u{00C9}-2024-2000"),

@@ -19,8 +19,9 @@
 //!    strokes and underlines of "fancy text"), default-ignorable characters
 //!    dropped (zero-width characters, soft hyphens, bidirectional marks:
 //!    every format character), every dash and minus folded to `-`, a small
-//!    capital read as its letter, and a look-alike of an ASCII letter or
-//!    digit replaced by it (the confusables of Unicode TR 39);
+//!    capital read as its letter, a decimal digit of any script read as
+//!    its ASCII digit, and a look-alike of an ASCII letter or digit
+//!    replaced by it (the confusables of Unicode TR 39);
 //! 6. letters lower-cased;
 //! 7. every run of white space collapsed to one space.
 //!
@@ -138,6 +139,10 @@ fn push_folded(out: &mut String, c: char) {
             push_ascii(out, letter);
             continue;
         }
+        if let Some(digit) = decimal_digit(n) {
+            out.push(digit);
+            continue;
+        }
         if is_invisible(n) {
             continue;
         }
@@ -199,6 +204,30 @@ fn small_capital(c: char) -> Option<char> {
         '\u{1D22}' => 'z',
         _ => return None,
     })
+}
+
+/// The ASCII digit a decimal digit of another script (`٢٠٢٦`, `२०२६`)
+/// reads as: a reader of that script reads the number, and so does any
+/// program that parses digits by their Unicode value. NFKD already maps
+/// fullwidth and mathematical digits.
+fn decimal_digit(c: char) -> Option<char> {
+    use unicode_general_category::{get_general_category, GeneralCategory};
+    let is_digit = |c: char| get_general_category(c) == GeneralCategory::DecimalNumber;
+    if !is_digit(c) {
+        return None;
+    }
+    // Unicode encodes every script's decimal digits as a run of ten, 0 to
+    // 9, and runs that touch follow one another whole (the mathematical
+    // digits are five): the value is the distance from the first digit of
+    // the unbroken stretch, modulo ten.
+    let mut first = c as u32;
+    while let Some(before) = first.checked_sub(1).and_then(char::from_u32) {
+        if !is_digit(before) {
+            break;
+        }
+        first -= 1;
+    }
+    char::from_digit((c as u32 - first) % 10, 10)
 }
 
 /// ASCII that the canonical form keeps as it is, up to case.
@@ -588,6 +617,35 @@ mod tests {
         }
     }
 
+    /// Every decimal digit Unicode 16 has (the first of each run of ten),
+    /// and characters next to runs that are not digits.
+    #[test]
+    fn a_decimal_digit_of_any_script_reads_as_its_value() {
+        let zeros = [
+            0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xE50, 0xF20, 0x1040, 0x17E0, 0x1A80, 0x1A90,
+            0x1C40, 0x1C50, 0xA9D0, 0xA9F0, 0xFF10, 0x104A0, 0x11066, 0x1D7CE, 0x1D7D8, 0x1D7F6,
+            0x1E950, 0x1FBF0,
+        ];
+        for zero in zeros {
+            for value in 0..10 {
+                let c = char::from_u32(zero + value).unwrap();
+                assert_eq!(
+                    canonical(c.to_string().as_bytes()),
+                    value.to_string(),
+                    "U+{:04X}",
+                    zero + value
+                );
+            }
+        }
+        assert_eq!(decimal_digit('\u{1A8A}'), None);
+        assert_eq!(decimal_digit('x'), None);
+        assert_eq!(
+            decimal_digit('\u{2460}'),
+            None,
+            "circled: NFKD's, not a decimal digit"
+        );
+    }
+
     #[test]
     fn every_spelling_a_reader_reads_as_the_id_is_the_id() {
         let id = "cve-2026-40001";
@@ -619,6 +677,13 @@ mod tests {
             "CVE&shy-2026-40001",
             "CVE&#45&#50;026-40001",
             "CVE-2026-40001\u{FE0F}",
+            // Decimal digits of other scripts: Arabic-Indic, Persian,
+            // Devanagari, Thai, and mathematical bold.
+            "CVE-\u{0662}\u{0660}\u{0662}\u{0666}-\u{0664}\u{0660}\u{0660}\u{0660}\u{0661}",
+            "CVE-\u{06F2}\u{06F0}\u{06F2}\u{06F6}-40001",
+            "CVE-\u{0968}\u{0966}\u{0968}\u{096C}-40001",
+            "CVE-2026-\u{0E54}\u{0E50}\u{0E50}\u{0E50}\u{0E51}",
+            "CVE-\u{1D7D0}\u{1D7CE}\u{1D7D0}\u{1D7D4}-40001",
         ] {
             assert!(
                 canonical(spelling.as_bytes()).contains(id),
