@@ -10,7 +10,9 @@
 //! 2. HTML character references decoded, once, as a browser decodes them
 //!    in text (`&shy;`, `&#x2011;`, and also `&nbsp` or `&#45` with no
 //!    `;`, which browsers accept);
-//! 3. tags removed (`<` + a letter, `/`, `!` or `?`, up to the next `>`);
+//! 3. tags removed (`<` + a letter, `/`, `!` or `?`, up to the next `>`),
+//!    and a tag that breaks the line (`<br>`, `<p>`, `</td>`) read as a
+//!    space;
 //! 4. Markdown emphasis and code marks removed: `*`, `` ` ``, `~`; an
 //!    underscore, which is an emphasis mark or (in a file name, a URL or
 //!    an identifier) a space between words, read as a space;
@@ -489,6 +491,59 @@ fn fold_all(text: &str) -> String {
     out
 }
 
+/// Whether a tag, by its inside, starts a new line or block where it
+/// stands: a browser shows `advisory<br>for` and `advisory</td><td>for`
+/// as two words, where `CVE-<b>2026</b>` is one.
+fn breaks_line(inside: &str) -> bool {
+    let name = inside.trim_start_matches('/');
+    let end = name
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(name.len());
+    const BLOCKS: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "option",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ];
+    let name = &name[..end];
+    BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name))
+}
+
 /// How [`fold`] treats `<` and line breaks.
 enum Mode<'a> {
     /// Each tag's inside goes here (one per line) instead of into the text.
@@ -534,6 +589,9 @@ fn fold(text: &str, out: &mut String, mut mode: Mode<'_>) {
                             tags.push_str(&spaced);
                         }
                         tags.push('\n');
+                        if breaks_line(inside) {
+                            push_ascii(out, ' ');
+                        }
                         i += end + 2;
                         continue;
                     }
