@@ -365,3 +365,124 @@ fn every_disguise_of_a_hidden_id_is_seen_by_the_wall() {
         Ok(())
     });
 }
+
+/// What a reader does not see inside a word of a title. Not a space or an
+/// underscore: a word cut in two reads as two words.
+fn gap_in_word() -> impl Strategy<Value = String> {
+    gap().prop_filter("a word stays whole", |g| g != " " && g != "_")
+}
+
+/// One letter of a title, as a reader would still read it.
+fn disguised_letter(c: char) -> impl Strategy<Value = String> {
+    let upper = c.to_ascii_uppercase();
+    let ways = vec![
+        c.to_string(),
+        upper.to_string(),
+        format!("&#{};", c as u32),
+        format!("&#x{:X};", upper as u32),
+        // Fullwidth.
+        char::from_u32(c as u32 - 'a' as u32 + 0xFF41)
+            .expect("fullwidth")
+            .to_string(),
+    ];
+    (gap_in_word(), prop::sample::select(ways)).prop_map(|(g, l)| g + &l)
+}
+
+/// A hidden title of plain words, some joined by `::` as a Rust path is,
+/// and a text that spells it as a reader still reads it: its words apart
+/// (any mark or white space between them, or `::`), letter by letter, or
+/// run together in camel case.
+fn disguised_title() -> impl Strategy<Value = (String, String)> {
+    let words = prop::collection::vec(("[a-z]{3,8}", prop::bool::weighted(0.3)), 3..7);
+    words.prop_flat_map(|words| {
+        let mut title = String::new();
+        for (i, (w, path)) in words.iter().enumerate() {
+            if i > 0 {
+                title.push_str(if *path { "::" } else { " " });
+            }
+            title.push_str(w);
+        }
+        let letters: Vec<BoxedStrategy<Vec<String>>> = words
+            .iter()
+            .map(|(w, _)| {
+                w.chars()
+                    .map(|c| disguised_letter(c).boxed())
+                    .collect::<Vec<_>>()
+                    .boxed()
+            })
+            .collect();
+        // One mark, or white space of any width, between two words; or,
+        // where the title has `::`, `::` throughout. (A text with more marks
+        // than its title, `gadget::parser` for `gadget parser`, or with the
+        // title's marks in some places and one in others, is not found.)
+        let paths: Vec<bool> = words.iter().map(|(_, path)| *path).collect();
+        let between = (
+            prop::collection::vec(
+                prop::sample::select(vec![
+                    " ", "-", "_", "/", ".", "+", ":", "  ", "\n", "&nbsp;", "\u{2011}", "%20",
+                    "<br>", "</p><p>",
+                ]),
+                words.len(),
+            ),
+            prop::bool::ANY,
+        )
+            .prop_map(move |(mut marks, own)| {
+                for (mark, path) in marks.iter_mut().zip(&paths) {
+                    if own && *path {
+                        *mark = "::";
+                    }
+                }
+                marks
+            });
+        let words_plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
+        (Just(title), letters, between, 0..3u8, "[ a-z.,:;()]{0,12}").prop_map(
+            move |(title, letters, between, style, around)| {
+                let mut text = format!("{around} ");
+                for (i, word) in letters.iter().enumerate() {
+                    match style {
+                        // Its words apart.
+                        0 => {
+                            if i > 0 {
+                                text.push_str(between[i]);
+                            }
+                            text.push_str(&word.concat());
+                        }
+                        // Letter by letter, wider between the words.
+                        1 => {
+                            for l in word {
+                                text.push_str(l);
+                                text.push(' ');
+                            }
+                            text.push_str("  ");
+                        }
+                        // Camel case: each word's first letter a plain capital.
+                        _ => {
+                            let first = words_plain[i].chars().next().expect("a letter");
+                            text.push(first.to_ascii_uppercase());
+                            text.push_str(&word[1..].concat());
+                        }
+                    }
+                }
+                text.push_str(&format!(" {around}"));
+                (title, text)
+            },
+        )
+    })
+}
+
+#[test]
+fn every_disguise_of_a_hidden_title_is_seen_by_the_wall() {
+    fuzz("disguised titles", disguised_title(), |(title, text)| {
+        // Titles shorter than this, with their spaces taken out, are not
+        // looked for: they occur by chance.
+        let squeezed = herald::spaced::squeezed(&canonical(title.as_bytes()));
+        prop_assume!(squeezed.len() >= herald::embargo::MIN_TITLE);
+        let wall = Wall::forever(&[], &[&title], "hidden");
+        prop_assert!(
+            wall.check("page.html", text.as_bytes()).is_err(),
+            "{title:?} passed as {text:?} (canonical {:?})",
+            canonical(text.as_bytes())
+        );
+        Ok(())
+    });
+}

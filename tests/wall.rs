@@ -139,6 +139,18 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "reversed by an override",
         "\u{202E}resrap tegdag eht rof yrosivda ytiruceS\u{202C}",
     ),
+    // Letter by letter, its word gaps lost where white space collapses.
+    (
+        "letter-spaced",
+        "S e c u r i t y   a d v i s o r y   f o r   t h e   g a d g e t   p a r s e r",
+    ),
+    (
+        "letter-spaced with dots",
+        "S.e.c.u.r.i.t.y a.d.v.i.s.o.r.y f.o.r t.h.e g.a.d.g.e.t p.a.r.s.e.r",
+    ),
+    // A name made from the title.
+    ("camel case", "SecurityAdvisoryForTheGadgetParser"),
+    ("run together", "securityadvisoryforthegadgetparser"),
 ];
 
 /// File names a reader reads as the id.
@@ -316,6 +328,31 @@ fn every_leak_attempt_is_refused_by_build_and_located_by_check() {
     assert_all_refused(&all, tree);
 }
 
+/// A hidden title whose words a path or two marks join (`gadget::parser`,
+/// as Rust names an item) made a slug, a file name or a name: one mark,
+/// or none, where the title has two.
+#[test]
+fn a_title_with_a_path_in_it_is_found_as_a_slug_and_as_a_name() {
+    const TITLE: &str = "Overflow in gadget::parser::read_all on big inputs";
+    let mut all: Vec<(String, Plant)> = Vec::new();
+    for (how, text) in [
+        ("as written", "Overflow in gadget::parser::read_all on big inputs"),
+        ("a slug", "overflow-in-gadget-parser-read-all-on-big-inputs"),
+        ("snake case", "overflow_in_gadget_parser_read_all_on_big_inputs"),
+        ("a path", "overflow/in/gadget/parser/read/all/on/big/inputs"),
+        ("camel case", "OverflowInGadgetParserReadAllOnBigInputs"),
+        (
+            "letter-spaced",
+            "O v e r f l o w  i n  g a d g e t : : p a r s e r : : r e a d _ a l l  o n  b i g  i n p u t s",
+        ),
+    ] {
+        for (place, plant) in places(text) {
+            all.push((format!("the title ({how}) in {place}"), plant));
+        }
+    }
+    assert_all_refused(&all, || tree_titled(TITLE));
+}
+
 /// A hidden title with `>` in it, behind a `<` that decoding makes: the
 /// decoded page reads `<x Parser ->` as a tag and ` panic …` as text, but a
 /// browser shows `<x Parser -> panic …` whole, as a plain-text channel does.
@@ -477,6 +514,27 @@ fn a_hidden_title_with_dashes_that_a_published_title_holds_with_spaces_builds() 
     );
     let o = t.build(NOW);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// The forms a hidden title is also looked for in (one mark for two, no
+/// marks at all) are exempt, as the title is, where a title public before
+/// it holds them so.
+#[test]
+fn a_hidden_title_with_a_path_that_a_published_title_holds_as_a_slug_or_a_name_builds() {
+    let t = tree_titled("Crash in gadget::parser on empty input");
+    let published = "advisories/2024/cve-2024-1000.md";
+    let original = t.read(published);
+    for title in [
+        "Crash in gadget-parser on empty input, fixed",
+        "CrashInGadgetParserOnEmptyInput, fixed",
+    ] {
+        let text = original.replace("Security advisory for widgets (CVE-2024-1000)", title);
+        assert!(text.contains(title), "{text}");
+        t.write(published, &text);
+        let o = t.build(NOW);
+        assert_eq!(code(&o), 0, "{title}: {}", stderr(&o));
+        assert!(!t.grep("public", title).is_empty(), "{title}");
+    }
 }
 
 /// Embargoed advisories may share a summary (the wall keeps one pattern per

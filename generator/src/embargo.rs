@@ -8,6 +8,7 @@ use crate::canon::{canonical, has_angle, readings, untagged};
 use crate::matcher::Matcher;
 use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::secrets::Secrets;
+use crate::spaced;
 use crate::timeline;
 
 /// The project split at one moment into what may be shown and what not.
@@ -278,14 +279,50 @@ impl Wall {
             });
         }
         let exempt = exempt_titles(&hidden_titles, &titles);
+        // Each title also with one space for each run of marks between its
+        // words (`std::fs` made the slug `std-fs`), and with none (written
+        // letter by letter, or in camel case: see [`crate::spaced`]). Each
+        // such form is exempt where a title public before it holds it in
+        // the same form, as the title itself is.
+        let variants: Vec<Vec<String>> = [spaced::one_gap, spaced::squeezed]
+            .into_iter()
+            .map(|variant| {
+                let of_hidden: Vec<(String, Timestamp, &str, String)> = hidden_titles
+                    .iter()
+                    .map(|(t, at, slug, _)| (variant(t), *at, *slug, String::new()))
+                    .collect();
+                let of_all: Vec<(String, Timestamp, &str)> = titles
+                    .iter()
+                    .map(|(t, at, slug)| (variant(t), *at, *slug))
+                    .collect();
+                let exempt = exempt_titles(&of_hidden, &of_all);
+                of_hidden
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (form, ..))| {
+                        if exempt.contains(&i) {
+                            String::new()
+                        } else {
+                            form
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         let hidden_titles = hidden_titles.into_iter().zip(title_forms);
         for (i, ((title, at, _, label), others)) in hidden_titles.enumerate() {
             if title.len() < MIN_TITLE || exempt.contains(&i) {
                 continue;
             }
             labels.push(label);
-            let others: Vec<String> = others.into_iter().filter(|o| *o != title).collect();
-            for form in std::iter::once(title).chain(others) {
+            let mut forms: Vec<String> = Vec::new();
+            let variants = variants.iter().map(|v| v[i].clone());
+            for form in others.into_iter().chain(variants) {
+                if form.len() >= MIN_TITLE && form != title && !forms.contains(&form) {
+                    forms.push(form);
+                }
+            }
+            for form in std::iter::once(title).chain(forms) {
                 texts.push(form);
                 patterns.push(Pattern {
                     kind: Kind::Title,
@@ -312,7 +349,12 @@ impl Wall {
             needles.push(canonical(id.as_bytes()));
             patterns.push(never(Kind::Id));
         }
-        for t in all_forms(texts.iter().copied()) {
+        let forms = all_forms(texts.iter().copied());
+        let variants: Vec<String> = forms
+            .iter()
+            .flat_map(|t| [spaced::one_gap(t), spaced::squeezed(t)])
+            .collect();
+        for t in forms.into_iter().chain(variants) {
             if t.len() >= MIN_TITLE {
                 needles.push(t);
                 patterns.push(never(Kind::Title));
@@ -475,11 +517,33 @@ impl Wall {
             !(at.is_some_and(|t| p.public_at <= t)
                 || p.kind == Kind::Id && bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()))
         });
-        let (pattern, start, end) = found.or_else(|| self.respelled(text, at))?;
+        let (pattern, start, end) = found
+            .or_else(|| self.respelled(text, at))
+            .or_else(|| self.letter_spaced(ac, text, at))?;
         // Patterns and respelled ids are whole canonical strings, so a
         // match starts and ends on character boundaries.
         let found = String::from_utf8_lossy(&bytes[start..end]).into_owned();
         Some((&self.patterns[pattern], found))
+    }
+
+    /// A hidden title in `text` written letter by letter: its pattern (the
+    /// title without its spaces), and where the run that spells it starts
+    /// and ends.
+    fn letter_spaced(
+        &self,
+        ac: &Matcher,
+        text: &str,
+        at: Option<Timestamp>,
+    ) -> Option<(usize, usize, usize)> {
+        spaced::runs(text, MIN_TITLE)
+            .into_iter()
+            .find_map(|(start, end, letters)| {
+                let (p, ..) = ac.first(letters.as_bytes(), |pattern, _, _| {
+                    let p = &self.patterns[pattern];
+                    p.kind == Kind::Title && at.is_none_or(|t| p.public_at > t)
+                })?;
+                Some((p, start, end))
+            })
     }
 
     /// A hidden id in `text` written with other separators than its own

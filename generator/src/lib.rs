@@ -38,6 +38,7 @@ pub mod serve;
 pub mod signing;
 pub mod site;
 pub mod source_guard;
+pub mod spaced;
 pub mod stamp;
 #[cfg(test)]
 mod testgen;

@@ -1,0 +1,186 @@
+//! Titles written letter by letter. A reader reads
+//! `S e c u r i t y   a d v i s o r y   f o r   t h e   g a d g e t` as
+//! the title it spells; its canonical form, where every run of white space
+//! is one space, has lost the gaps between the words, so no title with its
+//! spaces finds it. Each such run is read a second time with its gaps taken
+//! out (`securityadvisoryforthegadget`), and the wall looks for every
+//! hidden title written without its spaces, which also finds one written
+//! `SecurityAdvisoryForTheGadget`.
+//!
+//! The search is sampled, so that ordinary text costs a few byte loads
+//! per [`STRIDE`] bytes: a run long enough to hold a title
+//! (`crate::embargo::MIN_TITLE` letters at least) alternates letter and
+//! gap over more than twice [`STRIDE`] bytes, so some sampled position
+//! falls where it alternates, and the run is read whole from there, once.
+
+/// What may stand between two letters (the canonical form has made every
+/// dash `-` and every run of white space one space; the rest read as a
+/// space in the wall's search too).
+fn is_gap(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.' | b'/' | b':' | b',' | b'+')
+}
+
+/// A letter of a letter-spaced run: one ASCII character that is neither a
+/// gap nor a line break (which ends a piece of the canonical form).
+fn is_letter(b: u8) -> bool {
+    b.is_ascii_graphic() && !is_gap(b)
+}
+
+/// Positions sampled: every fourth byte, and the byte after it.
+const STRIDE: usize = 4;
+
+/// Every letter-spaced run of at least `min` letters in canonical `text`:
+/// where it starts and ends, and its letters without the gaps. Linear:
+/// each sampled position is looked at once, and each byte of a run is read
+/// once, since sampling resumes after the run's end.
+pub fn runs(text: &str, min: usize) -> Vec<(usize, usize, String)> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    let mut p = 2;
+    while p + 3 < b.len() {
+        // A gap at `q` between two single letters, each with a gap beyond.
+        let alternates = |q: usize| {
+            is_gap(b[q - 2])
+                && is_letter(b[q - 1])
+                && is_gap(b[q])
+                && is_letter(b[q + 1])
+                && is_gap(b[q + 2])
+        };
+        let at = [p, p + 1]
+            .into_iter()
+            .find(|&q| q + 2 < b.len() && alternates(q));
+        let Some(q) = at else {
+            p += STRIDE;
+            continue;
+        };
+        let (start, end, letters) = run_around(b, q);
+        if letters.len() >= min {
+            found.push((start, end, letters));
+        }
+        p = end.max(p + STRIDE);
+    }
+    found
+}
+
+/// The run of single letters, each between gaps, that holds the gap at
+/// `q`: its start, its end, and its letters.
+fn run_around(b: &[u8], q: usize) -> (usize, usize, String) {
+    let single = |i: usize| {
+        is_letter(b[i])
+            && (i == 0 || !is_letter(b[i - 1]))
+            && b.get(i + 1).is_none_or(|&n| !is_letter(n))
+    };
+    // Back over gaps and single letters to the first letter of the run.
+    let mut start = q;
+    let mut i = q;
+    while i > 0 {
+        let c = b[i - 1];
+        if is_gap(c) {
+            i -= 1;
+        } else if single(i - 1) {
+            i -= 1;
+            start = i;
+        } else {
+            break;
+        }
+    }
+    let mut letters = String::new();
+    let mut end = start;
+    let mut i = start;
+    while i < b.len() {
+        if is_gap(b[i]) {
+            i += 1;
+        } else if single(i) {
+            letters.push(b[i] as char);
+            i += 1;
+            end = i;
+        } else {
+            break;
+        }
+    }
+    (start, end, letters)
+}
+
+/// `text` without its gaps: a hidden title as a letter-spaced run, or a
+/// camel-cased name, reads once the canonical form has lower-cased it.
+pub fn squeezed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.extend(text.chars().filter(|&c| !(c.is_ascii() && is_gap(c as u8))));
+    out
+}
+
+/// `text` with each run of gaps made one space: `std::fs::read_dir`, made
+/// a slug or a file name (`std-fs-read-dir`, `std_fs_read_dir`), has one
+/// mark between its words where the title has two.
+pub fn one_gap(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() && is_gap(c as u8) {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letters(text: &str) -> Vec<String> {
+        runs(text, 12).into_iter().map(|r| r.2).collect()
+    }
+
+    #[test]
+    fn a_letter_spaced_title_reads_without_its_gaps_wherever_it_starts() {
+        let spaced = "s e c u r i t y a d v i s o r y f o r t h e g a d g e t";
+        for lead in 0..12 {
+            let text = format!("{}see {spaced} soon", "x".repeat(lead));
+            assert_eq!(letters(&text), ["securityadvisoryforthegadget"], "{text}");
+            let (start, end, _) = runs(&text, 12)[0];
+            assert_eq!(&text[start..end], spaced);
+        }
+        // Other gaps, and wider ones between the words.
+        assert_eq!(
+            letters("s.e.c.u.r.i.t.y / a-d-v-i-s-o-r-y"),
+            ["securityadvisory"]
+        );
+    }
+
+    #[test]
+    fn prose_and_short_runs_are_not_runs() {
+        assert!(
+            letters("a b c d e f g h i j k").is_empty(),
+            "eleven letters"
+        );
+        assert!(letters("I think a b test is a fine idea, and so is x y z").is_empty());
+        assert!(letters(&"the quick brown fox ".repeat(1000)).is_empty());
+        assert_eq!(letters("a b c d e f g h i j k l"), ["abcdefghijkl"]);
+    }
+
+    #[test]
+    fn each_run_is_read_once_and_a_long_one_is_linear() {
+        let text = "x ".repeat(100_000);
+        let all = runs(&text, 12);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].2.len(), 100_000);
+        let many = "a b c d e f g h i j k l m. Words between. ".repeat(1000);
+        assert_eq!(runs(&many, 12).len(), 1000);
+    }
+
+    #[test]
+    fn squeezed_takes_out_every_gap_and_one_gap_leaves_one_space() {
+        assert_eq!(
+            squeezed("security advisory-for/the.gadget"),
+            "securityadvisoryforthegadget"
+        );
+        assert_eq!(squeezed("über, alles"), "überalles");
+        assert_eq!(
+            one_gap("in std::fs::read dir, or -- so"),
+            "in std fs read dir or so"
+        );
+    }
+}
