@@ -495,53 +495,60 @@ fn fold_all(text: &str) -> String {
 /// stands: a browser shows `advisory<br>for` and `advisory</td><td>for`
 /// as two words, where `CVE-<b>2026</b>` is one.
 fn breaks_line(inside: &str) -> bool {
-    let name = inside.trim_start_matches('/');
-    let end = name
-        .find(|c: char| !c.is_ascii_alphanumeric())
+    let name = inside.strip_prefix('/').unwrap_or(inside).as_bytes();
+    let len = name
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
         .unwrap_or(name.len());
-    const BLOCKS: &[&str] = &[
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "caption",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "option",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ];
-    let name = &name[..end];
-    BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name))
+    let mut lower = [0u8; 10];
+    let Some(lower) = lower.get_mut(..len) else {
+        return false;
+    };
+    for (l, n) in lower.iter_mut().zip(name) {
+        *l = n.to_ascii_lowercase();
+    }
+    matches!(
+        &*lower,
+        b"address"
+            | b"article"
+            | b"aside"
+            | b"blockquote"
+            | b"br"
+            | b"caption"
+            | b"dd"
+            | b"details"
+            | b"div"
+            | b"dl"
+            | b"dt"
+            | b"figcaption"
+            | b"figure"
+            | b"footer"
+            | b"h1"
+            | b"h2"
+            | b"h3"
+            | b"h4"
+            | b"h5"
+            | b"h6"
+            | b"header"
+            | b"hr"
+            | b"li"
+            | b"main"
+            | b"nav"
+            | b"ol"
+            | b"option"
+            | b"p"
+            | b"pre"
+            | b"section"
+            | b"summary"
+            | b"table"
+            | b"tbody"
+            | b"td"
+            | b"tfoot"
+            | b"th"
+            | b"thead"
+            | b"tr"
+            | b"ul"
+    )
 }
 
 /// How [`fold`] treats `<` and line breaks.
