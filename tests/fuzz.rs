@@ -287,6 +287,12 @@ fn disguise(c: char) -> BoxedStrategy<String> {
             ] {
                 ways.push(char::from_u32(base + n).expect("digit").to_string());
             }
+            // Letters a reader takes for digits.
+            match d {
+                '0' => ways.extend(["O", "o", "\u{041E}"].map(String::from)),
+                '1' => ways.extend(["l", "I", "|"].map(String::from)),
+                _ => {}
+            }
         }
         _ => {}
     }

@@ -34,6 +34,7 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
         "Arabic-Indic digits",
         "CVE-\u{0662}\u{0660}\u{0662}\u{0664}-\u{0662}\u{0660}\u{0660}\u{0660}",
     ),
+    ("letters for digits", "CVE-2O24-2OOO"),
     (
         "Devanagari digits",
         "CVE-\u{0968}\u{0966}\u{0968}\u{096A}-2000",

@@ -85,13 +85,19 @@ fn prefix_end(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
 pub fn ids(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
     let bytes = text.as_bytes();
     starts(bytes).flat_map(move |at| {
-        let (prefix, shape, part): (&str, &[(usize, usize)], fn(&u8) -> bool) = if bytes[at] == b'g'
-        {
-            ("ghsa", &[(4, 4), (4, 4), (4, 4)], u8::is_ascii_alphanumeric)
-        } else {
-            ("cve", &[(4, 4), (4, usize::MAX)], u8::is_ascii_digit)
-        };
-        if spelled_canonically(bytes, at + prefix.len(), shape, part) {
+        let (prefix, shape, strict, part): (&str, &[(usize, usize)], fn(&u8) -> bool, Reader) =
+            if bytes[at] == b'g' {
+                let alnum = |b: &u8| b.is_ascii_alphanumeric().then_some(*b as char);
+                (
+                    "ghsa",
+                    &[(4, 4), (4, 4), (4, 4)],
+                    u8::is_ascii_alphanumeric,
+                    alnum,
+                )
+            } else {
+                ("cve", &[(4, 4), (4, usize::MAX)], u8::is_ascii_digit, digit)
+            };
+        if spelled_canonically(bytes, at + prefix.len(), shape, strict, part) {
             return Vec::new();
         }
         let Some(end) = prefix_end(bytes, at, prefix.as_bytes()) else {
@@ -105,6 +111,23 @@ pub fn ids(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
     })
 }
 
+/// How a byte of an id's part reads, if it is one: the character it
+/// stands for.
+type Reader = fn(&u8) -> Option<char>;
+
+/// A digit of a CVE number, or a letter a reader takes for one: `o` for
+/// `0` (a Latin or a Cyrillic `O`, which the canonical form makes `o`),
+/// `l`, `i` and `|` for `1`, as Unicode's confusables (TR 39) pair them.
+/// No GHSA id holds any of these letters, and no CVE number any letter.
+fn digit(b: &u8) -> Option<char> {
+    match b {
+        b'0'..=b'9' => Some(*b as char),
+        b'o' => Some('0'),
+        b'l' | b'i' | b'|' => Some('1'),
+        _ => None,
+    }
+}
+
 /// Whether the id at `at` (just after its prefix) is spelled as its
 /// canonical form and nothing else could be read there: `-` before each
 /// part, each part whole, and no letter-spacing after the last. Most ids
@@ -113,21 +136,25 @@ fn spelled_canonically(
     bytes: &[u8],
     mut i: usize,
     shape: &[(usize, usize)],
-    part: fn(&u8) -> bool,
+    strict: fn(&u8) -> bool,
+    part: Reader,
 ) -> bool {
     for &(min, max) in shape {
         if bytes.get(i) != Some(&b'-') {
             return false;
         }
         i += 1;
-        let len = bytes[i..].iter().take_while(|b| part(b)).count();
+        let len = bytes[i..].iter().take_while(|b| strict(b)).count();
         if len < min || len > max {
             return false;
         }
         i += len;
     }
-    let spaced = bytes.get(i) == Some(&b' ') && bytes.get(i + 1).is_some_and(part);
-    !spaced && !bytes.get(i).is_some_and(u8::is_ascii_alphanumeric)
+    // Nothing after it that a reader could read as more of the id: a
+    // letter-spaced character, or a letter taken for a digit (`…-2000|5`).
+    let more = |b: &u8| part(b).is_some() || b.is_ascii_alphanumeric();
+    let spaced = bytes.get(i) == Some(&b' ') && bytes.get(i + 1).is_some_and(more);
+    !spaced && !bytes.get(i).is_some_and(more)
 }
 
 /// The parts after an id's prefix, from `i`: each `(min, max)` characters
@@ -139,7 +166,7 @@ fn parts(
     bytes: &[u8],
     mut i: usize,
     shape: &[(usize, usize)],
-    part: fn(&u8) -> bool,
+    part: Reader,
 ) -> Vec<(usize, Vec<String>)> {
     let mut found = Vec::with_capacity(shape.len());
     for (n, &(min, max)) in shape.iter().enumerate() {
@@ -183,28 +210,29 @@ fn part_at(
     mut i: usize,
     min: usize,
     max: usize,
-    part: fn(&u8) -> bool,
+    part: Reader,
 ) -> Vec<(usize, String)> {
     let mut text = String::new();
     let mut readings = Vec::new();
+    let is_part = |b: &u8| part(b).is_some();
     while text.len() < max {
-        match bytes.get(i) {
-            Some(b) if part(b) => {
-                text.push(*b as char);
+        match bytes.get(i).and_then(part) {
+            Some(c) => {
+                text.push(c);
                 i += 1;
-                let next_continues = bytes.get(i).is_some_and(part) && text.len() < max;
+                let next_continues = bytes.get(i).is_some_and(is_part) && text.len() < max;
                 if text.len() >= min && !next_continues {
                     readings.push((i, text.clone()));
                 }
             }
-            Some(b' ')
-                if !text.is_empty()
-                    && text.len() < MAX_SPACED
-                    && bytes.get(i + 1).is_some_and(part) =>
+            None if bytes.get(i) == Some(&b' ')
+                && !text.is_empty()
+                && text.len() < MAX_SPACED
+                && bytes.get(i + 1).is_some_and(is_part) =>
             {
                 i += 1
             }
-            _ => break,
+            None => break,
         }
     }
     readings
@@ -274,6 +302,32 @@ mod tests {
         assert_eq!(spelled("CVE-2024-2000 5 times"), ["cve-2024-20005"]);
         // A word after the space ends the number.
         assert_eq!(spelled("CVE 2024 2000 and 5"), ["cve-2024-2000"]);
+    }
+
+    #[test]
+    fn letters_a_reader_takes_for_digits_are_read_as_them() {
+        for text in [
+            "See CVE-2O24-2OOO soon",
+            "See CVE-2\u{041E}24-2000 soon",
+            "See CVE-2024-2000 and CVE-2024-200l.",
+            "See CVE-2024-2000 and CVE-2O24-200I.",
+        ] {
+            assert!(
+                spelled(text)
+                    .iter()
+                    .any(|id| id == "cve-2024-2000" || id == "cve-2024-2001"),
+                "{text}: {:?}",
+                spelled(text)
+            );
+        }
+        assert_eq!(spelled("CVE-2O24-2OO1"), ["cve-2024-2001"]);
+        // Spelled canonically up to a letter taken for a digit.
+        assert_eq!(spelled("CVE-2024-2000|5"), ["cve-2024-200015"]);
+        // (The shorter reading is the automaton's.)
+        assert_eq!(spelled("CVE-2024-2000 l"), ["cve-2024-20001"]);
+        // Other letters are no digits, and a GHSA id keeps its letters.
+        assert!(spelled("CVE-2024-2000x").is_empty());
+        assert_eq!(spelled("GHSA 2345 6789 cfgh"), ["ghsa-2345-6789-cfgh"]);
     }
 
     #[test]

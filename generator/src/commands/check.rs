@@ -170,7 +170,7 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
                     out.push(src.error(
                         Pos::new(i + 1, 1, line.chars().count().max(1)),
                         format!("embargo leak: `{found}` here is {what}; `herald build` would refuse to publish it"),
-                    ).with_code("embargo-leak").with_help("remove it until the embargo lifts (the wall reads through case, entities, markup, separators, letter-spacing, look-alike letters, digits of other scripts, right-to-left overrides and invisible characters)"));
+                    ).with_code("embargo-leak").with_help("remove it until the embargo lifts (the wall reads through case, entities, markup, separators, letter-spacing, look-alike letters and digits, digits of other scripts, right-to-left overrides and invisible characters)"));
                 }
             }
         }
