@@ -35,6 +35,9 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
         "CVE-\u{0662}\u{0660}\u{0662}\u{0664}-\u{0662}\u{0660}\u{0660}\u{0660}",
     ),
     ("letters for digits", "CVE-2O24-2OOO"),
+    ("an abbreviation's dots", "C.V.E.-2024-2000"),
+    ("a grouped number", "CVE-2024-2,000"),
+    ("a number sign", "CVE #2024-2000"),
     (
         "Devanagari digits",
         "CVE-\u{0968}\u{0966}\u{0968}\u{096A}-2000",

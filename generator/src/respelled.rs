@@ -3,7 +3,9 @@
 //! `CVE_2024_2000` (an underscore reads as a space in the canonical form)
 //! as `CVE-2024-2000`; so with a GHSA id. A reader also reads
 //! through letter-spacing, a single space between any two characters of
-//! the id (`C V E - 2 0 2 4 - 2 0 0 0`, `CVE-2024-20 00`). The wall's
+//! the id (`C V E - 2 0 2 4 - 2 0 0 0`, `CVE-2024-20 00`), through an
+//! abbreviation's dots (`C.V.E.`), and through a number's grouping
+//! (`CVE-2024-20,000`, `CVE-2024-20.000`). The wall's
 //! automaton looks for canonical strings (a dash and a space alike), so
 //! these are found here: at each `cve` and `ghsa` of a canonical reading,
 //! spaced or not, the id-shaped run after it is read with its separators
@@ -19,7 +21,22 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// What a reader takes for a separator inside an id. The canonical form
 /// has already made every dash `-` and every run of white space one space.
 fn is_separator(b: u8) -> bool {
-    matches!(b, b' ' | b'-' | b'.' | b':' | b'/' | b'_' | b',' | b'+')
+    matches!(
+        b,
+        b' ' | b'-' | b'.' | b':' | b'/' | b'_' | b',' | b'+' | b'#'
+    )
+}
+
+/// What may stand between two letters of `cve` or `ghsa`: letter-spacing,
+/// or an abbreviation's dots (`C.V.E.`) or dashes.
+fn is_letter_gap(b: u8) -> bool {
+    matches!(b, b' ' | b'.' | b'-')
+}
+
+/// What may stand between two characters of one part: letter-spacing, or
+/// a number's grouping (`20,000`, `20.000`).
+fn is_part_gap(b: u8) -> bool {
+    matches!(b, b' ' | b',' | b'.')
 }
 
 /// At most this many separators in a row (` - ` is three).
@@ -29,11 +46,14 @@ const MAX_SEPARATORS: usize = 3;
 /// this long, and each space read on makes one more candidate.
 const MAX_SPACED: usize = 24;
 
-/// The first three bytes of every spelling of `cve` and `ghsa` with a
-/// single space or none between any two letters, as letter-spacing leaves
-/// them. None of them holds a `c` or `g` after its first byte, so a
-/// prefix never starts inside another's match.
-const STARTS: [&str; 6] = ["cve", "c v", "cv ", "ghs", "g h", "gh "];
+/// The first three bytes of every spelling of `cve` and `ghsa` with one
+/// [`is_letter_gap`] byte or none between any two letters. None of them
+/// holds a `c` or `g` after its first byte, so a prefix never starts
+/// inside another's match.
+const STARTS: [&str; 14] = [
+    "cve", "c v", "c.v", "c-v", "cv ", "cv.", "cv-", "ghs", "g h", "g.h", "g-h", "gh ", "gh.",
+    "gh-",
+];
 
 /// Where each candidate prefix starts. Teddy (SIMD) where the machine has
 /// it, several times faster here than an automaton, which is the fallback.
@@ -49,7 +69,7 @@ fn starts(bytes: &[u8]) -> Box<dyn Iterator<Item = usize> + '_> {
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(STARTS)
-            .unwrap_or_else(|e| unreachable!("six fixed three-byte words: {e}"))
+            .unwrap_or_else(|e| unreachable!("fourteen fixed three-byte words: {e}"))
     });
     match &*PACKED {
         Some(packed) => Box::new(packed.find_iter(bytes).map(|m| m.start())),
@@ -57,12 +77,13 @@ fn starts(bytes: &[u8]) -> Box<dyn Iterator<Item = usize> + '_> {
     }
 }
 
-/// Where the prefix `word` spelled from `at` ends, a single space allowed
-/// before each letter after the first; `None` when it is not there.
+/// Where the prefix `word` spelled from `at` ends, one [`is_letter_gap`]
+/// byte allowed before each letter after the first; `None` when it is not
+/// there.
 fn prefix_end(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
     let mut i = at;
     for (n, &letter) in word.iter().enumerate() {
-        if n > 0 && bytes.get(i) == Some(&b' ') {
+        if n > 0 && bytes.get(i).is_some_and(|&b| is_letter_gap(b)) {
             i += 1;
         }
         (bytes.get(i) == Some(&letter)).then_some(())?;
@@ -153,7 +174,8 @@ fn spelled_canonically(
     // Nothing after it that a reader could read as more of the id: a
     // letter-spaced character, or a letter taken for a digit (`…-2000|5`).
     let more = |b: &u8| part(b).is_some() || b.is_ascii_alphanumeric();
-    let spaced = bytes.get(i) == Some(&b' ') && bytes.get(i + 1).is_some_and(more);
+    let spaced =
+        bytes.get(i).is_some_and(|&b| is_part_gap(b)) && bytes.get(i + 1).is_some_and(more);
     !spaced && !bytes.get(i).is_some_and(more)
 }
 
@@ -225,7 +247,7 @@ fn part_at(
                     readings.push((i, text.clone()));
                 }
             }
-            None if bytes.get(i) == Some(&b' ')
+            None if bytes.get(i).is_some_and(|&b| is_part_gap(b))
                 && !text.is_empty()
                 && text.len() < MAX_SPACED
                 && bytes.get(i + 1).is_some_and(is_part) =>
@@ -328,6 +350,23 @@ mod tests {
         // Other letters are no digits, and a GHSA id keeps its letters.
         assert!(spelled("CVE-2024-2000x").is_empty());
         assert_eq!(spelled("GHSA 2345 6789 cfgh"), ["ghsa-2345-6789-cfgh"]);
+    }
+
+    #[test]
+    fn an_abbreviation_a_number_grouped_and_a_hash_give_the_id() {
+        for text in [
+            "See C.V.E.-2024-2000 soon",
+            "See C.V.E. 2024 2000 soon",
+            "See C-V-E-2024-2000 soon",
+            "See CVE-2024-2,000 soon",
+            "See CVE-2,024-2.000 soon",
+            "See CVE #2024-2000 soon",
+        ] {
+            assert_eq!(spelled(text), ["cve-2024-2000"], "{text}");
+        }
+        assert_eq!(spelled("G.H.S.A.-2345-6789-cfgh"), ["ghsa-2345-6789-cfgh"]);
+        // A sentence's end after the id is no grouping.
+        assert!(spelled("See CVE-2024-2000. Then more.").is_empty());
     }
 
     #[test]
