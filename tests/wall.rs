@@ -299,11 +299,7 @@ fn attempts() -> Vec<(String, Plant)> {
             out.push((format!("the id ({how}) in {place}"), plant));
         }
     }
-    for (how, title) in TITLE_SPELLINGS {
-        for (place, plant) in places(title) {
-            out.push((format!("the title ({how}) in {place}"), plant));
-        }
-    }
+    out.extend(titles_everywhere(TITLE_SPELLINGS));
     for (how, name) in NAMES {
         let path = format!("themes/mine/static/{name}");
         out.push((
@@ -332,14 +328,24 @@ fn every_leak_attempt_is_refused_by_build_and_located_by_check() {
     assert_all_refused(&all, tree);
 }
 
+/// Each spelling `(how, text)` of a hidden title, planted in every place.
+fn titles_everywhere(spellings: &[(&str, &'static str)]) -> Vec<(String, Plant)> {
+    let mut all: Vec<(String, Plant)> = Vec::new();
+    for (how, text) in spellings {
+        for (place, plant) in places(text) {
+            all.push((format!("the title ({how}) in {place}"), plant));
+        }
+    }
+    all
+}
+
 /// A hidden title whose words a path or two marks join (`gadget::parser`,
 /// as Rust names an item) made a slug, a file name or a name: one mark,
 /// or none, where the title has two.
 #[test]
 fn a_title_with_a_path_in_it_is_found_as_a_slug_and_as_a_name() {
     const TITLE: &str = "Overflow in gadget::parser::read_all on big inputs";
-    let mut all: Vec<(String, Plant)> = Vec::new();
-    for (how, text) in [
+    let all = titles_everywhere(&[
         ("as written", "Overflow in gadget::parser::read_all on big inputs"),
         ("a slug", "overflow-in-gadget-parser-read-all-on-big-inputs"),
         ("snake case", "overflow_in_gadget_parser_read_all_on_big_inputs"),
@@ -349,11 +355,7 @@ fn a_title_with_a_path_in_it_is_found_as_a_slug_and_as_a_name() {
             "letter-spaced",
             "O v e r f l o w  i n  g a d g e t : : p a r s e r : : r e a d _ a l l  o n  b i g  i n p u t s",
         ),
-    ] {
-        for (place, plant) in places(text) {
-            all.push((format!("the title ({how}) in {place}"), plant));
-        }
-    }
+    ]);
     assert_all_refused(&all, || tree_titled(TITLE));
 }
 
@@ -363,8 +365,7 @@ fn a_title_with_a_path_in_it_is_found_as_a_slug_and_as_a_name() {
 #[test]
 fn a_title_with_an_arrow_is_not_cut_in_two_by_a_tag_decoding_makes() {
     const TITLE: &str = "Parser -> panic in the gadget crate";
-    let mut all: Vec<(String, Plant)> = Vec::new();
-    for (how, text) in [
+    let mut all = titles_everywhere(&[
         ("in a code span", "`<x Parser -> panic in the gadget crate`"),
         ("escaped", "&lt;x Parser -> panic in the gadget crate"),
         (
@@ -372,11 +373,7 @@ fn a_title_with_an_arrow_is_not_cut_in_two_by_a_tag_decoding_makes() {
             "&lt;x Parser -> *panic* in the gadget crate",
         ),
         ("as written", "<x Parser -> panic in the gadget crate"),
-    ] {
-        for (place, plant) in places(text) {
-            all.push((format!("the title ({how}) in {place}"), plant));
-        }
-    }
+    ]);
     all.push((
         "the title (numeric, no `;`) in a static HTML file".into(),
         static_html("<p>&#60x Parser -&#62 panic in the gadget crate</p>"),
