@@ -328,6 +328,25 @@ fn every_leak_attempt_is_refused_by_build_and_located_by_check() {
     assert_all_refused(&all, tree);
 }
 
+/// `check` names the column where the line shows the leak, and
+/// underlines it.
+#[test]
+fn check_points_at_the_column_of_a_leak() {
+    let t = tree();
+    t.write(
+        "content/about.md",
+        "---\ntitle: About\n---\n\nSee CVE-2024-2000 soon, and SecurityAdvisoryForTheGadgetParser.\n",
+    );
+    let o = t.herald(&["check", "--now", NOW]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("content/about.md:5:5: embargo leak: `cve-2024-2000`"),
+        "{err}"
+    );
+    assert!(err.contains("|     ^^^^^^^^^^^^^\n"), "{err}");
+}
+
 /// Each spelling `(how, text)` of a hidden title, planted in every place.
 fn titles_everywhere(spellings: &[(&str, &'static str)]) -> Vec<(String, Plant)> {
     let mut all: Vec<(String, Plant)> = Vec::new();

@@ -167,8 +167,9 @@ fn locate(project: &Project, now: Timestamp, leaks: &[Leak]) -> Vec<Finding> {
                 found_at_source.insert(found.clone());
                 if located.insert((path.clone(), i)) {
                     let src = crate::diag::Source::new(path.clone(), text.to_string());
+                    let (col, len) = leak_span(line, &found);
                     out.push(src.error(
-                        Pos::new(i + 1, 1, line.chars().count().max(1)),
+                        Pos::new(i + 1, col, len),
                         format!("embargo leak: `{found}` here is {what}; `herald build` would refuse to publish it"),
                     ).with_code("embargo-leak").with_help("remove it until the embargo lifts (the wall reads through case, entities, markup, separators, letter-spacing, look-alike letters and digits, digits of other scripts, right-to-left overrides and invisible characters)"));
                 }
@@ -333,4 +334,67 @@ fn silent_edits(ledgers: &crate::ledger::Ledgers, project: &Project) -> Vec<Find
             }
         })
         .collect()
+}
+
+/// Where on its source line a leak shows, as a column and a length: the
+/// text found, where the line spells it so up to case; else from the one
+/// place the line holds its first word (`cve` of `CVE_2026_40001`) to the
+/// line's end; else the whole line, since its spelling (entities, letters
+/// that look alike) no longer matches what was found.
+fn leak_span(line: &str, found: &str) -> (usize, usize) {
+    // ASCII lower-casing keeps every byte where it was, so a byte offset in
+    // `lower` is one in `line`.
+    let lower = line.to_ascii_lowercase();
+    let col = |at: usize| line[..at].chars().count() + 1;
+    let width = line.chars().count();
+    if let Some(at) = lower.find(found) {
+        return (col(at), found.chars().count().max(1));
+    }
+    let word = found
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.len() >= 3);
+    if let Some(word) = word {
+        let mut places = lower.match_indices(word);
+        if let (Some((at, _)), None) = (places.next(), places.next()) {
+            let at = col(at);
+            return (at, width + 1 - at);
+        }
+    }
+    (1, width.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leak_span;
+
+    #[test]
+    fn a_leak_is_underlined_where_the_line_shows_it() {
+        assert_eq!(
+            leak_span("See CVE-2026-40001 soon.", "cve-2026-40001"),
+            (5, 14)
+        );
+        assert_eq!(
+            leak_span("Ünïcode first: CVE-2026-40001", "cve-2026-40001"),
+            (16, 14)
+        );
+        // Spelled otherwise: from its first word to the line's end.
+        assert_eq!(
+            leak_span("See CVE_2026_40001 soon", "cve 2026 40001"),
+            (5, 19)
+        );
+        // Nothing of it as written, or its first word twice: the whole line.
+        assert_eq!(
+            leak_span("See &#67;VE-2026-40001", "cve-2026-40001"),
+            (1, 22)
+        );
+        assert_eq!(
+            leak_span("a gadget parser, fixed", "gadget parser x"),
+            (3, 20)
+        );
+        assert_eq!(
+            leak_span("the gadget, the gadget parser", "the gadget parser x"),
+            (1, 29)
+        );
+        assert_eq!(leak_span("the x, the y", "the z"), (1, 12));
+    }
 }
