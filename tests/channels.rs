@@ -60,7 +60,7 @@ fn every_channel_of_the_examples_matches_its_snapshot() {
 fn each_channel_carries_its_disclaimer_and_link() {
     let (_dir, outbox) = example_outbox();
     let group = "https://groups.google.com/d/msgid/ferrite-security-announcements/herald.cve-2025-31001.1744124400%40ferrite-lang.org";
-    let blog = "https://blog.ferrite-lang.org/2025/04/08/cve-2025-31001.html";
+    let blog = "https://blog.ferrite-lang.org/2025/04/08/cve-2025-31001/";
     let ann = read(&outbox, "cve-2025-31001/announcement.txt");
     assert!(ann.starts_with("This announcement is signed by The Ferrite Security Response Team. The\nGoogle Groups web interface shows its signature as not matching"));
     assert!(ann.contains("is attached as announcement.txt.asc:\nverify that file."));
@@ -76,7 +76,7 @@ fn each_channel_carries_its_disclaimer_and_link() {
     }
     let blog_md = read(&outbox, "cve-2025-31001/blog.md");
     // The blog's Zola front matter.
-    assert!(blog_md.starts_with("+++\npath = \"2025/04/08/cve-2025-31001.html\"\ntitle = \"Security advisory for the standard library (CVE-2025-31001)\"\nauthors = [\"The Ferrite Security Response Team\"]\naliases = []\n+++\n"), "{blog_md}");
+    assert!(blog_md.starts_with("+++\npath = \"2025/04/08/cve-2025-31001\"\ntitle = \"Security advisory for the standard library (CVE-2025-31001)\"\nauthors = [\"The Ferrite Security Response Team\"]\naliases = []\n+++\n"), "{blog_md}");
     let ghsa = read(&outbox, "cve-2025-31001/ghsa-GHSA-4f7x-c9qm-2r8v.md");
     assert!(ghsa.starts_with(&format!("> This advisory is a copy of the security advisory published by The Ferrite Security Response Team at <{blog}>")));
     let oss = read(&outbox, "cve-2025-31001/oss-security.eml");
