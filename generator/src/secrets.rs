@@ -64,6 +64,11 @@ impl Secrets {
         }
     }
 
+    /// Whether the environment has no values to look for.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// Which of the environment's values `bytes` holds as written: for the
     /// files `build` writes, none of which is encoded.
     pub fn find_as_written(&self, bytes: &[u8]) -> Option<&'static str> {
@@ -75,10 +80,6 @@ impl Secrets {
 
     /// What secret `bytes` holds, as its receiver reads it; `None` if none.
     pub fn find(&self, bytes: &[u8]) -> Option<&'static str> {
-        if self.values.is_empty() {
-            // Nothing to decode for: a private key is marked as written.
-            return self.find_in(bytes);
-        }
         let qp = quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok();
         let mut readings: Vec<Vec<u8>> = base64_blocks(bytes);
         readings.extend(qp);
@@ -190,5 +191,11 @@ mod tests {
             Some("a private key")
         );
         assert_eq!(s.find(b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n"), None);
+        // With no secret in the environment, an attachment is still read:
+        // the last look is for keys too.
+        let attached = base64::engine::general_purpose::STANDARD
+            .encode("+-----BEGIN PGP PRIVATE KEY BLOCK-----\n+lQ...\n");
+        let eml = format!("Content-Transfer-Encoding: base64\r\n\r\n{attached}\r\n--b--\r\n");
+        assert_eq!(s.find(eml.as_bytes()), Some("a private key"));
     }
 }
