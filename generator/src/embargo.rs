@@ -112,18 +112,18 @@ struct Pattern {
 }
 
 /// A dash reads as a space between words, and a space as a dash; so do
-/// the other marks that stand for a space in a URL's path, a file name or
-/// a slug (`security/advisory/for/…`, `security.advisory.for.…`): in the
-/// wall's search, and so in what exempts a hidden title. Each is one byte
-/// for one, so a sentence's `. ` is not a title's single space.
-const READ_AS_SPACE: &[(u8, u8)] = &[
-    (b'-', b' '),
-    (b'.', b' '),
-    (b'/', b' '),
-    (b':', b' '),
-    (b',', b' '),
-    (b'+', b' '),
-];
+/// the other [`spaced::MARKS`]: in the wall's search, and so in what
+/// exempts a hidden title. Each is one byte for one, so a sentence's `. `
+/// is not a title's single space.
+const READ_AS_SPACE: [(u8, u8); spaced::MARKS.len()] = {
+    let mut pairs = [(0, b' '); spaced::MARKS.len()];
+    let mut i = 0;
+    while i < pairs.len() {
+        pairs[i].0 = spaced::MARKS[i];
+        i += 1;
+    }
+    pairs
+};
 
 /// Titles shorter than this (in canonical form) are not scanned: they
 /// occur by chance in other text.
@@ -374,7 +374,7 @@ impl Wall {
         // A reader reads `use-after-free` and `use after free`, or a title
         // turned into a URL's words (`security-advisory-for-widgets`,
         // `security/advisory/for/widgets`), as the same words.
-        let automaton = Matcher::folding(&texts, READ_AS_SPACE);
+        let automaton = Matcher::folding(&texts, &READ_AS_SPACE);
         let angled = texts.iter().any(|t| has_angle(t));
         let ids = texts
             .iter()

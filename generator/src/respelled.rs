@@ -18,13 +18,11 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-/// What a reader takes for a separator inside an id. The canonical form
-/// has already made every dash `-` and every run of white space one space.
+/// What a reader takes for a separator inside an id: what stands between
+/// words ([`crate::spaced::is_gap`]; the canonical form has made an
+/// underscore a space), or a number sign.
 fn is_separator(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'-' | b'.' | b':' | b'/' | b'_' | b',' | b'+' | b'#'
-    )
+    crate::spaced::is_gap(b) || b == b'#'
 }
 
 /// What may stand between two letters of `cve` or `ghsa`: letter-spacing,

@@ -10,11 +10,16 @@
 //! The search reads eight bytes at a time and passes over ordinary text at
 //! a few instructions a word (see [`runs`]).
 
-/// What may stand between two letters (the canonical form has made every
-/// dash `-` and every run of white space one space; the rest read as a
-/// space in the wall's search too).
-fn is_gap(b: u8) -> bool {
-    matches!(b, b' ' | b'-' | b'.' | b'/' | b':' | b',' | b'+')
+/// The marks that stand for a space between words in a URL's path, a file
+/// name or a slug (`security/advisory/for/…`, `security.advisory.for.…`);
+/// the canonical form has made every dash `-`. The wall's search reads
+/// each as one space.
+pub const MARKS: [u8; 6] = [b'-', b'.', b'/', b':', b',', b'+'];
+
+/// What may stand between two words or letters: a space (the canonical
+/// form's only white space) or one of [`MARKS`].
+pub fn is_gap(b: u8) -> bool {
+    b == b' ' || MARKS.contains(&b)
 }
 
 /// A letter of a letter-spaced run: one ASCII character that is neither a
