@@ -493,8 +493,9 @@ fn fold_all(text: &str) -> String {
 
 /// Whether a tag, by its inside, starts a new line or block where it
 /// stands: a browser shows `advisory<br>for` and `advisory</td><td>for`
-/// as two words, where `CVE-<b>2026</b>` is one.
-fn breaks_line(inside: &str) -> bool {
+/// as two words, where `CVE-<b>2026</b>` is one. Any other tag (an unknown
+/// one, a comment) is inline, as a browser shows it.
+pub(crate) fn breaks_line(inside: &str) -> bool {
     let name = inside.strip_prefix('/').unwrap_or(inside).as_bytes();
     let len = name
         .iter()

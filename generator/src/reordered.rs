@@ -72,30 +72,18 @@ fn opens_tag(after_lt: &str) -> bool {
 
 /// Whether `piece` ends an overridden stretch: another directional
 /// control, a paragraph separator, or (as `ends` says) a line break or a
-/// tag that is not an inline element.
+/// tag that starts a line or a block.
 fn ends_stretch(piece: &str, ends: Ends) -> bool {
     match piece.chars().next() {
         Some('\u{202A}'..='\u{202D}' | '\u{2066}'..='\u{2069}' | '\u{2029}') => true,
         Some('\n' | '\r') => ends == Ends::Lines,
         Some('"' | '\'' | '>') => ends == Ends::Quotes,
-        Some('<') if piece.len() > 1 => ends == Ends::Blocks && !is_inline_tag(piece),
+        // The tags the canonical form reads as a space.
+        Some('<') if piece.len() > 1 => {
+            ends == Ends::Blocks && crate::canon::breaks_line(&piece[1..])
+        }
         _ => false,
     }
-}
-
-fn is_inline_tag(tag: &str) -> bool {
-    const INLINE: &[&str] = &[
-        "a", "abbr", "b", "bdi", "cite", "code", "del", "dfn", "em", "i", "img", "ins", "kbd",
-        "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
-    ];
-    let name: String = tag
-        .trim_start_matches('<')
-        .trim_start_matches('/')
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    INLINE.contains(&name.as_str())
 }
 
 fn shown(text: &str, ends: Ends) -> String {
@@ -151,6 +139,9 @@ mod tests {
     fn tags_stay_whole_and_paragraphs_end_as_the_reader_sees() {
         let r = readings("<p>\u{202E}0002-<b>4202</b>-EVC</p><p>next</p>");
         assert!(r[1].contains("CVE-</b>2024<b>-2000</p><p>next"), "{}", r[1]);
+        // A comment, like an unknown tag, is inline: the stretch goes on.
+        let r = readings("<p>\u{202E}0002-<!-- x -->4202-EVC</p>");
+        assert!(r[1].contains("CVE-2024<!-- x -->-2000</p>"), "{}", r[1]);
         // In a page, a line break is a space; in a mail, it ends the line.
         let r = readings("\u{202E}0002\n-4202-EVC");
         assert!(r[0].contains("2000\n-4202-EVC"), "{}", r[0]);
