@@ -224,7 +224,8 @@ fn parts(
 /// The readings of one part from `i`: `min` to `max` characters that
 /// `part` takes, a single space allowed between two of them. Each reading
 /// ends where the next byte could end the id (not one more character of
-/// the part); without letter-spacing that is only the end of the run.
+/// the part, or a letter read as one); without letter-spacing or such
+/// letters that is only the end of the run.
 fn part_at(
     bytes: &[u8],
     mut i: usize,
@@ -235,12 +236,18 @@ fn part_at(
     let mut text = String::new();
     let mut readings = Vec::new();
     let is_part = |b: &u8| part(b).is_some();
+    // A letter read as a digit may as well end the id: `…2000|` in a
+    // table's row. Both readings, while a letter-spaced one would be given.
+    let stands_in = |b: &u8| part(b).is_some_and(|c| c != char::from(*b));
     while text.len() < max {
         match bytes.get(i).and_then(part) {
             Some(c) => {
                 text.push(c);
                 i += 1;
-                let next_continues = bytes.get(i).is_some_and(is_part) && text.len() < max;
+                let next = bytes.get(i);
+                let next_continues = next.is_some_and(is_part)
+                    && text.len() < max
+                    && !(next.is_some_and(stands_in) && text.len() < MAX_SPACED);
                 if text.len() >= min && !next_continues {
                     readings.push((i, text.clone()));
                 }
@@ -352,6 +359,14 @@ mod tests {
         assert_eq!(spelled("CVE-2O24-2OO1"), ["cve-2024-2001"]);
         // Spelled canonically up to a letter taken for a digit.
         assert_eq!(spelled("CVE-2024-2000|5"), ["cve-2024-200015"]);
+        // A `|` after the number ends a table's cell as well.
+        assert_eq!(
+            spelled("| CVE 2024 2000| x |"),
+            ["cve-2024-2000", "cve-2024-20001"]
+        );
+        // A long run of letters taken for digits gives boundedly many.
+        let text = format!("cve 2024 2{}", "l".repeat(100_000));
+        assert!(ids(&text).count() <= MAX_SPACED);
         // (The shorter reading is the automaton's.)
         assert_eq!(spelled("CVE-2024-2000 l"), ["cve-2024-20001"]);
         // Other letters are no digits, and a GHSA id keeps its letters.
