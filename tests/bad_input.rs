@@ -773,12 +773,16 @@ fn a_broken_advisory_is_one_error_not_also_a_missing_one() {
     assert!(!err.contains("no advisory with slug"), "{err}");
     assert!(!err.contains("names nothing the site publishes"), "{err}");
     assert!(err.contains("herald: 1 error(s)"), "{err}");
+    // `check`, with the pre-announcement naming `slug`.
+    let check_naming = |slug: &str| {
+        t.write(
+            "advisories/2024/pre-widgets.md",
+            &pre("2099-02-28T15:00:00Z", slug),
+        );
+        stderr(&t.herald(&["check"]))
+    };
     // A slug that names no file at all is still an error.
-    t.write(
-        "advisories/2024/pre-widgets.md",
-        &pre("2099-02-28T15:00:00Z", "cve-2024-1002"),
-    );
-    let err = stderr(&t.herald(&["check"]));
+    let err = check_naming("cve-2024-1002");
     assert!(
         err.contains("no advisory with slug `cve-2024-1002`"),
         "{err}"
@@ -791,11 +795,7 @@ fn a_broken_advisory_is_one_error_not_also_a_missing_one() {
             .replace("kind: advisory", "kind: advisory\nslug: cve-2024-1000")
             .replace("CVE-2024-1000", "CVE-2024-1003"),
     );
-    t.write(
-        "advisories/2024/pre-widgets.md",
-        &pre("2099-02-28T15:00:00Z", "cve-2024-1000"),
-    );
-    let err = stderr(&t.herald(&["check"]));
+    let err = check_naming("cve-2024-1000");
     assert!(
         err.contains("disagrees with the embargo of advisory `cve-2024-1000`"),
         "{err}"

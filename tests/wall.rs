@@ -335,7 +335,7 @@ fn check_points_at_the_column_of_a_leak() {
     let t = tree();
     t.write(
         "content/about.md",
-        "---\ntitle: About\n---\n\nSee CVE-2024-2000 soon, and SecurityAdvisoryForTheGadgetParser.\n",
+        "---\ntitle: About\n---\n\nSee CVE-2024-2000 soon.\n",
     );
     let o = t.herald(&["check", "--now", NOW]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
