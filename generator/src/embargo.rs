@@ -284,7 +284,7 @@ impl Wall {
         // letter by letter, or in camel case: see [`crate::spaced`]). Each
         // such form is exempt where a title public before it holds it in
         // the same form, as the title itself is.
-        let variants: Vec<Vec<String>> = [spaced::one_gap, spaced::squeezed]
+        let variants: Vec<Vec<Option<String>>> = [spaced::one_gap, spaced::squeezed]
             .into_iter()
             .map(|variant| {
                 let of_hidden: Vec<(String, Timestamp, &str, String)> = hidden_titles
@@ -299,13 +299,7 @@ impl Wall {
                 of_hidden
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (form, ..))| {
-                        if exempt.contains(&i) {
-                            String::new()
-                        } else {
-                            form
-                        }
-                    })
+                    .map(|(i, (form, ..))| (!exempt.contains(&i)).then_some(form))
                     .collect()
             })
             .collect();
@@ -316,7 +310,7 @@ impl Wall {
             }
             labels.push(label);
             let mut forms: Vec<String> = Vec::new();
-            let variants = variants.iter().map(|v| v[i].clone());
+            let variants = variants.iter().filter_map(|v| v[i].clone());
             for form in others.into_iter().chain(variants) {
                 if form.len() >= MIN_TITLE && form != title && !forms.contains(&form) {
                     forms.push(form);
