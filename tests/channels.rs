@@ -67,11 +67,12 @@ fn each_channel_carries_its_disclaimer_and_link() {
     assert!(ann.lines().all(|l| l.chars().count() <= 80), "wrapped");
     for f in ["blog.md", "forum.md"] {
         let t = read(&outbox, &format!("cve-2025-31001/{f}"));
-        assert!(t.contains("> This is a cross-post of the official security advisory, not the advisory itself."), "{f}");
-        assert!(t.contains(&format!("<{group}>")), "{f} links the mail");
+        // The Rust blog's words, and its reference to the mail right
+        // after the blockquote.
+        assert!(t.contains(&format!("> This is a cross-post of [the official security advisory][advisory]. The official advisory contains a signed version with our PGP key, as well.\n\n[advisory]: {group}\n\n")), "{f}: {t}");
         // A pre-announcement's cross-post says what it copies.
         let p = read(&outbox, &format!("pre-2025-04-08/{f}"));
-        assert!(p.contains("> This is a cross-post of the official pre-announcement of a security release, not the pre-announcement itself."), "{p}");
+        assert!(p.contains("> This is a cross-post of [the official pre-announcement of a security release][pre-announcement]."), "{p}");
         assert!(!p.contains("security advisory"), "{p}");
     }
     let blog_md = read(&outbox, "cve-2025-31001/blog.md");

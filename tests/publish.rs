@@ -264,7 +264,7 @@ fn a_full_disclosure_goes_out_in_order_exactly_once() {
     assert!(body["raw"]
         .as_str()
         .expect("raw")
-        .starts_with("> This is a cross-post of the official security advisory"));
+        .starts_with("> This is a cross-post of [the official security advisory][advisory]."));
 
     // GitHub: looked up, not found, created, then published.
     let reqs = w.gh.requests();

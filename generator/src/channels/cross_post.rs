@@ -16,11 +16,12 @@ impl Outbox<'_> {
         slug: &str,
         view: (&str, &V),
         facts: &[(&str, String)],
+        body: &str,
         official: disclaimer::Official,
         templates: [&'static str; 2],
         original: disclaimer::Original,
     ) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, ChannelError> {
-        let cross = disclaimer::cross_post(official, original);
+        let cross = disclaimer::cross_post(official, original, body);
         let mut ctx = self.base(&cross);
         ctx.insert(view.0, view.1);
         ctx.insert("facts_markdown", &facts_markdown(facts));
@@ -59,6 +60,7 @@ pub(super) fn render(out: &Outbox, job: &mut Job) -> Result<(), ChannelError> {
         job.doc.meta.slug.as_str(),
         ("a", &job.view),
         &job.facts,
+        job.doc.text(),
         job.official(),
         ["channels/blog.md", "channels/forum.md"],
         disclaimer::Original::Advisory,

@@ -37,27 +37,43 @@ pub struct Official<'a> {
     pub signed: bool,
 }
 
-/// Opens the blog and forum posts.
-pub fn cross_post(official: Official, original: Original) -> String {
+/// Opens the blog and forum posts, in the words of the Rust blog's
+/// cross-posts: a line that links the official text through a reference,
+/// then a blank line and that reference's definition. Placed after `> `,
+/// as the built-in templates do, the line is a blockquote and the
+/// definition follows it, as on that blog.
+///
+/// `body` is the post's own Markdown: a body that defines the label
+/// (`[advisory]`, as the Rust blog names it, or `[pre-announcement]`)
+/// itself would capture the disclaimer's link (the first definition of a
+/// label wins), so the link is then written inline instead.
+pub fn cross_post(official: Official, original: Original, body: &str) -> String {
     let (what, short) = match original {
         Original::Advisory => ("security advisory", "advisory"),
         Original::PreAnnouncement => ("pre-announcement of a security release", "pre-announcement"),
     };
     let url = official.url;
-    if official.signed {
+    let taken = pulldown_cmark::Parser::new(body)
+        .reference_definitions()
+        .get(short)
+        .is_some();
+    let (link, definition) = if taken {
+        (format!("[the official {what}](<{url}>)"), String::new())
+    } else {
+        (
+            format!("[the official {what}][{short}]"),
+            format!("\n\n[{short}]: {url}"),
+        )
+    };
+    let line = if official.signed {
         format!(
-            "This is a cross-post of the official {what}, not the {short} itself. \
-The official {short} was sent to the announcements mailing list, signed with \
-the team's key: <{url}>. Where the two differ, the signed announcement is \
-authoritative."
+            "This is a cross-post of {link}. The official {short} contains a signed \
+version with our PGP key, as well."
         )
     } else {
-        format!(
-            "This is a cross-post of the official {what}, not the {short} itself. \
-The official {short} is published at <{url}>. Where the two differ, that one is \
-authoritative."
-        )
-    }
+        format!("This is a cross-post of {link}.")
+    };
+    line + &definition
 }
 
 /// Opens each GHSA text: it points at the blog post, which links to the
@@ -136,4 +152,42 @@ pub fn advance_notice(disclosure: &str) -> String {
 share it, or act on it in public, before the embargo lifts."
         )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIGNED: Official = Official {
+        url: "https://groups.example/msg",
+        signed: true,
+    };
+
+    #[test]
+    fn a_cross_post_links_the_official_text_by_reference_unless_the_body_owns_the_label() {
+        let post = cross_post(
+            SIGNED,
+            Original::Advisory,
+            "Body with [a link][1].\n\n[1]: https://x.example/\n",
+        );
+        assert_eq!(
+            post,
+            "This is a cross-post of [the official security advisory][advisory]. \
+The official advisory contains a signed version with our PGP key, as well.\n\n\
+[advisory]: https://groups.example/msg"
+        );
+        // The first definition of a label wins in CommonMark, so the
+        // disclaimer's would take over the body's links: it goes inline.
+        let post = cross_post(SIGNED, Original::PreAnnouncement, "Body.");
+        assert!(post.ends_with("as well.\n\n[pre-announcement]: https://groups.example/msg"));
+        let body =
+            "See [the text][Pre-Announcement].\n\n[PRE-ANNOUNCEMENT]: https://site.example/a/\n";
+        let post = cross_post(SIGNED, Original::PreAnnouncement, body);
+        assert_eq!(
+            post,
+            "This is a cross-post of [the official pre-announcement of a security \
+release](<https://groups.example/msg>). The official pre-announcement contains a \
+signed version with our PGP key, as well."
+        );
+    }
 }

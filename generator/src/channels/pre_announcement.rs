@@ -107,6 +107,7 @@ impl Outbox<'_> {
             slug,
             ("p", &view),
             &facts,
+            doc.text(),
             disclaimer::Official {
                 url: &official.0,
                 signed: official.1,
