@@ -132,6 +132,13 @@ fn scores_fixes_and_credits_reach_the_records() {
         })
         .collect();
     assert!(credits.contains(&("RyotaK", "reporter")), "{credits:?}");
+    // cve.org and NVD show a description as plain text: the body's
+    // `**critical**` reads there without its asterisks.
+    let text = r["descriptions"][0]["value"].as_str().expect("text");
+    assert!(
+        text.contains("the severity is critical.") && !text.contains('*'),
+        "{text}"
+    );
     assert!(
         credits.contains(&("Chris Denton", "remediation developer")),
         "{credits:?}"

@@ -180,13 +180,13 @@ pub fn container(
         description = format!("Withdrawn on {}: {}\n\n", w.at.date(), w.reason);
     }
     description.push_str(
-        crate::plaintext::to_text_unwrapped(&crate::channels::lead_markdown(doc.text())).trim_end(),
+        crate::plaintext::to_record_text(&crate::channels::lead_markdown(doc.text())).trim_end(),
     );
     if a.cves.len() > 1 {
         let own = ghsa::own_sections(doc.text(), cve, &a.cves);
         if !own.trim().is_empty() {
             description.push_str("\n\n");
-            description.push_str(crate::plaintext::to_text_unwrapped(&own).trim_end());
+            description.push_str(crate::plaintext::to_record_text(&own).trim_end());
         }
     }
 

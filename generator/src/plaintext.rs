@@ -43,20 +43,26 @@ struct Writer {
     code: Option<String>,
     /// Where paragraphs are filled; `usize::MAX` keeps one line each.
     width: usize,
+    /// Whether emphasis keeps its `*` and `**`. Mail is read as Markdown
+    /// (the team's mails are the blog's source); a record's reader shows
+    /// the asterisks as they are.
+    emphasis: bool,
 }
 
 /// Render `markdown` as wrapped plain text, with its links listed at the end.
 pub fn to_text(markdown: &str) -> String {
-    render(markdown, WIDTH)
+    render(markdown, WIDTH, true)
 }
 
-/// The same text with one line per paragraph, for records whose readers
-/// (CVE and NVD pages, scanners) fill lines themselves.
-pub fn to_text_unwrapped(markdown: &str) -> String {
-    render(markdown, usize::MAX)
+/// The text for records whose readers (CVE and NVD pages, scanners) fill
+/// lines themselves and show no Markdown: one line per paragraph, and
+/// emphasis without its marks. Struck text keeps its `~~`: without them
+/// it would read as meant.
+pub fn to_record_text(markdown: &str) -> String {
+    render(markdown, usize::MAX, false)
 }
 
-fn render(markdown: &str, width: usize) -> String {
+fn render(markdown: &str, width: usize, emphasis: bool) -> String {
     let mut w = Writer {
         out: String::new(),
         inline: String::new(),
@@ -67,6 +73,7 @@ fn render(markdown: &str, width: usize) -> String {
         table: None,
         code: None,
         width,
+        emphasis,
     };
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     for event in Parser::new_ext(markdown, opts) {
@@ -271,8 +278,8 @@ impl Writer {
                 }
             }
             Tag::TableCell => self.inline.clear(),
-            Tag::Emphasis => self.text("*"),
-            Tag::Strong => self.text("**"),
+            Tag::Emphasis if self.emphasis => self.text("*"),
+            Tag::Strong if self.emphasis => self.text("**"),
             Tag::Strikethrough => self.text("~~"),
             Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
                 self.link_stack.push((String::new(), dest_url.to_string()));
@@ -356,8 +363,8 @@ impl Writer {
                     }
                 }
             }
-            TagEnd::Emphasis => self.text("*"),
-            TagEnd::Strong => self.text("**"),
+            TagEnd::Emphasis if self.emphasis => self.text("*"),
+            TagEnd::Strong if self.emphasis => self.text("**"),
             TagEnd::Strikethrough => self.text("~~"),
             TagEnd::Link | TagEnd::Image => {
                 if let Some((label, url)) = self.link_stack.pop() {
