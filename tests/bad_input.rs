@@ -8,6 +8,9 @@ use common::{code, stderr, Tree, ADVISORY};
 const BAD: &str = "advisories/2025/bad.md";
 
 /// The valid advisory with `from` replaced by `to`, as a second file.
+/// The random part of the tokens the cases paste: no report may print it.
+const TOKEN_TAIL: &str = "R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio";
+
 fn bad_variant(from: &str, to: &str) -> impl Fn(&Tree) {
     let text = ADVISORY
         .replace("CVE-2024-1000", "CVE-2024-2000")
@@ -502,6 +505,32 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:21:1: this line opens a private key; every text made from this file would carry it"],
         ),
         (
+            "a GitHub token pasted into the body",
+            Box::new(bad_variant("Details.", &format!("Details. Reproduced with `curl -H 'Authorization: token ghp_{TOKEN_TAIL}'`."))),
+            &["error: advisories/2025/bad.md:19:57: this is a GitHub token (`ghp_…`); every text made from this file would carry it"],
+        ),
+        (
+            "patch: a crates.io token",
+            Box::new(|t: &Tree| {
+                t.write("patches/t.patch", &format!("+CARGO_REGISTRY_TOKEN=cio{}\n", &TOKEN_TAIL[..32]));
+                bad_variant("component: widgets", "component: widgets\npatches: [patches/t.patch]")(t)
+            }),
+            &["advisories/2025/bad.md:9:11: patch refused: `patches/t.patch` holds a crates.io API token (`cio…`), and patches are mailed to the notice lists"],
+        ),
+        (
+            "herald.yaml: a Slack token in the site's description",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", &format!("  base-url: https://security.example.org/\n  description: notify via xoxb-{TOKEN_TAIL}")))),
+            &["error: herald.yaml:4:27: this is a Slack token (`xoxb-…`)"],
+        ),
+        (
+            "a theme's static file with an npm token",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: leaky"));
+                t.write("themes/leaky/static/app.js", &format!("const auth = 'npm_{}';\n", &TOKEN_TAIL[..36]));
+            }),
+            &["error: themes/leaky/static/app.js: holds an npm access token (`npm_…`), and the site would publish it"],
+        ),
+        (
             "patch: missing",
             Box::new(|t: &Tree| {
 
@@ -639,6 +668,11 @@ fn every_bad_input_is_located_and_leaves_public_untouched() {
                 if !err.contains(want) {
                     failures.push(format!("{name} ({cmd:?}): missing `{want}` in:\n{err}"));
                 }
+            }
+            if err.contains(&TOKEN_TAIL[4..]) {
+                failures.push(format!(
+                    "{name}: the report prints the token it refuses:\n{err}"
+                ));
             }
             if err.contains('\0') {
                 failures.push(format!("{name}: a NUL byte reached the terminal"));

@@ -8,6 +8,7 @@ pub mod build;
 pub mod canon;
 pub mod channels;
 pub mod commands;
+pub mod credentials;
 pub mod crosscheck;
 pub mod cve;
 pub mod diag;

@@ -159,6 +159,11 @@ pub fn load_reusing(
     {
         refuse_private_keys(source, &mut findings);
     }
+    if let Some((_, cfg_src)) = &config {
+        for f in refuse_credentials(cfg_src) {
+            findings.push(f);
+        }
+    }
 
     let (theme, public_key, patches) = match &config {
         Some((config, cfg_src)) => (
@@ -345,6 +350,9 @@ fn open_document<T>(
             "the Markdown body is empty",
         );
     }
+    // Here rather than with the private keys: documents are opened in
+    // parallel, and a file whose text is unchanged is not opened again.
+    d.findings.extend(refuse_credentials(&src));
     let mut links = crate::relative::Links::default();
     d.findings.extend(crate::safety::check_body(
         &src,
@@ -570,12 +578,32 @@ fn load_theme(
             let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
             if is_template {
                 match read_source(root, entry.path()) {
-                    Ok(s) => theme::override_template(&mut theme, &name, s.text.to_string()),
+                    Ok(s) => {
+                        for f in refuse_credentials(&s) {
+                            findings.push(f);
+                        }
+                        theme::override_template(&mut theme, &name, s.text.to_string());
+                    }
                     Err(f) => findings.push(f),
                 }
             } else {
                 match std::fs::read(entry.path()) {
-                    Ok(bytes) => theme::override_static(&mut theme, &name, bytes),
+                    Ok(bytes) => {
+                        // The site publishes each static file as it is.
+                        if let Some(found) = crate::credentials::find(&bytes).first() {
+                            findings.push(
+                                file_error(
+                                    shown,
+                                    format!(
+                                        "holds {} (`{}…`), and the site would publish it",
+                                        found.kind, found.prefix
+                                    ),
+                                )
+                                .with_code("secret"),
+                            );
+                        }
+                        theme::override_static(&mut theme, &name, bytes);
+                    }
                     Err(e) => findings
                         .push(file_error(shown, format!("cannot read: {e}")).with_code("file")),
                 }
@@ -689,6 +717,37 @@ fn refuse_private_keys(source: &Source, findings: &mut Findings) {
     }
 }
 
+/// A token someone pasted (see [`crate::credentials`]) is refused at its
+/// place, and the line shown with it masked: the report may end up in a
+/// public CI log.
+fn refuse_credentials(source: &Source) -> Vec<Finding> {
+    let text = source.text.as_bytes();
+    let mut findings = Vec::new();
+    for found in crate::credentials::find(text) {
+        let at = crate::diag::BodyPos {
+            text: &source.text,
+            first_line: 1,
+        }
+        .pos(found.start, found.len);
+        let mut finding = source
+            .error(
+                at,
+                format!(
+                    "this is {} (`{}…`); every text made from this file would carry it",
+                    found.kind, found.prefix
+                ),
+            )
+            .with_code("secret")
+            .with_help(format!(
+                "remove it, and revoke it if it was ever real; to show a token's shape, write a placeholder such as `{}XXXX…`",
+                found.prefix
+            ));
+        finding.line_text = finding.line_text.map(|l| crate::credentials::masked(&l));
+        findings.push(finding);
+    }
+    findings
+}
+
 /// An armored public key is a few kilobytes; a keyring of many keys still
 /// fits far below this.
 const KEY_LIMIT: u64 = 1024 * 1024;
@@ -713,6 +772,11 @@ fn load_patches(
                     if crate::private_key::held_in(&bytes) {
                         Err(format!(
                             "`{p}` holds a private key, and patches are mailed to the notice lists"
+                        ))
+                    } else if let Some(found) = crate::credentials::find(&bytes).first() {
+                        Err(format!(
+                            "`{p}` holds {} (`{}…`), and patches are mailed to the notice lists",
+                            found.kind, found.prefix
                         ))
                     } else {
                         Ok(bytes)

@@ -92,7 +92,9 @@ impl Secrets {
         if crate::private_key::marked(text) {
             return Some("a private key");
         }
+        // The environment's own values first: that name says which secret.
         self.find_as_written(text)
+            .or_else(|| crate::credentials::find(text).first().map(|f| f.kind))
     }
 }
 
@@ -197,5 +199,21 @@ mod tests {
             .encode("+-----BEGIN PGP PRIVATE KEY BLOCK-----\n+lQ...\n");
         let eml = format!("Content-Transfer-Encoding: base64\r\n\r\n{attached}\r\n--b--\r\n");
         assert_eq!(s.find(eml.as_bytes()), Some("a private key"));
+    }
+
+    #[test]
+    fn a_token_of_a_known_format_is_found_whoever_it_belongs_to() {
+        let s = Secrets::of(&Credentials::default());
+        let token = "ghp_R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio";
+        assert_eq!(
+            s.find(format!("curl -H 'token {token}'").as_bytes()),
+            Some("a GitHub token")
+        );
+        let soft = format!("token {}=\r\n{} here", &token[..9], &token[9..]);
+        assert_eq!(s.find(soft.as_bytes()), Some("a GitHub token"));
+        assert_eq!(
+            s.find(b"token ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"),
+            None
+        );
     }
 }
