@@ -417,28 +417,30 @@ fn disguised_title() -> impl Strategy<Value = (String, String)> {
                     .boxed()
             })
             .collect();
-        // One mark, or white space of any width, between two words; or,
-        // where the title has `::`, `::` throughout. (A text with more marks
-        // than its title, `gadget::parser` for `gadget parser`, or with the
-        // title's marks in some places and one in others, is not found.)
+        // A run of one to three marks or white space between two words
+        // (`gadget - parser` for `gadget parser`, `gadget parser` for
+        // `gadget::parser`); sometimes `::` where the title has it.
         let paths: Vec<bool> = words.iter().map(|(_, path)| *path).collect();
+        let mark = prop::sample::select(vec![
+            " ", "-", "_", "/", ".", "+", ":", "  ", "\n", "&nbsp;", "\u{2011}", "%20", "<br>",
+            "</p><p>",
+        ]);
         let between = (
-            prop::collection::vec(
-                prop::sample::select(vec![
-                    " ", "-", "_", "/", ".", "+", ":", "  ", "\n", "&nbsp;", "\u{2011}", "%20",
-                    "<br>", "</p><p>",
-                ]),
-                words.len(),
-            ),
-            prop::bool::ANY,
+            prop::collection::vec(prop::collection::vec(mark, 1..4), words.len()),
+            prop::collection::vec(prop::bool::ANY, words.len()),
         )
-            .prop_map(move |(mut marks, own)| {
-                for (mark, path) in marks.iter_mut().zip(&paths) {
-                    if own && *path {
-                        *mark = "::";
-                    }
-                }
-                marks
+            .prop_map(move |(runs, own)| {
+                runs.iter()
+                    .zip(&paths)
+                    .zip(&own)
+                    .map(|((run, path), own)| {
+                        if *own && *path {
+                            "::".to_string()
+                        } else {
+                            run.concat()
+                        }
+                    })
+                    .collect::<Vec<String>>()
             });
         let words_plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
         (Just(title), letters, between, 0..3u8, "[ a-z.,:;()]{0,12}").prop_map(
@@ -449,7 +451,7 @@ fn disguised_title() -> impl Strategy<Value = (String, String)> {
                         // Its words apart.
                         0 => {
                             if i > 0 {
-                                text.push_str(between[i]);
+                                text.push_str(&between[i]);
                             }
                             text.push_str(&word.concat());
                         }

@@ -378,6 +378,39 @@ fn a_title_with_a_path_in_it_is_found_as_a_slug_and_as_a_name() {
     assert_all_refused(&all, || tree_titled(TITLE));
 }
 
+/// More marks between two words than the title has, or other ones: a
+/// reader reads `gadget - parser` and `gadget::parser` as the title's
+/// `gadget parser`, and the other way round.
+#[test]
+fn a_title_is_found_with_any_run_of_marks_between_its_words() {
+    const TITLE: &str = "Overflow in the gadget parser on big inputs";
+    let all = titles_everywhere(&[
+        ("a path", "Overflow in the gadget::parser on big inputs"),
+        (
+            "a dash between spaces",
+            "Overflow in the gadget - parser on big inputs",
+        ),
+        (
+            "a double dash",
+            "overflow--in--the--gadget--parser--on--big--inputs",
+        ),
+        ("mixed", "Overflow in the gadget/ parser, on big.inputs"),
+    ]);
+    assert_all_refused(&all, || tree_titled(TITLE));
+    const PATHED: &str = "Overflow in gadget::parser::read_all on big inputs";
+    let all = titles_everywhere(&[
+        (
+            "one mark",
+            "Overflow in gadget:parser:read_all on big inputs",
+        ),
+        (
+            "spaced out",
+            "Overflow in gadget :: parser :: read_all on big inputs",
+        ),
+    ]);
+    assert_all_refused(&all, || tree_titled(PATHED));
+}
+
 /// A hidden title with `>` in it, behind a `<` that decoding makes: the
 /// decoded page reads `<x Parser ->` as a tag and ` panic …` as text, but a
 /// browser shows `<x Parser -> panic …` whole, as a plain-text channel does.

@@ -39,6 +39,9 @@ pub struct Matcher {
     /// is read as another (see [`Matcher::folding`]); the DFA has it in its
     /// byte classes, the NFA maps a copy of each text.
     read: Option<[u8; 256]>,
+    /// The byte (as read) whose every run is read as one (see
+    /// [`Matcher::folding_runs`]).
+    gap: Option<u8>,
 }
 
 enum Engine {
@@ -53,7 +56,7 @@ impl Matcher {
     }
 
     pub fn with_budget<S: AsRef<[u8]>>(patterns: &[S], budget: usize) -> Option<Self> {
-        Self::build(patterns, budget, &[])
+        Self::build(patterns, budget, &[], None)
     }
 
     /// A matcher that reads each byte `a` of `same` as its `b`, in the
@@ -61,17 +64,48 @@ impl Matcher {
     /// pattern says `a-b`, and `a-b` where it says `a b`. The DFA gives
     /// `a` the class of `b`, which costs the search nothing.
     pub fn folding<S: AsRef<[u8]>>(patterns: &[S], same: &[(u8, u8)]) -> Option<Self> {
-        Self::build(patterns, DFA_BUDGET, same)
+        Self::build(patterns, DFA_BUDGET, same, None)
     }
 
-    fn build<S: AsRef<[u8]>>(patterns: &[S], budget: usize, same: &[(u8, u8)]) -> Option<Self> {
+    /// [`Matcher::folding`], where also every run of bytes read as `gap`
+    /// is read as one, in the patterns and in every text: with `(b':',
+    /// b' ')`, the pattern `a b` is found in `a::b` and `a - b`, and so is
+    /// `a::b`. A match's start and end are in the text as given, its whole
+    /// run of gaps included where the pattern begins with one.
+    ///
+    /// The DFA stays one table load per byte: a state entered by a gap
+    /// stays where it is on the next gap, as it would if that gap were not
+    /// there.
+    pub fn folding_runs<S: AsRef<[u8]>>(
+        patterns: &[S],
+        same: &[(u8, u8)],
+        gap: u8,
+    ) -> Option<Self> {
+        Self::build(patterns, DFA_BUDGET, same, Some(gap))
+    }
+
+    fn build<S: AsRef<[u8]>>(
+        patterns: &[S],
+        budget: usize,
+        same: &[(u8, u8)],
+        gap: Option<u8>,
+    ) -> Option<Self> {
         let mut read: [u8; 256] = std::array::from_fn(|b| b as u8);
         for &(a, b) in same {
             read[a as usize] = b;
         }
         let patterns: Vec<Vec<u8>> = patterns
             .iter()
-            .map(|p| p.as_ref().iter().map(|&b| read[b as usize]).collect())
+            .map(|p| {
+                let mut out: Vec<u8> = Vec::with_capacity(p.as_ref().len());
+                for &b in p.as_ref() {
+                    let b = read[b as usize];
+                    if Some(b) != gap || out.last() != Some(&b) {
+                        out.push(b);
+                    }
+                }
+                out
+            })
             .collect();
         let patterns: Vec<&[u8]> = patterns.iter().map(Vec::as_slice).collect();
         if patterns.is_empty() {
@@ -80,7 +114,7 @@ impl Matcher {
         let lengths = patterns.iter().map(|p| p.len()).collect();
         let engine = match Dfa::size(&patterns) {
             Some(bytes) if bytes <= budget => {
-                let mut dfa = Dfa::new(&patterns, bytes / 4);
+                let mut dfa = Dfa::new(&patterns, bytes / 4, gap);
                 let classes = dfa.classes;
                 dfa.classes = std::array::from_fn(|b| classes[read[b] as usize]);
                 Engine::Dfa(dfa)
@@ -96,8 +130,56 @@ impl Matcher {
         Some(Matcher {
             engine,
             lengths,
-            read: (!same.is_empty()).then_some(read),
+            read: (!same.is_empty() || gap.is_some()).then_some(read),
+            gap,
         })
+    }
+
+    fn is_gap(&self, b: u8) -> bool {
+        match (self.gap, &self.read) {
+            (Some(gap), Some(read)) => read[b as usize] == gap,
+            _ => false,
+        }
+    }
+
+    /// Where the match of pattern `p` ending at `end` starts: as many
+    /// bytes back as the pattern is long, or, where runs of gaps are read
+    /// as one, as many characters, each run counting once. Linear in the
+    /// match's length.
+    fn start(&self, text: &[u8], p: usize, end: usize) -> usize {
+        let len = self.lengths[p];
+        if self.gap.is_none() {
+            return end - len;
+        }
+        let mut at = end;
+        for _ in 0..len {
+            at -= 1;
+            if self.is_gap(text[at]) {
+                while at > 0 && self.is_gap(text[at - 1]) {
+                    at -= 1;
+                }
+            }
+        }
+        at
+    }
+
+    /// The text as the NFA reads it: each byte as read, each run of gaps
+    /// one byte; and where each byte of that came from.
+    fn mapped(&self, text: &[u8]) -> (Vec<u8>, Vec<usize>) {
+        let read = self.read.unwrap_or(std::array::from_fn(|b| b as u8));
+        let mut out = Vec::with_capacity(text.len());
+        let mut from = Vec::with_capacity(if self.gap.is_some() { text.len() } else { 0 });
+        for (i, &b) in text.iter().enumerate() {
+            let b = read[b as usize];
+            if self.gap == Some(b) && out.last() == Some(&b) {
+                continue;
+            }
+            out.push(b);
+            if self.gap.is_some() {
+                from.push(i);
+            }
+        }
+        (out, from)
     }
 
     /// Calls `f(pattern, start, end)` for every occurrence in `text`, in
@@ -108,18 +190,22 @@ impl Matcher {
         mut f: impl FnMut(usize, usize, usize) -> ControlFlow<B>,
     ) -> Option<B> {
         match &self.engine {
-            Engine::Dfa(dfa) => dfa.search(text, |p, end| f(p, end - self.lengths[p], end)),
+            Engine::Dfa(dfa) => dfa.search(text, |p, end| f(p, self.start(text, p, end), end)),
             Engine::Nfa(ac) => {
-                let mapped: Vec<u8>;
-                let text = match &self.read {
-                    None => text,
-                    Some(read) => {
-                        mapped = text.iter().map(|&b| read[b as usize]).collect();
-                        &mapped
+                let (mapped, from) = match &self.read {
+                    None => (None, Vec::new()),
+                    Some(_) => {
+                        let (m, f) = self.mapped(text);
+                        (Some(m), f)
                     }
                 };
-                for m in ac.find_overlapping_iter(text) {
-                    if let ControlFlow::Break(b) = f(m.pattern().as_usize(), m.start(), m.end()) {
+                let searched = mapped.as_deref().unwrap_or(text);
+                for m in ac.find_overlapping_iter(searched) {
+                    let (start, end) = match self.gap {
+                        None => (m.start(), m.end()),
+                        Some(_) => (from[m.start()], from[m.end() - 1] + 1),
+                    };
+                    if let ControlFlow::Break(b) = f(m.pattern().as_usize(), start, end) {
                         return Some(b);
                     }
                 }
@@ -139,8 +225,8 @@ impl Matcher {
     ) -> Option<(usize, usize, usize)> {
         match &self.engine {
             Engine::Dfa(dfa) => dfa
-                .first(text, |p, end| qualifies(p, end - self.lengths[p], end))
-                .map(|(p, end)| (p, end - self.lengths[p], end)),
+                .first(text, |p, end| qualifies(p, self.start(text, p, end), end))
+                .map(|(p, end)| (p, self.start(text, p, end), end)),
             Engine::Nfa(_) => self.for_each(text, |p, s, e| {
                 if qualifies(p, s, e) {
                     ControlFlow::Break((p, s, e))
@@ -172,6 +258,8 @@ struct Dfa {
     next_same: Vec<u32>,
     /// The longest pattern's length.
     longest: usize,
+    /// The class whose runs are read as one, if any.
+    gap: Option<u16>,
 }
 
 impl Dfa {
@@ -210,8 +298,12 @@ impl Dfa {
 
     /// `cells` is the table's size from [`Dfa::size`]: reserved at once, so
     /// that growing it never holds two copies.
-    fn new(patterns: &[&[u8]], cells: usize) -> Self {
+    fn new(patterns: &[&[u8]], cells: usize, gap: Option<u8>) -> Self {
         let (classes, stride) = Self::byte_classes(patterns);
+        // A gap that no pattern holds has class 0 with every other such
+        // byte: then no state is entered by a gap, and there is nothing to
+        // read as one.
+        let gap = gap.map(|g| classes[g as usize]).filter(|&c| c != 0);
         let mut trans = Vec::with_capacity(cells);
         trans.resize(stride, 0);
         let mut dfa = Dfa {
@@ -222,7 +314,10 @@ impl Dfa {
             output_link: vec![NONE],
             next_same: vec![NONE; patterns.len()],
             longest: patterns.iter().map(|p| p.len()).max().unwrap_or(0),
+            gap,
         };
+        // The class of the trie edge into each state.
+        let mut into: Vec<u16> = vec![0];
         // The trie, one depth at a time, so that states are numbered in
         // order of depth: the shallow states, where a search spends most of
         // its time, share a few pages of the table instead of being spread
@@ -247,6 +342,7 @@ impl Dfa {
                         dfa.trans.resize(dfa.trans.len() + stride, 0);
                         dfa.first.push(NONE);
                         dfa.output_link.push(NONE);
+                        into.push(classes[patterns[id][d] as usize]);
                         dfa.trans[cell] = next as u32;
                         next
                     }
@@ -287,7 +383,48 @@ impl Dfa {
             let s = *t as usize;
             *t = (s * stride) as u32 | if reports[s] { REPORTS } else { 0 };
         }
+        // A state entered by a gap ends in one: the next gap of the run
+        // leaves it where it is, and reports nothing again. Done after
+        // every row is finished, since the rows copied from this one must
+        // hold where a single gap leads.
+        if let Some(g) = gap {
+            for (s, &c) in into.iter().enumerate().skip(1) {
+                if c == g {
+                    dfa.trans[s * stride + g as usize] = (s * stride) as u32;
+                }
+            }
+        }
         dfa
+    }
+
+    /// Where a lane must start to be in a single search's state at `zone`:
+    /// `longest - 1` characters before it, each run of gaps counting once.
+    fn warm_start(&self, text: &[u8], zone: usize) -> usize {
+        let warm = self.longest.saturating_sub(1);
+        let Some(g) = self.gap else {
+            return zone.saturating_sub(warm);
+        };
+        let is_gap = |b: u8| self.classes[b as usize] == g;
+        // Never inside a run: its first gap would be read as a new one.
+        let run_start = |mut at: usize| {
+            while at > 0 && at < text.len() && is_gap(text[at]) && is_gap(text[at - 1]) {
+                at -= 1;
+            }
+            at
+        };
+        let mut at = run_start(zone);
+        for _ in 0..warm {
+            if at == 0 {
+                break;
+            }
+            at -= 1;
+            if is_gap(text[at]) {
+                while at > 0 && is_gap(text[at - 1]) {
+                    at -= 1;
+                }
+            }
+        }
+        at
     }
 
     fn search<B>(
@@ -372,7 +509,7 @@ impl Dfa {
             })
         };
         let zones: [usize; LANES] = std::array::from_fn(|k| k * zone);
-        let starts: [usize; LANES] = std::array::from_fn(|k| zones[k].saturating_sub(warm));
+        let starts: [usize; LANES] = std::array::from_fn(|k| self.warm_start(text, zones[k]));
         let ends: [usize; LANES] = std::array::from_fn(|k| ((k + 1) * zone).min(text.len()));
         let mut states = [0usize; LANES];
         let mut found: [Option<(usize, usize)>; LANES] = [None; LANES];
@@ -501,11 +638,87 @@ mod tests {
         }
     }
 
+    /// Every occurrence where `-` reads as a space and every run of spaces
+    /// as one, by brute force over the text so read.
+    fn naive_runs(patterns: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
+        let read = |t: &str| -> (Vec<u8>, Vec<usize>) {
+            let mut out: Vec<u8> = Vec::new();
+            let mut from = Vec::new();
+            for (i, b) in t.bytes().enumerate() {
+                let b = if b == b'-' { b' ' } else { b };
+                if !(b == b' ' && out.last() == Some(&b' ')) {
+                    out.push(b);
+                    from.push(i);
+                }
+            }
+            (out, from)
+        };
+        let (t, from) = read(text);
+        let mut out = Vec::new();
+        for (p, pat) in patterns.iter().enumerate() {
+            let (pat, _) = read(pat);
+            for s in 0..=t.len().saturating_sub(pat.len()) {
+                if !pat.is_empty() && t[s..].starts_with(&pat) {
+                    out.push((p, from[s], from[s + pat.len() - 1] + 1));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn both_engines_read_each_run_of_gaps_as_one(
+            patterns in proptest::collection::vec("[ab -]{1,6}", 1..8),
+            text in "[abc -]{0,60}",
+        ) {
+            let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            let same = [(b'-', b' ')];
+            let dfa = Matcher::build(&pats, DFA_BUDGET, &same, Some(b' ')).unwrap();
+            let nfa = Matcher::build(&pats, 0, &same, Some(b' ')).unwrap();
+            proptest::prop_assert!(dfa.is_dfa() && !nfa.is_dfa());
+            let want = naive_runs(&pats, &text);
+            proptest::prop_assert_eq!(all(&dfa, &text), want.clone());
+            proptest::prop_assert_eq!(all(&nfa, &text), want);
+        }
+
+        /// The lanes' lead-in counts a run of gaps once, as the search
+        /// reads it: runs longer than a zone included.
+        #[test]
+        fn the_lanes_find_the_first_match_with_runs_of_gaps(
+            patterns in proptest::collection::vec("[ab -]{1,12}", 1..8),
+            pieces in proptest::collection::vec((0usize..8, "[abc]{0,3}", 0usize..40), 0..60),
+            (lane, delta) in (0usize..LANES, 0usize..3),
+        ) {
+            let pats: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            let text: String = pieces
+                .iter()
+                .map(|(p, filler, gaps)| {
+                    pats[p % pats.len()].replace(' ', &"-".repeat(1 + gaps % 3))
+                        + filler
+                        + &" ".repeat(*gaps)
+                })
+                .collect();
+            let m = Matcher::folding_runs(&pats, &[(b'-', b' ')], b' ').unwrap();
+            let from = lane * text.len().div_ceil(LANES) + delta;
+            let qualifies = |_: usize, _: usize, end: usize| end > from && end % 5 != 0;
+            let want = m.for_each(text.as_bytes(), |p, s, e| {
+                if qualifies(p, s, e) {
+                    ControlFlow::Break((p, s, e))
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            proptest::prop_assert_eq!(m.first(text.as_bytes(), qualifies), want);
+        }
+    }
+
     #[test]
     fn a_folded_byte_is_read_as_its_pair_in_both_engines() {
         let pats = ["use-after-free", "cve 2024"];
         for budget in [DFA_BUDGET, 0] {
-            let m = Matcher::build(&pats, budget, &[(b'-', b' ')]).unwrap();
+            let m = Matcher::build(&pats, budget, &[(b'-', b' ')], None).unwrap();
             assert_eq!(m.is_dfa(), budget > 0);
             let text = "a use after free, a use-after-free, cve-2024 and cve 2024";
             let found: Vec<(usize, usize, usize)> = all(&m, text);

@@ -133,8 +133,9 @@ pub fn squeezed(text: &str) -> String {
     out
 }
 
-/// `text` with each run of gaps made one space: `std::fs::read_dir`, made
-/// a slug or a file name (`std-fs-read-dir`, `std_fs_read_dir`), has one
+/// `text` with each run of gaps made one space, as the wall's search reads
+/// every text (see `Matcher::folding_runs`): `std::fs::read_dir`, made a
+/// slug or a file name (`std-fs-read-dir`, `std_fs_read_dir`), has one
 /// mark between its words where the title has two.
 pub fn one_gap(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
