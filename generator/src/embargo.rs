@@ -508,7 +508,7 @@ impl Wall {
 
     fn find(&self, ac: &Matcher, text: &str, at: Option<Timestamp>) -> Option<(&Pattern, String)> {
         let bytes = text.as_bytes();
-        let found = ac.first(bytes, |pattern, _, end| {
+        let found = ac.first(bytes, |pattern, end| {
             let p = &self.patterns[pattern];
             // Open at `at`, or `CVE-2024-1000` inside `CVE-2024-10001`.
             !(at.is_some_and(|t| p.public_at <= t)
@@ -535,7 +535,7 @@ impl Wall {
         spaced::runs(text, MIN_TITLE)
             .into_iter()
             .find_map(|(start, end, letters)| {
-                let (p, ..) = ac.first(letters.as_bytes(), |pattern, _, _| {
+                let (p, ..) = ac.first(letters.as_bytes(), |pattern, _| {
                     let p = &self.patterns[pattern];
                     p.kind == Kind::Title && at.is_none_or(|t| p.public_at > t)
                 })?;
