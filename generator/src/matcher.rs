@@ -606,6 +606,21 @@ mod tests {
         }
     }
 
+    /// The first qualifying match of one search over the whole text.
+    fn single_search_first(
+        m: &Matcher,
+        text: &str,
+        qualifies: impl Fn(usize, usize) -> bool,
+    ) -> Option<(usize, usize, usize)> {
+        m.for_each(text.as_bytes(), |p, s, e| {
+            if qualifies(p, e) {
+                ControlFlow::Break((p, s, e))
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+    }
+
     proptest::proptest! {
         /// The lanes find the first qualifying match a single search
         /// finds: across zone edges, with patterns longer than a zone's
@@ -630,13 +645,7 @@ mod tests {
             let from = lane * text.len().div_ceil(LANES) + delta;
             let qualifies =
                 |p: usize, end: usize| end > from && !refused.contains(&p) && end % 7 != 0;
-            let want = m.for_each(text.as_bytes(), |p, s, e| {
-                if qualifies(p, e) {
-                    ControlFlow::Break((p, s, e))
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
+            let want = single_search_first(&m, &text, qualifies);
             proptest::prop_assert_eq!(m.first(text.as_bytes(), qualifies), want);
         }
     }
@@ -706,13 +715,7 @@ mod tests {
             let m = Matcher::folding_runs(&pats, &[(b'-', b' ')], b' ').unwrap();
             let from = lane * text.len().div_ceil(LANES) + delta;
             let qualifies = |_: usize, end: usize| end > from && end % 5 != 0;
-            let want = m.for_each(text.as_bytes(), |p, s, e| {
-                if qualifies(p, e) {
-                    ControlFlow::Break((p, s, e))
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
+            let want = single_search_first(&m, &text, qualifies);
             proptest::prop_assert_eq!(m.first(text.as_bytes(), qualifies), want);
         }
     }
