@@ -523,6 +523,11 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:4:27: this is a Slack token (`xoxb-…`)"],
         ),
         (
+            "herald.yaml: a token on a line that does not parse",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", &format!("  base-url: https://security.example.org/\n  description: \"notify via xoxb-{TOKEN_TAIL}")))),
+            &["error: herald.yaml:4:16: invalid YAML"],
+        ),
+        (
             "a theme's static file with an npm token",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: leaky"));

@@ -179,13 +179,15 @@ impl Source {
     }
 
     pub fn finding(&self, level: Level, pos: Pos, message: impl Into<String>) -> Finding {
+        // A report may end up in a public CI log: whatever the finding is
+        // about, a token on its line is shown masked.
         let line_text = if pos.line == 0 {
             None
         } else {
             self.text
                 .lines()
                 .nth(pos.line - 1)
-                .map(|l| l.trim_end_matches('\r').to_string())
+                .map(|l| crate::credentials::masked(l.trim_end_matches('\r')))
         };
         // Clamp the underline to the line so a multi-line value stays readable.
         let mut pos = pos;

@@ -718,8 +718,7 @@ fn refuse_private_keys(source: &Source, findings: &mut Findings) {
 }
 
 /// A token someone pasted (see [`crate::credentials`]) is refused at its
-/// place, and the line shown with it masked: the report may end up in a
-/// public CI log.
+/// place; the report shows the line with it masked, as every report does.
 fn refuse_credentials(source: &Source) -> Vec<Finding> {
     let text = source.text.as_bytes();
     let mut findings = Vec::new();
@@ -729,7 +728,7 @@ fn refuse_credentials(source: &Source) -> Vec<Finding> {
             first_line: 1,
         }
         .pos(found.start, found.len);
-        let mut finding = source
+        let finding = source
             .error(
                 at,
                 format!(
@@ -742,7 +741,6 @@ fn refuse_credentials(source: &Source) -> Vec<Finding> {
                 "remove it, and revoke it if it was ever real; to show a token's shape, write a placeholder such as `{}XXXX…`",
                 found.prefix
             ));
-        finding.line_text = finding.line_text.map(|l| crate::credentials::masked(&l));
         findings.push(finding);
     }
     findings
