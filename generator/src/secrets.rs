@@ -81,21 +81,63 @@ impl Secrets {
     /// What secret `bytes` holds, as its receiver reads it; `None` if none.
     pub fn find(&self, bytes: &[u8]) -> Option<&'static str> {
         let qp = quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok();
-        let mut readings: Vec<Vec<u8>> = base64_blocks(bytes);
-        readings.extend(qp);
-        std::iter::once(bytes)
-            .chain(readings.iter().map(Vec::as_slice))
-            .find_map(|text| self.find_in(text))
+        let decoded = base64_blocks(bytes);
+        let written = std::iter::once(bytes).chain(qp.as_deref());
+        written
+            .map(|text| (text, true))
+            .chain(decoded.iter().map(|d| (d.as_slice(), false)))
+            .find_map(|(text, encoded)| self.find_in(text, encoded))
     }
 
-    fn find_in(&self, text: &[u8]) -> Option<&'static str> {
+    /// `encoded`: `text` may hold base64 blocks (attachments, signatures),
+    /// which are read decoded on their own. A token's format is not looked
+    /// for in them as written: a run of letters and digits in megabytes of
+    /// base64 has the shape of a crates.io token now and then.
+    fn find_in(&self, text: &[u8], encoded: bool) -> Option<&'static str> {
         if crate::private_key::marked(text) {
             return Some("a private key");
         }
         // The environment's own values first: that name says which secret.
-        self.find_as_written(text)
-            .or_else(|| crate::credentials::find(text).first().map(|f| f.kind))
+        self.find_as_written(text).or_else(|| {
+            let plain = if encoded {
+                std::borrow::Cow::Owned(outside_base64(text))
+            } else {
+                std::borrow::Cow::Borrowed(text)
+            };
+            crate::credentials::find(&plain).first().map(|f| f.kind)
+        })
     }
+}
+
+/// Whether a line reads as base64, as MIME and OpenPGP armor write it.
+fn is_b64_line(l: &[u8]) -> bool {
+    l.len() >= 4
+        && l.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
+/// `text` without its blocks of base64: runs of two or more long lines
+/// that read as base64 (an attachment's 76 columns, a signature's 64).
+fn outside_base64(text: &[u8]) -> Vec<u8> {
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    let long = |l: &[u8]| {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        l.len() >= 40 && is_b64_line(l)
+    };
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let run = lines[i..].iter().take_while(|l| long(l)).count();
+        if run >= 2 {
+            i += run;
+            out.push(b'\n');
+            continue;
+        }
+        out.extend_from_slice(lines[i]);
+        out.push(b'\n');
+        i += 1;
+    }
+    out
 }
 
 fn smtp_password(url: &str) -> Option<String> {
@@ -111,11 +153,6 @@ fn smtp_password(url: &str) -> Option<String> {
 /// Each run of lines that reads as base64 (as MIME writes an attachment),
 /// decoded.
 fn base64_blocks(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let is_b64_line = |l: &[u8]| {
-        l.len() >= 4
-            && l.iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-    };
     let mut out = Vec::new();
     let mut block: Vec<u8> = Vec::new();
     let mut flush = |block: &mut Vec<u8>| {
@@ -215,5 +252,16 @@ mod tests {
             s.find(b"token ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"),
             None
         );
+        // An attachment whose base64 happens to have a token's shape as
+        // written (`/cio` and 32 letters and digits) holds no token; one
+        // that holds a token decoded does.
+        let shaped = "AAAA/cioAb3De5Fg7Hi9Jk1Lm3No5Pq7Rs9Tu1Vw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let eml =
+            format!("Content-Transfer-Encoding: base64\r\n\r\n{shaped}\r\n{shaped}\r\n--b--\r\n");
+        assert_eq!(s.find(eml.as_bytes()), None);
+        let attached =
+            base64::engine::general_purpose::STANDARD.encode(format!("+auth = {token}\n"));
+        let eml = format!("Content-Transfer-Encoding: base64\r\n\r\n{attached}\r\n--b--\r\n");
+        assert_eq!(s.find(eml.as_bytes()), Some("a GitHub token"));
     }
 }
