@@ -396,8 +396,9 @@ fn disguised_letter(c: char) -> impl Strategy<Value = String> {
 
 /// A hidden title of plain words, some joined by `::` as a Rust path is,
 /// and a text that spells it as a reader still reads it: its words apart
-/// (any mark or white space between them, or `::`), letter by letter, or
-/// run together in camel case.
+/// (any run of marks or white space between them, or `::`), letter by
+/// letter in full or in part (8 letters or more), or run together in
+/// camel case.
 fn disguised_title() -> impl Strategy<Value = (String, String)> {
     let words = prop::collection::vec(("[a-z]{3,8}", prop::bool::weighted(0.3)), 3..7);
     words.prop_flat_map(|words| {
@@ -443,7 +444,7 @@ fn disguised_title() -> impl Strategy<Value = (String, String)> {
                     .collect::<Vec<String>>()
             });
         let words_plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
-        (Just(title), letters, between, 0..3u8, "[ a-z.,:;()]{0,12}").prop_map(
+        (Just(title), letters, between, 0..5u8, "[ a-z.,:;()]{0,12}").prop_map(
             move |(title, letters, between, style, around)| {
                 let mut text = format!("{around} ");
                 for (i, word) in letters.iter().enumerate() {
@@ -462,6 +463,39 @@ fn disguised_title() -> impl Strategy<Value = (String, String)> {
                                 text.push(' ');
                             }
                             text.push_str("  ");
+                        }
+                        // Letter by letter in part: the first words (3,
+                        // or the last ones, 4) until 8 letters are spaced
+                        // out, the others apart.
+                        3 | 4 => {
+                            let n = letters.len();
+                            let order: Vec<usize> = if style == 3 {
+                                (0..n).collect()
+                            } else {
+                                (0..n).rev().collect()
+                            };
+                            let mut count = 0;
+                            let mut spaced = vec![false; n];
+                            for &k in &order {
+                                if count >= 8 {
+                                    break;
+                                }
+                                spaced[k] = true;
+                                count += letters[k].len();
+                            }
+                            if i > 0 {
+                                text.push(' ');
+                            }
+                            if spaced[i] {
+                                for (j, l) in word.iter().enumerate() {
+                                    if j > 0 {
+                                        text.push(' ');
+                                    }
+                                    text.push_str(l);
+                                }
+                            } else {
+                                text.push_str(&word.concat());
+                            }
                         }
                         // Camel case: each word's first letter a plain capital.
                         _ => {

@@ -374,6 +374,11 @@ fn a_title_with_a_path_in_it_is_found_as_a_slug_and_as_a_name() {
             "letter-spaced",
             "O v e r f l o w  i n  g a d g e t : : p a r s e r : : r e a d _ a l l  o n  b i g  i n p u t s",
         ),
+        (
+            "letter-spaced in part",
+            "Overflow in gadget::parser::read_all o n  b i g  i n p u t s",
+        ),
+        ("one word letter-spaced", "O-v-e-r-f-l-o-w in gadget::parser::read_all on big inputs"),
     ]);
     assert_all_refused(&all, || tree_titled(TITLE));
 }

@@ -159,7 +159,20 @@ pub struct Wall {
     /// The hidden CVE and GHSA ids, by canonical text, to their pattern:
     /// for the ids written with other separators ([`crate::respelled`]).
     ids: std::collections::HashMap<String, usize>,
+    /// How far on each side of a letter-spaced run the text is read with
+    /// it (see [`Wall::letter_spaced`]): the longest hidden title, at most
+    /// [`SPACED_REACH`].
+    reach: usize,
 }
+
+/// The fewest letters of a letter-spaced run the wall reads through, in
+/// full or in part of a title: [`spaced::runs`] finds no shorter one.
+const SPACED_MIN: usize = 8;
+
+/// The most bytes read on each side of a letter-spaced run: a title
+/// longer than this, spaced out in part, is not read through, and no run
+/// costs more than a few hundred bytes of search.
+const SPACED_REACH: usize = 256;
 
 impl Wall {
     /// A wall that stops nothing: only for the embargoed preview.
@@ -173,6 +186,7 @@ impl Wall {
             patterns_key: crate::memo::Hasher::new("no wall").finish(),
             angled: false,
             ids: Default::default(),
+            reach: 0,
         }
     }
 
@@ -371,6 +385,14 @@ impl Wall {
         // `gadget - parser`, with as many marks between two words as one.
         let automaton = Matcher::folding_runs(&texts, &READ_AS_SPACE, b' ');
         let angled = texts.iter().any(|t| has_angle(t));
+        let reach = texts
+            .iter()
+            .zip(&patterns)
+            .filter(|(_, p)| p.kind == Kind::Title)
+            .map(|(t, _)| t.len())
+            .max()
+            .unwrap_or(0)
+            .min(SPACED_REACH);
         let ids = texts
             .iter()
             .zip(&patterns)
@@ -389,6 +411,7 @@ impl Wall {
             patterns_key: key.finish(),
             angled,
             ids,
+            reach,
         }
     }
 
@@ -523,23 +546,36 @@ impl Wall {
         Some((&self.patterns[pattern], found))
     }
 
-    /// A hidden title in `text` written letter by letter: its pattern (the
-    /// title without its spaces), and where the run that spells it starts
-    /// and ends.
+    /// A hidden title in `text` written letter by letter, in full or in
+    /// part (`Security a d v i s o r y for the gadget`): its pattern (the
+    /// title without its spaces), and where the text read for it starts
+    /// and ends. The canonical form has made every run of white space one
+    /// space, so a spaced word has lost the gaps that set it apart from the
+    /// next: the run is read with [`Wall::reach`] bytes on each side, all
+    /// without gaps, against each title's form with none.
     fn letter_spaced(
         &self,
         ac: &Matcher,
         text: &str,
         at: Option<Timestamp>,
     ) -> Option<(usize, usize, usize)> {
-        spaced::runs(text, MIN_TITLE)
+        spaced::runs(text, SPACED_MIN)
             .into_iter()
-            .find_map(|(start, end, letters)| {
-                let (p, ..) = ac.first(letters.as_bytes(), |pattern, _| {
+            .find_map(|(start, end, _)| {
+                let mut from = start.saturating_sub(self.reach);
+                while !text.is_char_boundary(from) {
+                    from += 1;
+                }
+                let mut to = (end + self.reach).min(text.len());
+                while !text.is_char_boundary(to) {
+                    to -= 1;
+                }
+                let read = spaced::squeezed(&text[from..to]);
+                let (p, ..) = ac.first(read.as_bytes(), |pattern, _| {
                     let p = &self.patterns[pattern];
                     p.kind == Kind::Title && at.is_none_or(|t| p.public_at > t)
                 })?;
-                Some((p, start, end))
+                Some((p, from, to))
             })
     }
 

@@ -32,7 +32,8 @@ fn is_letter(b: u8) -> bool {
 /// where it starts and ends, and its letters without the gaps.
 ///
 /// The text is read eight bytes at a time. Such a run (`min` is at least
-/// 12, so it spans 23 bytes or more) holds a whole word of eight in which
+/// 8, so it spans 15 bytes or more, and any 15 bytes hold a whole word of
+/// the eight-byte grid) holds a whole word of eight in which
 /// every other byte is a gap, and every gap is below `;` (0x3B): a word
 /// whose even or whose odd bytes are not all below it holds no part of a
 /// run that could be found. Ordinary text, whose spaces are five or so
@@ -40,7 +41,7 @@ fn is_letter(b: u8) -> bool {
 /// word is looked at once, and a run found is read once, the search going
 /// on after its end.
 pub fn runs(text: &str, min: usize) -> Vec<(usize, usize, String)> {
-    debug_assert!(min >= 12);
+    debug_assert!(min >= 8);
     let b = text.as_bytes();
     let mut found = Vec::new();
     // A gap at `q` between two single letters, each with a gap beyond.
