@@ -203,6 +203,12 @@ impl Matcher {
                 for m in ac.find_overlapping_iter(searched) {
                     let (start, end) = match self.gap {
                         None => (m.start(), m.end()),
+                        // An empty pattern (none of the wall's) matches
+                        // between bytes: at the next byte's origin.
+                        Some(_) if m.is_empty() => {
+                            let at = from.get(m.start()).copied().unwrap_or(text.len());
+                            (at, at)
+                        }
                         Some(_) => (from[m.start()], from[m.end() - 1] + 1),
                     };
                     if let ControlFlow::Break(b) = f(m.pattern().as_usize(), start, end) {
