@@ -17,6 +17,7 @@ use crate::model::{Advisory, Document};
 pub const PLACEHOLDERS: &[&str] = &[
     "# edit:",
     "Say in this first",
+    "Say for whom it is that severe",
     "Explain the vulnerability:",
     "Say which release fixes it",
     "List the affected versions of",

@@ -223,8 +223,13 @@ withdrawn:                    # {{ at, reason }} if withdrawn
 allow: []                     # lints this file opts out of
 ---
 
-{team} was notified of a vulnerability in {component_text}. Say in this first
-paragraph who is affected, how severe it is, and what users should do.
+{team} was notified of a vulnerability in {component_text}.
+Say in this first paragraph who is affected, and what an attacker can do.
+
+The severity of this vulnerability is "{severity}".
+Say for whom it is that severe, and what users should do.
+
+This vulnerability is identified by {cve}.
 
 ## Overview
 
