@@ -345,6 +345,19 @@ fn check_points_at_the_column_of_a_leak() {
         "{err}"
     );
     assert!(err.contains("|     ^^^^^^^^^^^^^\n"), "{err}");
+    // A title spaced out in part is shown as written, from where it
+    // starts, not with the text read around it.
+    t.write(
+        "content/about.md",
+        "---\ntitle: About\n---\n\nSee the Security a d v i s o r y for the gadget parser, soon.\n",
+    );
+    let err = stderr(&t.herald(&["check", "--now", NOW]));
+    assert!(
+        err.contains(
+            "content/about.md:5:9: embargo leak: `security a d v i s o r y for the gadget parser`"
+        ),
+        "{err}"
+    );
 }
 
 /// Each spelling `(how, text)` of a hidden title, planted in every place.

@@ -548,11 +548,11 @@ impl Wall {
 
     /// A hidden title in `text` written letter by letter, in full or in
     /// part (`Security a d v i s o r y for the gadget`): its pattern (the
-    /// title without its spaces), and where the text read for it starts
-    /// and ends. The canonical form has made every run of white space one
-    /// space, so a spaced word has lost the gaps that set it apart from the
-    /// next: the run is read with [`Wall::reach`] bytes on each side, all
-    /// without gaps, against each title's form with none.
+    /// title without its spaces), and where it is in `text`. The canonical
+    /// form has made every run of white space one space, so a spaced word
+    /// has lost the gaps that set it apart from the next: the run is read
+    /// with [`Wall::reach`] bytes on each side, all without gaps, against
+    /// each title's form with none.
     fn letter_spaced(
         &self,
         ac: &Matcher,
@@ -561,7 +561,7 @@ impl Wall {
     ) -> Option<(usize, usize, usize)> {
         spaced::runs(text, SPACED_MIN)
             .into_iter()
-            .find_map(|(start, end, _)| {
+            .find_map(|(start, end)| {
                 let mut from = start.saturating_sub(self.reach);
                 while !text.is_char_boundary(from) {
                     from += 1;
@@ -570,12 +570,14 @@ impl Wall {
                 while !text.is_char_boundary(to) {
                     to -= 1;
                 }
-                let read = spaced::squeezed(&text[from..to]);
-                let (p, ..) = ac.first(read.as_bytes(), |pattern, _| {
+                let (read, origin) = spaced::squeezed_at(&text[from..to]);
+                let (p, s, e) = ac.first(read.as_bytes(), |pattern, _| {
                     let p = &self.patterns[pattern];
                     p.kind == Kind::Title && at.is_none_or(|t| p.public_at > t)
                 })?;
-                Some((p, from, to))
+                // Patterns are whole strings, so `s` and `e` are on
+                // characters, and so are their origins.
+                Some((p, from + origin[s], from + origin[e - 1] + 1))
             })
     }
 

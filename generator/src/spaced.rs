@@ -29,7 +29,7 @@ fn is_letter(b: u8) -> bool {
 }
 
 /// Every letter-spaced run of at least `min` letters in canonical `text`:
-/// where it starts and ends, and its letters without the gaps.
+/// where it starts and ends (its letters are [`squeezed`] of that span).
 ///
 /// The text is read eight bytes at a time. Such a run (`min` is at least
 /// 8, so it spans 15 bytes or more, and any 15 bytes hold a whole word of
@@ -40,7 +40,7 @@ fn is_letter(b: u8) -> bool {
 /// bytes apart, is passed over at a few instructions a word. Linear: each
 /// word is looked at once, and a run found is read once, the search going
 /// on after its end.
-pub fn runs(text: &str, min: usize) -> Vec<(usize, usize, String)> {
+pub fn runs(text: &str, min: usize) -> Vec<(usize, usize)> {
     debug_assert!(min >= 8);
     let b = text.as_bytes();
     let mut found = Vec::new();
@@ -67,8 +67,8 @@ pub fn runs(text: &str, min: usize) -> Vec<(usize, usize, String)> {
             continue;
         };
         let (start, end, letters) = run_around(b, q);
-        if letters.len() >= min {
-            found.push((start, end, letters));
+        if letters >= min {
+            found.push((start, end));
         }
         i = end.max(i + 8);
     }
@@ -88,8 +88,8 @@ fn low_every_other(w: u64) -> bool {
 }
 
 /// The run of single letters, each between gaps, that holds the gap at
-/// `q`: its start, its end, and its letters.
-fn run_around(b: &[u8], q: usize) -> (usize, usize, String) {
+/// `q`: its start, its end, and how many letters it has.
+fn run_around(b: &[u8], q: usize) -> (usize, usize, usize) {
     let single = |i: usize| {
         is_letter(b[i])
             && (i == 0 || !is_letter(b[i - 1]))
@@ -109,14 +109,14 @@ fn run_around(b: &[u8], q: usize) -> (usize, usize, String) {
             break;
         }
     }
-    let mut letters = String::new();
+    let mut letters = 0;
     let mut end = start;
     let mut i = start;
     while i < b.len() {
         if is_gap(b[i]) {
             i += 1;
         } else if single(i) {
-            letters.push(b[i] as char);
+            letters += 1;
             i += 1;
             end = i;
         } else {
@@ -129,9 +129,21 @@ fn run_around(b: &[u8], q: usize) -> (usize, usize, String) {
 /// `text` without its gaps: a hidden title as a letter-spaced run, or a
 /// camel-cased name, reads once the canonical form has lower-cased it.
 pub fn squeezed(text: &str) -> String {
+    squeezed_at(text).0
+}
+
+/// [`squeezed`], with the offset in `text` of each byte of it: where a
+/// match in the squeezed text is in the text itself.
+pub fn squeezed_at(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
-    out.extend(text.chars().filter(|&c| !(c.is_ascii() && is_gap(c as u8))));
-    out
+    let mut at = Vec::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if !(c.is_ascii() && is_gap(c as u8)) {
+            out.push(c);
+            at.extend(i..i + c.len_utf8());
+        }
+    }
+    (out, at)
 }
 
 /// `text` with each run of gaps made one space, as the wall's search reads
@@ -157,7 +169,10 @@ mod tests {
     use super::*;
 
     fn letters(text: &str) -> Vec<String> {
-        runs(text, 12).into_iter().map(|r| r.2).collect()
+        runs(text, 12)
+            .into_iter()
+            .map(|(start, end)| squeezed(&text[start..end]))
+            .collect()
     }
 
     #[test]
@@ -166,7 +181,7 @@ mod tests {
         for lead in 0..12 {
             let text = format!("{}see {spaced} soon", "x".repeat(lead));
             assert_eq!(letters(&text), ["securityadvisoryforthegadget"], "{text}");
-            let (start, end, _) = runs(&text, 12)[0];
+            let (start, end) = runs(&text, 12)[0];
             assert_eq!(&text[start..end], spaced);
         }
         // Other gaps, and wider ones between the words.
@@ -201,6 +216,14 @@ mod tests {
         assert!(letters("I think a b test is a fine idea, and so is x y z").is_empty());
         assert!(letters(&"the quick brown fox ".repeat(1000)).is_empty());
         assert_eq!(letters("a b c d e f g h i j k l"), ["abcdefghijkl"]);
+        // The wall reads runs from 8 letters, which the filter still sees
+        // wherever they start.
+        for lead in 0..8 {
+            let text = format!("{}a word a b c d e f g h then", "x".repeat(lead));
+            assert_eq!(runs(&text, 8).len(), 1, "{text}");
+            let text = format!("{}a word a b c d e f g then", "x".repeat(lead));
+            assert!(runs(&text, 8).is_empty(), "{text}");
+        }
     }
 
     #[test]
@@ -208,7 +231,7 @@ mod tests {
         let text = "x ".repeat(100_000);
         let all = runs(&text, 12);
         assert_eq!(all.len(), 1);
-        assert_eq!(all[0].2.len(), 100_000);
+        assert_eq!(squeezed(&text[all[0].0..all[0].1]).len(), 100_000);
         let many = "a b c d e f g h i j k l m. Words between. ".repeat(1000);
         assert_eq!(runs(&many, 12).len(), 1000);
     }
@@ -220,6 +243,9 @@ mod tests {
             "securityadvisoryforthegadget"
         );
         assert_eq!(squeezed("über, alles"), "überalles");
+        let (s, at) = squeezed_at("a b, ü-c");
+        assert_eq!(s, "abüc");
+        assert_eq!(at, [0, 2, 5, 6, 8]);
         assert_eq!(
             one_gap("in std::fs::read dir, or -- so"),
             "in std fs read dir or so"
