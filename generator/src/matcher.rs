@@ -36,7 +36,7 @@ pub struct Matcher {
     /// Each pattern's length in bytes, for a match's start.
     lengths: Vec<usize>,
     /// How each byte is read, in patterns and texts alike, when some byte
-    /// is read as another (see [`Matcher::folding`]); the DFA has it in its
+    /// is read as another (see [`Matcher::folding_runs`]); the DFA has it in its
     /// byte classes, the NFA maps a copy of each text.
     read: Option<[u8; 256]>,
     /// The byte (as read) whose every run is read as one (see
@@ -62,16 +62,12 @@ impl Matcher {
     /// A matcher that reads each byte `a` of `same` as its `b`, in the
     /// patterns and in every text: `(b'-', b' ')` finds `a b` where the
     /// pattern says `a-b`, and `a-b` where it says `a b`. The DFA gives
-    /// `a` the class of `b`, which costs the search nothing.
-    pub fn folding<S: AsRef<[u8]>>(patterns: &[S], same: &[(u8, u8)]) -> Option<Self> {
-        Self::build(patterns, DFA_BUDGET, same, None)
-    }
-
-    /// [`Matcher::folding`], where also every run of bytes read as `gap`
-    /// is read as one, in the patterns and in every text: with `(b':',
-    /// b' ')`, the pattern `a b` is found in `a::b` and `a - b`, and so is
-    /// `a::b`. A match's start and end are in the text as given, its whole
-    /// run of gaps included where the pattern begins with one.
+    /// `a` the class of `b`, which costs the search nothing. Also every run
+    /// of bytes read as `gap` is read as one, in the patterns and in every
+    /// text: with `(b':', b' ')`, the pattern `a b` is found in `a::b` and
+    /// `a - b`, and so is `a::b`. A match's start and end are in the text
+    /// as given, its whole run of gaps included where the pattern begins
+    /// with one.
     ///
     /// The DFA stays one table load per byte: a state entered by a gap
     /// stays where it is on the next gap, as it would if that gap were not
