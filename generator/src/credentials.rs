@@ -123,7 +123,13 @@ pub fn find(text: &[u8]) -> Vec<Found> {
             continue;
         }
         let rest = &text[m.end()..];
-        let tail = rest.iter().take_while(|&&b| f.alphabet.holds(b)).count();
+        // Never past what could be a token: a text of `xoxb-` repeated
+        // would otherwise be read to its end from every one of them.
+        let tail = rest
+            .iter()
+            .take(f.max + 1)
+            .take_while(|&&b| f.alphabet.holds(b))
+            .count();
         let after = rest.get(tail).copied();
         if tail < f.min || tail > f.max || after.is_some_and(is_word) || placeholder(&rest[..tail])
         {
@@ -223,6 +229,15 @@ mod tests {
         ] {
             assert!(find(text.as_bytes()).is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_text_of_prefixes_is_read_in_linear_time() {
+        // Each `xoxb-` starts a word (after a `-`), and the run of its
+        // alphabet goes on to the end: read whole from each, this took
+        // minutes.
+        let text = "xoxb-".repeat(400_000);
+        assert!(find(text.as_bytes()).is_empty());
     }
 
     #[test]
