@@ -989,6 +989,49 @@ fn a_server_that_never_answers_costs_a_bounded_time() {
 }
 
 #[test]
+fn a_redirect_to_another_server_never_carries_the_keys_or_the_text_there() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    let elsewhere = Http::start(|_| (200, vec![], "{\"id\":1,\"topic_id\":1}".into()));
+    let away = |status: u16, path: &str| {
+        let to = format!("{}{path}", elsewhere.url());
+        (status, vec![("Location".to_string(), to)], String::new())
+    };
+    {
+        // The lookup finds nothing; the create, body and keys, is sent on.
+        let mut forum = w.forum_state.lock().expect("lock");
+        forum.faults.push_back((404, vec![], "{}".into()));
+        forum.faults.push_back(away(308, "posts.json"));
+    }
+    let refusal = format!(
+        "redirected to {}, another origin than",
+        elsewhere.url().trim_end_matches('/')
+    );
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains(&refusal), "{}", stderr(&o));
+    assert_eq!(w.topics(), 0);
+    // GitHub's lookup is sent on too.
+    w.gh_state
+        .lock()
+        .expect("lock")
+        .faults
+        .push_back(away(307, "repos/example/widgets/security-advisories"));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains(&refusal), "{}", stderr(&o));
+    assert_eq!(w.topics(), 1);
+    assert_eq!(elsewhere.requests().len(), 0, "{:#?}", elsewhere.requests());
+
+    // Nothing is lost or doubled: the next run, with both servers behaving,
+    // looks before it creates and sends each text once.
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+    assert_eq!(elsewhere.requests().len(), 0);
+}
+
+#[test]
 fn retry_after_as_an_http_date_is_honoured() {
     let w = World::new();
     assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);

@@ -267,14 +267,30 @@ pub fn discourse(state: Arc<Mutex<Discourse>>) -> impl FnMut(&Request) -> Answer
                 .strip_prefix("/t/external_id/")
                 .and_then(|p| p.strip_suffix(".json"))
             {
+                // Discourse answers with a 301 to the topic's own path
+                // (`redirect_to_correct_topic`), on the same host.
                 return match s.topics.iter().find(|(e, _)| e == ext) {
                     Some((_, id)) => (
-                        200,
-                        vec![],
-                        format!("{{\"id\":{id},\"slug\":\"topic-{id}\"}}"),
+                        301,
+                        vec![("Location".into(), format!("/t/topic-{id}/{id}.json"))],
+                        String::new(),
                     ),
                     None => (404, vec![], "{\"errors\":[\"not found\"]}".into()),
                 };
+            }
+            if let Some(id) = req
+                .path
+                .strip_prefix("/t/topic-")
+                .and_then(|p| p.split_once('/'))
+                .and_then(|(id, rest)| (rest == format!("{id}.json")).then_some(id))
+                .and_then(|id| id.parse::<u64>().ok())
+                .filter(|id| s.topics.iter().any(|(_, t)| t == id))
+            {
+                return (
+                    200,
+                    vec![],
+                    format!("{{\"id\":{id},\"slug\":\"topic-{id}\"}}"),
+                );
             }
         }
         if req.method == "POST" && req.path == "/posts.json" {

@@ -10,6 +10,8 @@
 //!   unknown ([`HttpError::maybe_applied`]); the caller must look before it
 //!   creates again.
 //! - Every request carries a timeout no longer than what is left of the run.
+//! - A redirect is followed only within the origin the request went to
+//!   ([`same_origin`]).
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,8 @@ const BACKOFF: Duration = Duration::from_millis(500);
 /// Per request: a server that accepts and never answers costs this much.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Redirects followed per request, within one origin.
+const MAX_REDIRECTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -91,8 +95,45 @@ pub fn client() -> Result<Client, String> {
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(TIMEOUT)
         .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
+        .redirect(same_origin())
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// Follow a redirect only to the scheme, host and port the request was sent
+/// to. On a redirect elsewhere reqwest drops `Authorization`, but not the
+/// headers Discourse and CVE Services authenticate with (`Api-Key`,
+/// `CVE-API-KEY`): a misconfigured proxy or a hostile server would receive
+/// the team's keys, over plain HTTP too. A 307 or 308 also sends the body
+/// again, and a GHSA draft's body is embargoed text. Discourse's own
+/// redirects (`/t/external_id/…` to the topic) stay on its host.
+fn same_origin() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let sent_to = attempt.previous()[0].origin();
+        let next = attempt.url().origin();
+        if next != sent_to {
+            let error = format!(
+                "redirected to {}, another origin than {}; Herald follows redirects only within the server it was configured with, as its requests carry credentials",
+                next.ascii_serialization(),
+                sent_to.ascii_serialization()
+            );
+            attempt.error(error)
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// The innermost cause of a reqwest error, which names what went wrong
+/// rather than the request it happened in.
+fn cause(e: &reqwest::Error) -> String {
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    inner.to_string()
 }
 
 /// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
@@ -172,6 +213,16 @@ pub fn send(
                     wait.as_secs_f64()
                 ));
                 wait
+            }
+            Err(e) if e.is_redirect() => {
+                // A redirect refused is the server's answer, not a fault to
+                // retry; whether a create acted there is not known.
+                return Err(HttpError::Transport {
+                    method: method.into(),
+                    url: url.into(),
+                    message: cause(&e),
+                    maybe_applied: !idempotent,
+                });
             }
             Err(e) => {
                 // Only a connection never made proves nothing was sent.
