@@ -1032,6 +1032,30 @@ fn a_redirect_to_another_server_never_carries_the_keys_or_the_text_there() {
 }
 
 #[test]
+fn an_answer_without_end_is_cut_off_and_the_step_stays_pending() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    // A topic that would parse, were it read whole: 33 MiB of slug.
+    let endless = format!("{{\"id\":1,\"slug\":\"{}\"}}", "a".repeat(33 << 20));
+    w.forum_state
+        .lock()
+        .expect("lock")
+        .faults
+        .push_back((200, vec![], endless));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("forum: GET") && err.contains("unexpected answer: longer than 32 MiB"),
+        "{err}"
+    );
+    assert!(!w.ledger().contains("topic: 1\n"), "{}", w.ledger());
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+}
+
+#[test]
 fn retry_after_as_an_http_date_is_honoured() {
     let w = World::new();
     assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);

@@ -76,10 +76,7 @@ impl GitHub<'_> {
             false,
             log,
         ) {
-            Ok(resp) => resp
-                .json()
-                .map(Some)
-                .map_err(|e| HttpError::bad_answer(method, url, e)),
+            Ok(resp) => http::json(resp, method, url).map(Some),
             Err(e) if e.status() == Some(422) => Ok(None),
             Err(e) => Err(e),
         }

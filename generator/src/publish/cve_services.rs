@@ -57,9 +57,7 @@ impl CveServices<'_> {
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let record: Value = resp
-            .json()
-            .map_err(|e| HttpError::bad_answer("GET", &url, e))?;
+        let record: Value = http::json(resp, "GET", &url)?;
         Ok(Some(record["containers"]["cna"].clone()))
     }
 

@@ -63,9 +63,7 @@ impl Forum<'_> {
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let t: TopicJson = resp
-            .json()
-            .map_err(|e| HttpError::bad_answer("GET", &url, e))?;
+        let t: TopicJson = http::json(resp, "GET", &url)?;
         Ok(Some(Topic {
             id: t.id,
             url: self.url(&t.slug, t.id),
@@ -100,9 +98,7 @@ impl Forum<'_> {
             false,
             log,
         )?;
-        let p: PostJson = resp
-            .json()
-            .map_err(|e| HttpError::bad_answer("POST", &url, e))?;
+        let p: PostJson = http::json(resp, "POST", &url)?;
         Ok(Topic {
             id: p.topic_id,
             url: self.url(&p.topic_slug, p.topic_id),

@@ -27,10 +27,6 @@ pub struct AdvisoryJson {
     pub summary: String,
 }
 
-fn bad_answer(method: &str, url: &str, e: reqwest::Error) -> HttpError {
-    HttpError::bad_answer(method, url, e)
-}
-
 impl GitHub<'_> {
     pub(super) fn with_headers(&self, rb: RequestBuilder) -> RequestBuilder {
         rb.bearer_auth(self.token)
@@ -68,7 +64,7 @@ impl GitHub<'_> {
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        resp.json().map(Some).map_err(|e| bad_answer("GET", url, e))
+        http::json(resp, "GET", url).map(Some)
     }
 
     /// Advisories of the repository, to find one a crashed run created.
@@ -97,7 +93,7 @@ impl GitHub<'_> {
             if resp.status() == reqwest::StatusCode::NOT_FOUND {
                 break;
             }
-            let batch: Vec<AdvisoryJson> = resp.json().map_err(|e| bad_answer("GET", &url, e))?;
+            let batch: Vec<AdvisoryJson> = http::json(resp, "GET", &url)?;
             let full = batch.len() >= 100;
             all.extend(batch);
             if !full {
@@ -122,7 +118,7 @@ impl GitHub<'_> {
             false,
             log,
         )?;
-        resp.json().map_err(|e| bad_answer("POST", &url, e))
+        http::json(resp, "POST", &url)
     }
 
     /// Carry a revision: the advisory's fields as `body` now has them.
@@ -143,7 +139,7 @@ impl GitHub<'_> {
             true,
             log,
         )?;
-        resp.json().map_err(|e| bad_answer("PATCH", &url, e))
+        http::json(resp, "PATCH", &url)
     }
 
     pub fn publish(
@@ -162,6 +158,6 @@ impl GitHub<'_> {
             true,
             log,
         )?;
-        resp.json().map_err(|e| bad_answer("PATCH", &url, e))
+        http::json(resp, "PATCH", &url)
     }
 }

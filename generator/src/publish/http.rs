@@ -29,6 +29,12 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Redirects followed per request, within one origin.
 const MAX_REDIRECTS: usize = 5;
+/// The most of an answer Herald reads. The largest it expects is a page of
+/// 100 GitHub advisories with their descriptions; a server that streams
+/// without end must not take the run's memory.
+const MAX_ANSWER: u64 = 32 << 20;
+/// The most of a failure's answer read, to quote its start.
+const MAX_FAULT_ANSWER: u64 = 64 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -136,6 +142,28 @@ fn cause(e: &reqwest::Error) -> String {
     inner.to_string()
 }
 
+/// Read a JSON answer of at most [`MAX_ANSWER`] bytes.
+pub fn json<T: serde::de::DeserializeOwned>(
+    resp: Response,
+    method: &str,
+    url: &str,
+) -> Result<T, HttpError> {
+    let bytes = read_capped(resp, MAX_ANSWER).map_err(|e| HttpError::bad_answer(method, url, e))?;
+    if bytes.len() as u64 > MAX_ANSWER {
+        let limit = format!("longer than {} MiB", MAX_ANSWER >> 20);
+        return Err(HttpError::bad_answer(method, url, limit));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| HttpError::bad_answer(method, url, e))
+}
+
+/// Up to `limit + 1` bytes of the body, so a caller can tell it was cut.
+fn read_capped(resp: Response, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    resp.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
 pub fn retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     let v = value.trim();
@@ -198,12 +226,12 @@ pub fn send(
                             wait.as_secs()
                         ));
                     }
-                    let body = resp.text().unwrap_or_default();
+                    let body = read_capped(resp, MAX_FAULT_ANSWER).unwrap_or_default();
                     return Err(HttpError::Status {
                         method: method.into(),
                         url: url.into(),
                         status: status.as_u16(),
-                        body: body.chars().take(300).collect(),
+                        body: String::from_utf8_lossy(&body).chars().take(300).collect(),
                         maybe_applied: !idempotent && status.is_server_error(),
                     });
                 }
