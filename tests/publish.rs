@@ -1056,6 +1056,72 @@ fn an_answer_without_end_is_cut_off_and_the_step_stays_pending() {
 }
 
 #[test]
+fn a_run_at_another_moment_than_the_clock_reaches_no_real_server() {
+    let w = World::new();
+    // A team's herald.yaml, with its forum on the internet.
+    let config = w
+        .tree
+        .read("herald.yaml")
+        .replace(&w.forum.url(), "https://forum.example.org/");
+    w.tree.write("herald.yaml", &config);
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let publish = |now: &str, smtp: &str| {
+        common::herald_cmd()
+            .arg("--root")
+            .arg(w.tree.path())
+            .args(["publish", "--now", now])
+            .env("HERALD_SMTP_URL", smtp)
+            .env("GITHUB_TOKEN", "gh-test-token")
+            .env("DISCOURSE_API_KEY", "discourse-test-key")
+            .env("DISCOURSE_API_USERNAME", "security-bot")
+            .output()
+            .expect("run")
+    };
+
+    // The advance notice's moment, years behind this machine's clock:
+    // the team's mail server is not reached.
+    let o = publish(
+        "2024-04-02T15:00:00Z",
+        "smtp://mailer:pw@mail.example.org:587",
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("advance-notice: --now 2024-04-02T15:00:00Z is ")
+            && err.contains(" behind this machine's clock")
+            && err.contains("reaches only servers on loopback")
+            && err.contains("not sent to smtp://mailer:***@mail.example.org:587"),
+        "{err}"
+    );
+    assert!(!err.contains(":pw@"), "{err}");
+    assert!(!w.ledger().contains("state: done"), "{}", w.ledger());
+
+    // A rehearsal against servers on loopback goes on as before.
+    let o = publish("2024-04-02T15:00:00Z", &w.smtp.url());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), 1);
+    let o = publish("2024-04-09T14:59:59Z", &w.smtp.url());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+
+    // At the disclosure, the mails on loopback go; the forum does not.
+    let o = publish(DISCLOSURE, &w.smtp.url());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("forum: GET https://forum.example.org/t/external_id/herald-cve-2024-1000.json: --now 2024-04-09T15:00:00Z is ")
+            && err.contains("; nothing was sent"),
+        "{err}"
+    );
+    assert_eq!(
+        w.smtp.mails().len(),
+        3,
+        "the announcement went, on loopback"
+    );
+    assert!(w.forum.requests().is_empty());
+}
+
+#[test]
 fn retry_after_as_an_http_date_is_honoured() {
     let w = World::new();
     assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);

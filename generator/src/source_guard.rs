@@ -149,6 +149,8 @@ pub fn exposure(ci: &Ci) -> Exposure {
     let session = Session {
         client,
         deadline: Instant::now() + BUDGET,
+        // It only reads whether the repository is public.
+        rehearsal: None,
     };
     let url = format!(
         "{}/repos/{}",
@@ -176,7 +178,7 @@ pub fn exposure(ci: &Ci) -> Exposure {
         match resp {
             Ok(r) => {
                 let status = r.status().as_u16();
-                let body = r.json().unwrap_or(serde_json::Value::Null);
+                let body = http::json(r, "GET", &url).unwrap_or(serde_json::Value::Null);
                 Ok((status, body))
             }
             Err(e) => Err(match e.status() {

@@ -41,6 +41,30 @@ pub struct Flags {
     pub public_source: bool,
 }
 
+/// How far `--now` may be from the machine's clock and still be taken as
+/// the real moment: a job may pass `--now "$(date -u …)"`.
+const CLOCK_SLACK_SECONDS: i64 = 60;
+
+/// Why this run may reach only servers on loopback, if its moment is not
+/// the machine's. No flag lifts this: a moment ahead would publish before
+/// the embargo lifts, and one behind would send notices after the
+/// disclosure. A late run is a run without `--now`, and its lateness is
+/// stated.
+fn rehearsal(now: Option<Timestamp>, dry_run: bool) -> Option<String> {
+    let now = now.filter(|_| !dry_run)?;
+    let clock = Timestamp::now();
+    let clock = clock.round(jiff::Unit::Second).unwrap_or(clock);
+    let off = now.as_second() - clock.as_second();
+    if off.abs() <= CLOCK_SLACK_SECONDS {
+        return None;
+    }
+    let span = jiff::SignedDuration::from_secs(off.abs());
+    let side = if off > 0 { "ahead of" } else { "behind" };
+    Some(format!(
+        "--now {now} is {span:#} {side} this machine's clock ({clock}); a run at another moment than the real one reaches only servers on loopback, for rehearsals. Run without --now to publish"
+    ))
+}
+
 pub fn run(root: &Path, flags: Flags) -> Exit {
     let now = flags.now.unwrap_or_else(Timestamp::now);
     let dry_run = flags.dry_run;
@@ -58,6 +82,7 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
         }
     }
     let opts = Options {
+        rehearsal: rehearsal(flags.now, dry_run),
         now,
         dry_run,
         resend_started: flags.resend_started,
@@ -108,4 +133,23 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
         return Exit::Findings;
     }
     Exit::Ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_moment_away_from_the_clock_is_a_rehearsal() {
+        let at = |secs: i64| Some(Timestamp::now() + jiff::SignedDuration::from_secs(secs));
+        assert_eq!(rehearsal(None, false), None);
+        assert_eq!(rehearsal(at(30), false), None);
+        assert_eq!(rehearsal(at(-30), false), None);
+        let ahead = rehearsal(at(7200), false).expect("two hours ahead");
+        assert!(ahead.contains(" ahead of this machine's clock"), "{ahead}");
+        let behind = rehearsal(at(-7200), false).expect("two hours behind");
+        assert!(behind.contains(" behind this machine's clock"), "{behind}");
+        // A dry run sends nothing, so any moment may be looked at.
+        assert_eq!(rehearsal(at(7200), true), None);
+    }
 }

@@ -94,6 +94,31 @@ impl HttpError {
 pub struct Session {
     pub client: Client,
     pub deadline: Instant,
+    /// Why only servers on loopback may be reached ([`super::Options`]).
+    pub rehearsal: Option<String>,
+}
+
+/// Whether `url` names this machine: `localhost` (or a name under it) or a
+/// loopback address. Names are not resolved: a lookup can hang on a bad
+/// day, and what a resolver answers is not proof.
+pub fn on_loopback(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        // An `smtp://` URL's host is opaque to the URL parser, even an
+        // address.
+        Some(url::Host::Domain(name)) => match name.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => {
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                name == "localhost" || name.ends_with(".localhost")
+            }
+        },
+        None => false,
+    }
 }
 
 pub fn client() -> Result<Client, String> {
@@ -199,6 +224,16 @@ pub fn send(
         method: method.into(),
         url: url.into(),
     };
+    if let Some(why) = &session.rehearsal {
+        if !on_loopback(url) {
+            return Err(HttpError::Transport {
+                method: method.into(),
+                url: url.into(),
+                message: format!("{why}; nothing was sent"),
+                maybe_applied: false,
+            });
+        }
+    }
     let mut attempt = 1;
     loop {
         let left = session.deadline.saturating_duration_since(Instant::now());
@@ -287,6 +322,33 @@ pub fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_is_told_by_address_or_localhost_never_by_lookup() {
+        for url in [
+            "http://127.0.0.1:8080/",
+            "http://127.1.2.3/",
+            "http://[::1]:9/",
+            "http://localhost/",
+            "https://api.LOCALHOST./",
+            "smtp://user:pw@127.0.0.1:2525",
+            "smtps://[::1]:465",
+            "smtp://localhost:25?tls=required",
+        ] {
+            assert!(on_loopback(url), "{url}");
+        }
+        for url in [
+            "https://api.github.com/",
+            "http://10.0.0.1/",
+            "smtp://mail.example.org:587",
+            "smtp://127.0.0.1.example.org:25",
+            "http://localhost.example.org/",
+            "http://0.0.0.0/",
+            "not a url",
+        ] {
+            assert!(!on_loopback(url), "{url}");
+        }
+    }
 
     #[test]
     fn retry_after_takes_seconds_and_http_dates() {

@@ -39,6 +39,11 @@ pub struct Options {
     pub late: Vec<String>,
     /// How long this run may take in all; what is left then stays pending.
     pub deadline: Duration,
+    /// The run's moment is not the machine's own (`--now` far from the
+    /// clock): a rehearsal, which may reach only servers on loopback.
+    /// Sent for real, a moment ahead publishes before the embargo lifts,
+    /// and one behind sends notices after the disclosure.
+    pub rehearsal: Option<String>,
 }
 
 /// Lateness worth stating in the log and the ledger: past a few runs of
@@ -705,6 +710,12 @@ impl Run<'_> {
             ));
             return Ok(Step::Done);
         }
+        if let Some(why) = &self.opts.rehearsal {
+            if !http::on_loopback(&url) {
+                let msg = format!("{why}; not sent to {}", smtp::redact(&url));
+                return Ok(self.fail(m, e, msg));
+            }
+        }
         if self.smtp.is_none() {
             match smtp::Smtp::connect(&url) {
                 Ok(s) => self.smtp = Some(s),
@@ -808,6 +819,7 @@ impl Run<'_> {
                 let s = http::Session {
                     client: http::client()?,
                     deadline: self.deadline,
+                    rehearsal: self.opts.rehearsal.clone(),
                 };
                 self.session = Some(s.clone());
                 Ok(s)
