@@ -1083,7 +1083,7 @@ fn a_run_at_another_moment_than_the_clock_reaches_no_real_server() {
     // the team's mail server is not reached.
     let o = publish(
         "2024-04-02T15:00:00Z",
-        "smtp://mailer:pw@mail.example.org:587",
+        "smtps://mailer:pw@mail.example.org:465",
     );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let err = stderr(&o);
@@ -1091,7 +1091,7 @@ fn a_run_at_another_moment_than_the_clock_reaches_no_real_server() {
         err.contains("advance-notice: --now 2024-04-02T15:00:00Z is ")
             && err.contains(" behind this machine's clock")
             && err.contains("reaches only servers on loopback")
-            && err.contains("not sent to smtp://mailer:***@mail.example.org:587"),
+            && err.contains("not sent to smtps://mailer:***@mail.example.org:465"),
         "{err}"
     );
     assert!(!err.contains(":pw@"), "{err}");
@@ -1119,6 +1119,52 @@ fn a_run_at_another_moment_than_the_clock_reaches_no_real_server() {
         "the announcement went, on loopback"
     );
     assert!(w.forum.requests().is_empty());
+}
+
+#[test]
+fn mail_is_never_sent_unencrypted_across_a_network() {
+    let w = World::new();
+    let run = |smtp: &str, dry: bool| {
+        let mut cmd = common::herald_cmd();
+        cmd.arg("--root")
+            .arg(w.tree.path())
+            .args(["publish", "--now", "2024-04-02T15:00:00Z"])
+            .env("HERALD_SMTP_URL", smtp);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        cmd.output().expect("run")
+    };
+    for url in [
+        "smtp://mailer:pw@mail.example.org:587",
+        "smtp://mailer:pw@mail.example.org:587?tls=opportunistic",
+        "smtp://192.0.2.7:25",
+    ] {
+        let shown = url.replace(":pw@", ":***@");
+        for dry in [true, false] {
+            let o = run(url, dry);
+            let err = stderr(&o);
+            assert_eq!(code(&o), 1, "{url}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "advance-notice: HERALD_SMTP_URL ({shown}) would send mail unencrypted"
+                )),
+                "{url}: {err}"
+            );
+            assert!(!err.contains(":pw@"), "{err}");
+        }
+    }
+    // TLS from the first byte, or STARTTLS required, is what a plan shows.
+    for url in [
+        "smtps://mailer:pw@mail.example.org:465",
+        "smtp://mailer:pw@mail.example.org:587?tls=required",
+    ] {
+        let o = run(url, true);
+        assert_eq!(code(&o), 0, "{url}: {}", stderr(&o));
+        assert!(stderr(&o).contains("would send "), "{}", stderr(&o));
+    }
+    assert!(w.smtp.mails().is_empty());
+    assert!(!w.ledger().contains("state: done"), "{}", w.ledger());
 }
 
 #[test]

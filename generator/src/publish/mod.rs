@@ -700,6 +700,9 @@ impl Run<'_> {
                 format!("{} is not set; no mail can go out", smtp::URL_VAR),
             ));
         };
+        if let Err(msg) = smtp::refuse_plaintext(&url) {
+            return Ok(self.fail(m, e, msg));
+        }
         let from = self.project.config.team.email.clone();
         if self.opts.dry_run {
             (self.log)(format!(

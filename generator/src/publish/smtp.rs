@@ -33,6 +33,26 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Refuse a URL by which mail would cross the network unencrypted: lettre
+/// sends `smtp://` in clear unless `?tls=required` (and `opportunistic`
+/// gives way to anyone in the middle). The password would go with it, and
+/// a private notice carries what is under embargo. On loopback nothing
+/// crosses a network.
+pub fn refuse_plaintext(url: &str) -> Result<(), String> {
+    let Ok(u) = url::Url::parse(url) else {
+        // `connect` says what is wrong with it.
+        return Ok(());
+    };
+    let required = u.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+    if u.scheme() == "smtps" || u.scheme() == "smtp" && required || super::http::on_loopback(url) {
+        return Ok(());
+    }
+    Err(format!(
+        "{URL_VAR} ({}) would send mail unencrypted, the password and any embargoed notice with it; use smtps://…:465, or smtp://…:587?tls=required for STARTTLS",
+        redact(url)
+    ))
+}
+
 impl Smtp {
     pub fn connect(url: &str) -> Result<Self, String> {
         let transport = SmtpTransport::from_url(url)
