@@ -46,6 +46,24 @@ fn cases() -> Vec<Case> {
             ],
         ),
         (
+            "a line break in a title, which would split the subject",
+            Box::new(bad_variant(
+                "title: Security advisory for gadgets (CVE-2024-2000)",
+                "title: \"Security advisory for gadgets\\r\\nBcc: someone@example.net\"",
+            )),
+            &["error: advisories/2025/bad.md:3:8: `title` holds a line break (U+000D); it must be one line of text: it becomes mail subjects and headings"],
+        ),
+        (
+            "a bidirectional override in a summary",
+            Box::new(bad_variant("summary: Widgets overflow", "summary: \"Widgets \\u202Ewolfrevo\"")),
+            &["error: advisories/2025/bad.md:4:10: `summary` holds a bidirectional override, which reorders what is shown (U+202E); it must be one line of text: it becomes mail subjects"],
+        ),
+        (
+            "a control character in a component",
+            Box::new(bad_variant("component: widgets", "component: \"wid\\x1bgets\"")),
+            &["error: advisories/2025/bad.md:8:12: `component` holds a control character (U+001B); it must be one line of text"],
+        ),
+        (
             "missing required field",
             Box::new(bad_variant("summary: Widgets overflow\n", "")),
             &["error: advisories/2025/bad.md:1:1: missing required field `summary` in advisory front matter"],

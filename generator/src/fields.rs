@@ -166,6 +166,32 @@ impl<'s> Decoder<'s> {
         }
     }
 
+    /// A string that is one line of plain text, for a field that becomes a
+    /// mail subject or a heading. A line break would split a subject, and a
+    /// control or a bidirectional override changes what the reader sees
+    /// (a subject shown reversed) without changing what the wall reads.
+    pub fn line(&mut self, node: &Node, field: &str, becomes: &str) -> Option<String> {
+        let s = self.string(node)?;
+        if let Some(c) = s.chars().find(|&c| breaks_a_line(c)) {
+            let what = match c {
+                '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => "a line break",
+                '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                    "a bidirectional override, which reorders what is shown"
+                }
+                _ => "a control character",
+            };
+            self.error(
+                node.pos,
+                format!(
+                    "`{field}` holds {what} (U+{:04X}); it must be one line of text: it becomes {becomes}",
+                    c as u32
+                ),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
     pub fn bool(&mut self, node: &Node) -> Option<bool> {
         match &node.value {
             Value::Scalar(s) if s.plain && s.text == "true" => Some(true),
@@ -225,4 +251,10 @@ impl<'s> Decoder<'s> {
             Some(out)
         }
     }
+}
+
+/// What a one-line field may not hold ([`Decoder::line`]).
+fn breaks_a_line(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -205,17 +205,9 @@ pub struct Withdrawal {
 pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Advisory> {
     let (slug, slug_pos) = decode_slug(d, f, stem_slug);
     let title_node = d.required(f, "title");
-    let title = title_node.and_then(|n| d.string(n));
+    let title = title_node.and_then(|n| d.line(n, "title", "mail subjects and headings"));
     let summary_node = d.required(f, "summary");
-    let summary = summary_node.and_then(|n| d.string(n));
-    if let (Some(s), Some(n)) = (&summary, d.optional(f, "summary")) {
-        if s.contains('\n') {
-            d.error(
-                n.pos,
-                "`summary` must be a single line: it becomes mail subjects",
-            );
-        }
-    }
+    let summary = summary_node.and_then(|n| d.line(n, "summary", "mail subjects"));
     let mut spans = Spans {
         slug: slug_pos,
         title: title_node.map_or_else(Pos::default, |n| n.pos),
@@ -268,7 +260,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Ad
         .unwrap_or_default();
     let component = d.required(f, "component").and_then(|n| {
         spans.component = n.pos;
-        d.string(n)
+        d.line(n, "component", "mail subjects and headings")
     });
     let toolchain = d.optional(f, "toolchain").and_then(|n| {
         spans.toolchain = n.pos;
@@ -477,13 +469,9 @@ fn decode_ghsa(
         &["id", "repository", "cves", "summary", "cvss", "cwes"],
         "a `ghsa` entry",
     )?;
-    let summary = d.optional(&f, "summary").and_then(|n| {
-        let s = d.string(n)?;
-        if s.contains('\n') {
-            d.error(n.pos, "a GHSA summary is one line");
-        }
-        Some(s)
-    });
+    let summary = d
+        .optional(&f, "summary")
+        .and_then(|n| d.line(n, "summary", "the GHSA's title"));
     let cvss = d.optional(&f, "cvss").and_then(|n| {
         let v = d.parse(n, CvssVector::parse)?;
         // The advisory's severity speaks for all of it: no part may rate

@@ -20,7 +20,9 @@ pub struct Page {
 
 pub fn decode(d: &mut Decoder, f: &Fields, stem: Option<Slug>) -> Option<Page> {
     let (slug, slug_pos) = decode_slug(d, f, stem);
-    let title = d.required(f, "title").and_then(|n| d.string(n));
+    let title = d
+        .required(f, "title")
+        .and_then(|n| d.line(n, "title", "the page's heading"));
     let description = d.optional(f, "description").and_then(|n| d.string(n));
     let weight = match d.optional(f, "weight") {
         Some(n) => d.parse(n, |s| {

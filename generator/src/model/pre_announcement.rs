@@ -51,7 +51,9 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Pr
         slug: slug_pos,
         ..Spans::default()
     };
-    let title = d.required(f, "title").and_then(|n| d.string(n));
+    let title = d
+        .required(f, "title")
+        .and_then(|n| d.line(n, "title", "mail subjects and headings"));
     let release = d.required(f, "release").and_then(|n| {
         spans.release = n.pos;
         decode_moment(d, n)
@@ -62,7 +64,7 @@ pub fn decode(d: &mut Decoder, f: &Fields, stem_slug: Option<Slug>) -> Option<Pr
     });
     let component = d.required(f, "component").and_then(|n| {
         spans.component = n.pos;
-        d.string(n)
+        d.line(n, "component", "mail subjects and headings")
     });
     let advisory = d.optional(f, "advisory").and_then(|n| {
         spans.advisory = n.pos;
