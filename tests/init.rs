@@ -371,3 +371,133 @@ fn every_bad_flag_is_reported_at_once_and_nothing_is_written() {
     );
     assert!(!dir.exists(), "nothing written");
 }
+
+/// The `run: |` script of the step named `name` in a workflow.
+fn step_script(workflow: &str, name: &str) -> String {
+    let mut lines = workflow
+        .lines()
+        .skip_while(|l| l.trim() != format!("- name: {name}"))
+        .skip_while(|l| l.trim() != "run: |")
+        .skip(1)
+        .peekable();
+    let indent = lines
+        .peek()
+        .map(|l| l.len() - l.trim_start().len())
+        .expect("a script");
+    let script: String = lines
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent)
+        .map(|l| format!("{}\n", l.get(indent..).unwrap_or("")))
+        .collect();
+    format!("{}\n", script.trim_end())
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .output()
+        .expect("git");
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_ledger_push_refused_by_someone_elses_push_is_replayed_never_lost() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("t");
+    assert_eq!(code(&init(&dir, &[])), 0);
+    let generated =
+        std::fs::read_to_string(dir.join(".github/workflows/publish.yml")).expect("yml");
+    let script = step_script(&generated, "Commit the ledger");
+    let own =
+        std::fs::read_to_string(repo_root().join(".github/workflows/publish.yml")).expect("yml");
+    assert_eq!(
+        script,
+        step_script(&own, "Commit the ledger"),
+        "Herald's own workflow commits the ledger as a new team's does"
+    );
+
+    let remote = tmp.path().join("remote.git");
+    let (runner, author) = (tmp.path().join("runner"), tmp.path().join("author"));
+    git(
+        tmp.path(),
+        &["init", "-q", "--bare", "-b", "main", "remote.git"],
+    );
+    std::fs::create_dir_all(&author).expect("dir");
+    std::fs::write(author.join("README"), "tree\n").expect("write");
+    git(&author, &["init", "-q", "-b", "main"]);
+    git(&author, &["add", "."]);
+    git(&author, &["commit", "-q", "-m", "start"]);
+    git(
+        &author,
+        &["remote", "add", "origin", &remote.to_string_lossy()],
+    );
+    git(&author, &["push", "-q", "origin", "main"]);
+    git(
+        tmp.path(),
+        &["clone", "-q", &remote.to_string_lossy(), "runner"],
+    );
+
+    // While the run publishes, an author pushes an edit.
+    std::fs::write(author.join("README"), "tree, edited\n").expect("write");
+    git(&author, &["commit", "-q", "-am", "edit"]);
+    git(&author, &["push", "-q", "origin", "main"]);
+    std::fs::create_dir_all(runner.join("ledger")).expect("dir");
+    std::fs::write(runner.join("ledger/a.yaml"), "announcement: done\n").expect("write");
+    let run = |dir: &Path| {
+        std::process::Command::new("bash")
+            .args(["-e", "-c", &script])
+            .current_dir(dir)
+            .env("GITHUB_REF_NAME", "main")
+            .output()
+            .expect("bash")
+    };
+    let o = run(&runner);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let log = git(&remote, &["log", "--format=%s", "main"]);
+    assert_eq!(
+        log, "ledger: record published actions\nedit\nstart\n",
+        "both pushes are on the branch"
+    );
+    assert_eq!(
+        git(&remote, &["show", "main:ledger/a.yaml"]),
+        "announcement: done\n"
+    );
+
+    // A hand edit of the same ledger file cannot be merged: the step fails
+    // loudly rather than pushing over it or dropping this run's record.
+    git(&author, &["pull", "-q", "origin", "main"]);
+    std::fs::write(author.join("ledger/a.yaml"), "announcement: adopted\n").expect("write");
+    git(&author, &["commit", "-q", "-am", "by hand"]);
+    git(&author, &["push", "-q", "origin", "main"]);
+    std::fs::write(
+        runner.join("ledger/a.yaml"),
+        "announcement: done\nforum: done\n",
+    )
+    .expect("write");
+    let o = run(&runner);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("::error::the ledger could not be pushed to main"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(
+        git(&remote, &["show", "main:ledger/a.yaml"]),
+        "announcement: adopted\n"
+    );
+    assert!(
+        git(&runner, &["status", "--porcelain"]).is_empty(),
+        "no rebase left half done"
+    );
+    assert_eq!(
+        git(&runner, &["show", "HEAD:ledger/a.yaml"]),
+        "announcement: done\nforum: done\n",
+        "the run's record is kept, to be uploaded"
+    );
+}

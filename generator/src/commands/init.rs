@@ -456,6 +456,31 @@ permissions:
     )
 }
 
+/// The publish workflow's last word on the ledger. A push refused because
+/// someone pushed during the run is replayed on top of theirs, never
+/// dropped: the next run reads the ledger from the branch, and a ledger
+/// lost there is every mail of this run sent again. A conflict (a hand
+/// edit of the same ledger file) stops with an error, and the step after
+/// it keeps the ledger as an artifact.
+const COMMIT_LEDGER: &str = r#"        run: |
+          git config user.name "herald-publish"
+          git config user.email "herald-publish@users.noreply.github.com"
+          if [ -d ledger ]; then git add ledger/; fi
+          if git diff --cached --quiet; then exit 0; fi
+          git commit -q -m "ledger: record published actions"
+          branch="${GITHUB_REF_NAME:?}"
+          for attempt in 1 2 3 4 5; do
+            if git push -q origin "HEAD:refs/heads/$branch"; then exit 0; fi
+            sleep "$attempt"
+            if ! git pull -q --rebase origin "$branch"; then
+              git rebase --abort || true
+              break
+            fi
+          done
+          echo "::error::the ledger could not be pushed to $branch: the next run would send this run's mails again. Disable this workflow, then commit the ledger artifact of this run by hand"
+          exit 1
+"#;
+
 fn publish_workflow(flags: &Flags) -> String {
     format!(
         r#"# Publishes what is due, every 10 minutes: builds the site and the signed
@@ -496,16 +521,15 @@ permissions:
           HERALD_CVE_API_KEY: ${{{{ secrets.HERALD_CVE_API_KEY }}}}
         run: herald publish
       - name: Commit the ledger
+        id: ledger
         # Also after a failed step: what did go out must be recorded.
         if: ${{{{ always() }}}}
-        run: |
-          git config user.name "herald-publish"
-          git config user.email "herald-publish@users.noreply.github.com"
-          if [ -d ledger ]; then git add ledger/; fi
-          if ! git diff --cached --quiet; then
-            git commit -m "ledger: record published actions"
-            git push
-          fi
+{COMMIT_LEDGER}      - name: Keep the ledger that could not be pushed
+        if: ${{{{ always() && steps.ledger.outcome == 'failure' }}}}
+        uses: actions/upload-artifact@v6
+        with:
+          name: ledger-${{{{ github.run_id }}}}
+          path: ledger/
       - uses: actions/upload-pages-artifact@v4
         with:
           path: public
