@@ -495,6 +495,67 @@ fn a_draft_created_before_publishing_failed_is_published_not_created_again() {
 }
 
 #[test]
+fn a_ghsa_github_says_it_published_but_left_a_draft_is_not_believed() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    let draft = r#"{"ghsa_id":"GHSA-9999-8888-7777","state":"draft","html_url":"https://github.com/example/widgets/security/advisories/GHSA-9999-8888-7777"}"#;
+    w.gh_state
+        .lock()
+        .expect("lock")
+        .patch_faults
+        .push_back((200, vec![], draft.into()));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("asked to publish GHSA-9999-8888-7777, GitHub answered with GHSA-9999-8888-7777 in state `draft`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(w.advisories()[0].2, "draft");
+    assert!(!w.ledger().contains("ghsa-id:"), "{}", w.ledger());
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+}
+
+#[test]
+fn a_ghsa_id_that_is_not_one_never_reaches_a_request_path_or_the_ledger() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    w.gh_state.lock().expect("lock").after_create.push_back((
+        201,
+        vec![],
+        r#"{"ghsa_id":"GHSA-../../../../user","state":"draft"}"#.into(),
+    ));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("malformed GHSA id `GHSA-../../../../user`"),
+        "{}",
+        stderr(&o)
+    );
+    // The create went through: the next run finds it by its CVE id.
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+    // A path with dot segments would have been resolved by the client,
+    // to another resource of the API.
+    let paths: Vec<String> = w.gh.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.starts_with("/repos/example/widgets/security-advisories")),
+        "{paths:#?}"
+    );
+    let ledger = w.ledger();
+    assert!(
+        ledger.contains("\"ghsa-id\": \"GHSA-9999-8888-7777\"")
+            && !ledger.contains("\"created\": \"GHSA-.."),
+        "{ledger}"
+    );
+}
+
+#[test]
 fn dry_run_shows_the_plan_with_secrets_redacted_and_does_nothing() {
     let w = World::new();
     let url = format!("smtp://mailer:s3cret-pass@127.0.0.1:{}", w.smtp.port);

@@ -16,6 +16,9 @@ const MAX_PAGES: u32 = 10;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdvisoryJson {
+    /// Checked as it is read: the id goes into the ledger and into the
+    /// path of every later request.
+    #[serde(deserialize_with = "ghsa_id")]
     pub ghsa_id: String,
     #[serde(default)]
     pub state: String,
@@ -25,6 +28,12 @@ pub struct AdvisoryJson {
     pub cve_id: Option<String>,
     #[serde(default)]
     pub summary: String,
+}
+
+fn ghsa_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::model::GhsaId::parse(&s).map_err(serde::de::Error::custom)?;
+    Ok(s)
 }
 
 impl GitHub<'_> {

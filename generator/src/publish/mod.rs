@@ -1214,6 +1214,23 @@ impl Run<'_> {
             for l in logs.drain(..) {
                 (self.log)(l);
             }
+            // A server that answers the PATCH without publishing is not
+            // believed: the step stays pending, and the next run publishes
+            // the same draft again.
+            let published = published.and_then(|a| {
+                if a.state == "published" && a.ghsa_id == adv.ghsa_id {
+                    Ok(a)
+                } else {
+                    Err(http::HttpError::bad_answer(
+                        "PATCH",
+                        &format!("{repo}/{}", adv.ghsa_id),
+                        format!(
+                            "asked to publish {}, GitHub answered with {} in state `{}`",
+                            adv.ghsa_id, a.ghsa_id, a.state
+                        ),
+                    ))
+                }
+            });
             match published {
                 Ok(a) => adv = a,
                 Err(err) => {
