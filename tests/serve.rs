@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -103,6 +103,20 @@ fn the_embargoed_preview_shows_a_banner_and_leaves_public_alone() {
         !t.path().join("public").exists(),
         "the preview never writes public/"
     );
+    // A page of another site that points its own name at 127.0.0.1 (DNS
+    // rebinding) asks with that name: it is not answered.
+    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
+    for host in ["attacker.example", "127.0.0.1.attacker.example:80"] {
+        let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+        let ask = format!(
+            "GET /advisories/cve-2024-1002/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        );
+        conn.write_all(ask.as_bytes()).expect("write");
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).expect("read");
+        assert!(answer.starts_with("HTTP/1.1 421 "), "{answer}");
+        assert!(!answer.contains("CVE-2024-1002"), "{answer}");
+    }
     drop(s);
 
     // Without the flag, the embargoed advisory is absent and there is no banner.

@@ -137,15 +137,66 @@ fn respond(stream: &mut TcpStream, status: &str, ctype: &str, body: &[u8]) {
     let _ = stream.write_all(body);
 }
 
-fn handle(mut stream: TcpStream, dir: &Path, rebuilds: Option<&Rebuilds>) {
+/// The most of a request's head read: a browser's is a few hundred bytes.
+const MAX_HEAD: u64 = 16 << 10;
+
+/// Whether a `Host` header names this machine. A page on any site can
+/// point its own name at 127.0.0.1 (DNS rebinding) and then read this
+/// server as its own origin; with `--embargoed` that would hand it every
+/// advisory under embargo. Its requests carry its own name, so only
+/// loopback names are answered.
+fn loopback_host(host: &str) -> bool {
+    let host = host.trim();
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The request line and the `Host` header of a request's head.
+fn read_head(stream: &TcpStream) -> Option<(String, Option<String>)> {
+    use std::io::Read;
+    let mut reader = BufReader::new(stream.take(MAX_HEAD));
     let mut line = String::new();
-    if BufReader::new(&stream).read_line(&mut line).is_err() {
-        return;
+    reader.read_line(&mut line).ok()?;
+    let mut host = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("host") {
+                host = Some(value.trim().to_string());
+            }
+        }
     }
+    Some((line, host))
+}
+
+fn handle(mut stream: TcpStream, dir: &Path, rebuilds: Option<&Rebuilds>) {
+    let Some((line, host)) = read_head(&stream) else {
+        return;
+    };
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return;
     };
+    if !host.as_deref().is_some_and(loopback_host) {
+        respond(
+            &mut stream,
+            "421 Misdirected Request",
+            "text/plain",
+            b"herald serve answers only requests for 127.0.0.1 or localhost\n",
+        );
+        return;
+    }
     if let (Some(r), true) = (rebuilds, target == EVENTS) {
         return events(stream, r);
     }
@@ -208,5 +259,29 @@ mod tests {
         );
         assert_eq!(resolve(dir.path(), "/../etc/passwd"), None);
         assert_eq!(resolve(dir.path(), "/a/%2e%2e/%2e%2e/etc/passwd"), None);
+    }
+
+    #[test]
+    fn only_loopback_names_are_answered() {
+        for host in [
+            "127.0.0.1:1111",
+            "127.0.0.1",
+            "localhost:8080",
+            "LOCALHOST",
+            "preview.localhost:1",
+            "[::1]:1111",
+        ] {
+            assert!(loopback_host(host), "{host}");
+        }
+        for host in [
+            "attacker.example:1111",
+            "127.0.0.1.attacker.example:1111",
+            "localhost.attacker.example",
+            "10.0.0.1:1111",
+            "[fe80::1]:1111",
+            "",
+        ] {
+            assert!(!loopback_host(host), "{host}");
+        }
     }
 }
