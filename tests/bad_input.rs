@@ -618,13 +618,33 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:4:17: a carriage return without a line feed"],
         ),
         (
+            "a NUL in a body",
+            Box::new(bad_variant("Widgets could overflow.", "Widgets could \0overflow.")),
+            &["error: advisories/2025/bad.md:15:15: a control character (U+0000): mail readers and terminals act on it rather than show it"],
+        ),
+        (
+            "a terminal escape sequence in a body",
+            Box::new(bad_variant("Details.", "Details \x1b[2J\x1b[1;1Hcleared.")),
+            &["error: advisories/2025/bad.md:19:9: a control character (U+001B)"],
+        ),
+        (
+            "a bidirectional override in a body's code block",
+            Box::new(bad_variant("Details.", "```\nif access_level != \"user\u{202e} \u{2066}// Check if admin\u{2069} \u{2066}\" {\n```")),
+            &["error: advisories/2025/bad.md:20:25: a bidirectional override (U+202E): it shows the text after it in another order than it is read, as in CVE-2021-42574"],
+        ),
+        (
+            "a C1 control in herald.yaml",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replacen("\n", "\n# \u{9b}31m\n", 1))),
+            &["error: herald.yaml:2:3: a control character (U+009B)"],
+        ),
+        (
             "UTF-16 file",
             Box::new(|t: &Tree| {
                 let utf16: Vec<u8> = "---\nkind: advisory\n---\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
                 t.write_bytes(BAD, &utf16);
             }),
             // Shown as visible symbols, never as NUL bytes on the terminal.
-            &["error: advisories/2025/bad.md:1:1: missing front matter", "  1 | -\u{2400}-\u{2400}-\u{2400}"],
+            &["error: advisories/2025/bad.md:1:2: NUL bytes between the characters: the file looks like UTF-16", "= help: save the file as UTF-8", "  1 | -\u{2400}-\u{2400}-\u{2400}"],
         ),
         (
             "toolchain versions without a toolchain",

@@ -66,19 +66,90 @@ pub fn decode_utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Fin
     let lone_cr = memchr::memchr_iter(b'\r', text.as_bytes())
         .find(|&i| text.as_bytes().get(i + 1) != Some(&b'\n'));
     if let Some(at) = lone_cr {
-        let before = &text[..at];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        let source = Source::new(path, text.clone());
-        return Err(source
-            .error(
-                Pos::new(line, col, 1),
-                "a carriage return without a line feed (an old Mac line ending)",
+        return Err(refused(
+            path,
+            &text,
+            at,
+            "a carriage return without a line feed (an old Mac line ending)".into(),
+            "save the file with LF (or CRLF) line endings",
+        ));
+    }
+    if let Some(at) = unseen(text.as_bytes()) {
+        let c = text[at..].chars().next().unwrap_or_default();
+        let head = &text.as_bytes()[..text.len().min(64)];
+        if c == '\0' && head.iter().filter(|&&b| b == 0).count() * 3 >= head.len() {
+            return Err(refused(
+                path,
+                &text,
+                at,
+                "NUL bytes between the characters: the file looks like UTF-16".into(),
+                "save the file as UTF-8",
+            ));
+        }
+        let message = if c.is_control() {
+            format!(
+                "a control character (U+{:04X}): mail readers and terminals act on it rather than show it",
+                c as u32
             )
-            .with_code("encoding")
-            .with_help("save the file with LF (or CRLF) line endings"));
+        } else {
+            format!(
+                "a bidirectional override (U+{:04X}): it shows the text after it in another order than it is read, as in CVE-2021-42574",
+                c as u32
+            )
+        };
+        return Err(refused(
+            path,
+            &text,
+            at,
+            message,
+            "take it out; to name it, write its code point, such as `U+202E`",
+        ));
     }
     Ok(text)
+}
+
+/// The first character a reviewer would not see as what it does: a
+/// control other than tab and line endings (a NUL in a mail, an escape
+/// sequence in a terminal), or a bidirectional override or isolate, which
+/// makes a diff read differently from what is published (CVE-2021-42574).
+fn unseen(bytes: &[u8]) -> Option<usize> {
+    let at = |i: usize| match bytes[i] {
+        b'\t' | b'\n' | b'\r' => false,
+        0x00..=0x1f | 0x7f => true,
+        // C1 controls, U+0080 to U+009F.
+        0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x9f)),
+        // U+202A to U+202E, and U+2066 to U+2069.
+        0xe2 => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
+        ),
+        _ => false,
+    };
+    // Branch-free over blocks, so the compiler can use vector compares;
+    // only a block with a candidate byte is looked at closely.
+    const BLOCK: usize = 64;
+    bytes.chunks(BLOCK).enumerate().find_map(|(n, block)| {
+        let candidate = block.iter().fold(false, |any, &b| {
+            any | (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')
+                | (b == 0x7f)
+                | (b == 0xc2)
+                | (b == 0xe2)
+        });
+        let start = n * BLOCK;
+        candidate
+            .then(|| (start..start + block.len()).find(|&i| at(i)))
+            .flatten()
+    })
+}
+
+fn refused(path: &std::path::Path, text: &str, at: usize, message: String, help: &str) -> Finding {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Source::new(path, text.to_string())
+        .error(Pos::new(line, col, 1), message)
+        .with_code("encoding")
+        .with_help(help.to_string())
 }
 
 fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
@@ -98,4 +169,34 @@ fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
             .with_code("encoding")
             .with_help("save the file as UTF-8")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unseen;
+
+    #[test]
+    fn what_a_reviewer_would_not_see_is_found_at_every_place_of_a_block() {
+        for (planted, len) in [
+            ("\0", 1),
+            ("\x1b", 1),
+            ("\x7f", 1),
+            ("\u{85}", 2),
+            ("\u{202a}", 3),
+            ("\u{202e}", 3),
+            ("\u{2066}", 3),
+            ("\u{2069}", 3),
+        ] {
+            for at in [0, 1, 62, 63, 64, 65, 127, 128, 200] {
+                let text = format!("{}{planted}{}", "a".repeat(at), "b".repeat(70));
+                assert_eq!(unseen(text.as_bytes()), Some(at), "{planted:?} at {at}");
+                assert_eq!(text[at..].len() - 70, len);
+            }
+        }
+        // What text holds and shows as it is: tabs, line ends, Latin-1,
+        // other punctuation from U+2000, the marks LRM and RLM.
+        let fine =
+            "a\tb\r\nc\n\u{a0}\u{e9}\u{a9}\u{2014}\u{2019}\u{2026}\u{2070}\u{200e}\u{200f}\u{20ac}";
+        assert_eq!(unseen(fine.repeat(40).as_bytes()), None);
+    }
 }
