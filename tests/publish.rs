@@ -7,7 +7,7 @@ mod fakes;
 
 use std::process::Output;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{code, stderr, Tree, ADVISORY, CONFIG};
 use fakes::{Discourse, GitHub, Http, Smtp};
@@ -103,6 +103,17 @@ impl World {
             .arg("--root")
             .arg(self.tree.path())
             .args(["build", "--now", now])
+            .env("HERALD_SIGNING_KEY", &self.secret)
+            .output()
+            .expect("run")
+    }
+
+    /// `herald build`, signed, at the machine's own clock.
+    fn build_without_tokens_at_the_clock(&self) -> Output {
+        common::herald_cmd()
+            .arg("--root")
+            .arg(self.tree.path())
+            .arg("build")
             .env("HERALD_SIGNING_KEY", &self.secret)
             .output()
             .expect("run")
@@ -751,6 +762,34 @@ fn a_notice_whose_window_closed_is_recorded_missed_reported_once_and_never_sent(
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_notice_whose_window_closes_during_a_slow_run_is_missed_never_sent() {
+    // On the machine's clock: the embargo lifts a few seconds from now, and
+    // both notices are overdue but still inside their windows.
+    let embargo = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(10);
+    let embargo = embargo.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let w = World::with(&ADVISORY.replace(
+        "embargo: 2024-04-09T15:00:00Z",
+        &format!("embargo: {embargo}"),
+    ));
+    let o = w.build_without_tokens_at_the_clock();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The server takes 12 s to accept the first notice; the embargo lifts
+    // meanwhile.
+    w.smtp.delay(Duration::from_secs(12));
+    let o = w.herald(&["publish"], false, None);
+    let err = stderr(&o);
+    let mails = w.smtp.mails();
+    assert_eq!(mails.len(), 1, "only the first notice: {err}");
+    assert_eq!(mails[0].to, ["vetted@example.net"], "{err}");
+    assert!(
+        err.contains("MISSED: cve-2024-1000: distros was due at")
+            && err.contains("a private notice after disclosure is never sent"),
+        "{err}"
+    );
+    assert!(w.ledger().contains("state: missed"), "{}", w.ledger());
 }
 
 #[test]

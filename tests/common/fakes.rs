@@ -25,6 +25,8 @@ struct SmtpState {
     mails: Vec<Received>,
     /// Codes to answer at the end of DATA, one per mail, before accepting.
     refusals: VecDeque<u16>,
+    /// How long to think at the end of DATA, one per mail, before answering.
+    delays: VecDeque<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -51,6 +53,10 @@ impl Handler for MailHandler {
         Ok(())
     }
     fn data_end(&mut self) -> Response {
+        let delay = self.state.lock().expect("lock").delays.pop_front();
+        if let Some(d) = delay {
+            thread::sleep(d);
+        }
         let mut s = self.state.lock().expect("lock");
         if let Some(code) = s.refusals.pop_front() {
             return Response::custom(code, "Refused by the test".into());
@@ -100,6 +106,11 @@ impl Smtp {
         for _ in 0..n {
             s.refusals.push_back(code);
         }
+    }
+
+    /// The next mail is answered only after `d`, as a slow server does.
+    pub fn delay(&self, d: std::time::Duration) {
+        self.state.lock().expect("lock").delays.push_back(d);
     }
 
     /// Mails whose Subject header contains `needle`.

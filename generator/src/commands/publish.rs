@@ -83,6 +83,7 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
     }
     let opts = Options {
         rehearsal: rehearsal(flags.now, dry_run),
+        live_clock: flags.now.is_none(),
         now,
         dry_run,
         resend_started: flags.resend_started,

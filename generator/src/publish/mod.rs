@@ -39,6 +39,10 @@ pub struct Options {
     pub late: Vec<String>,
     /// How long this run may take in all; what is left then stays pending.
     pub deadline: Duration,
+    /// The run's moment is the machine's clock, read again before each
+    /// window closes: a run may take up to its deadline, and a private
+    /// notice must not go out after the disclosure it announces.
+    pub live_clock: bool,
     /// The run's moment is not the machine's own (`--now` far from the
     /// clock): a rehearsal, which may reach only servers on loopback.
     /// Sent for real, a moment ahead publishes before the embargo lifts,
@@ -175,7 +179,7 @@ pub fn publish(
                 }
                 if let Some(until) = &entry.until {
                     let until = moment(m, until)?;
-                    if opts.now >= until {
+                    if run.clock() >= until {
                         run.missed(m, entry, &mut ledger, due, until)?;
                         continue;
                     }
@@ -338,6 +342,16 @@ impl Run<'_> {
         ledger
             .set(channel, state, &self.now(), details)
             .map_err(|e| PublishError::Ledger(e.to_string()))
+    }
+
+    /// The moment windows are held against: the run's, or the clock's
+    /// when it has moved on since the run started.
+    fn clock(&self) -> Timestamp {
+        if self.opts.live_clock {
+            Timestamp::now().max(self.opts.now)
+        } else {
+            self.opts.now
+        }
     }
 
     fn fail(&mut self, m: &Manifest, e: &Entry, msg: String) -> Step {
@@ -725,6 +739,14 @@ impl Run<'_> {
                 Err(msg) => return Ok(self.fail(m, e, msg)),
             }
         }
+        // The run may have taken long to get here: a window that closed
+        // meanwhile sends nothing.
+        let until = e.until.as_deref().map(|u| moment(m, u)).transpose()?;
+        if let Some(until) = until.filter(|&u| self.clock() >= u) {
+            let due = moment(m, &e.due)?;
+            self.missed(m, e, ledger, due, until)?;
+            return Ok(Step::Done);
+        }
         let message_id = e.message_id.clone().unwrap_or_default();
         self.set(
             ledger,
@@ -733,10 +755,11 @@ impl Run<'_> {
             &[("message-id", message_id.clone())],
         )?;
         failpoint("before", &m.slug, channel);
+        let open = || until.is_none_or(|u| self.clock() < u);
         let result = self
             .smtp
             .as_ref()
-            .map(|s| s.send(&from, &e.recipients, &raw));
+            .map(|s| s.send(&from, &e.recipients, &raw, &open));
         match result {
             Some(Ok(())) => {
                 failpoint("after", &m.slug, channel);

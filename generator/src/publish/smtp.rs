@@ -65,7 +65,14 @@ impl Smtp {
         })
     }
 
-    pub fn send(&self, from: &str, to: &[String], raw: &[u8]) -> Result<(), SendError> {
+    /// Send `raw`, if `open` still says so once the server is reached.
+    pub fn send(
+        &self,
+        from: &str,
+        to: &[String],
+        raw: &[u8],
+        open: &dyn Fn() -> bool,
+    ) -> Result<(), SendError> {
         let parse = |a: &str| {
             a.parse::<Address>()
                 .map_err(|e| SendError::Refused(format!("bad address `{a}`: {e}")))
@@ -84,6 +91,11 @@ impl Smtp {
                 )))
             }
             Err(e) => return Err(SendError::Refused(format!("{}: {e}", self.shown))),
+        }
+        if !open() {
+            return Err(SendError::Refused(
+                "its window closed while the server was being reached".into(),
+            ));
         }
         self.transport
             .send_raw(&envelope, raw)
