@@ -546,6 +546,16 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:4:16: invalid YAML"],
         ),
         (
+            "herald.yaml: a password in the site's address",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", &format!("  base-url: https://deploy:{TOKEN_TAIL}@security.example.org/")))),
+            &["error: herald.yaml:3:13: a web address with a user name or password before its host `security.example.org` (`https://…@security.example.org`)"],
+        ),
+        (
+            "a link whose address names another site before an `@`",
+            Box::new(bad_variant("Details.", "Details in [the fix](https://github.com@attacker.example/widgets/pull/1).")),
+            &["error: advisories/2025/bad.md:19:12: a web address with a user name or password before its host `attacker.example`"],
+        ),
+        (
             "a theme's static file with an npm token",
             Box::new(|t: &Tree| {
                 t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: leaky"));

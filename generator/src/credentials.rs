@@ -184,13 +184,49 @@ pub fn masked(line: &str) -> String {
             *b = b'*';
         }
     }
+    for (start, end) in url_passwords(line.as_bytes()) {
+        for b in &mut out[start..end] {
+            *b = b'*';
+        }
+    }
     // Only ASCII bytes were replaced with ASCII.
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Where the password of each `scheme://user:password@host` in `text` is.
+fn url_passwords(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    memchr::memmem::find_iter(text, b"://").filter_map(move |at| {
+        let from = at + 3;
+        let rest = &text[from..];
+        let end = rest
+            .iter()
+            .position(|&b| b"/?#\"'<>".contains(&b) || b.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        let at_sign = memchr::memrchr(b'@', &rest[..end])?;
+        let colon = memchr::memchr(b':', &rest[..at_sign])?;
+        Some((from + colon + 1, from + at_sign))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_a_web_address_is_masked() {
+        assert_eq!(
+            masked("    api: https://user:s3cret@api.github.com/x"),
+            "    api: https://user:******@api.github.com/x"
+        );
+        assert_eq!(
+            masked("<a href=\"http://a:b@c/\">smtp://x@y z://:p@q"),
+            "<a href=\"http://a:*@c/\">smtp://x@y z://:*@q"
+        );
+        assert_eq!(
+            masked("see https://example.org/a:b@c"),
+            "see https://example.org/a:b@c"
+        );
+    }
 
     const GH: &str = "ghp_R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio";
 

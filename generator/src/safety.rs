@@ -93,6 +93,21 @@ pub fn check_url(url: &str) -> Result<(), String> {
         Some(s) if !ALLOWED_SCHEMES.contains(&s.as_str()) => Err(format!(
             "a link to a `{s}:` URL; only http, https and mailto links (or relative ones) are allowed, because channel texts carry links to other sites as they are"
         )),
+        Some(s) if s != "mailto" => check_userinfo(url),
+        _ => Ok(()),
+    }
+}
+
+/// A web address with a user name or password before its host:
+/// `https://github.com@attacker.example/` reads as one site and opens
+/// another, and a password there is published with the advisory.
+pub fn check_userinfo(url: &str) -> Result<(), String> {
+    match url::Url::parse(url.trim()) {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => Err(format!(
+            "a web address with a user name or password before its host `{}` (`{}://…@{0}`); a reader takes what comes before the `@` for the site, and a password there would be published. Herald takes credentials from the environment only",
+            u.host_str().unwrap_or_default(),
+            u.scheme()
+        )),
         _ => Ok(()),
     }
 }

@@ -46,5 +46,6 @@ pub fn parse_https_url(s: &str) -> Result<String, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("URL `{s}` has no host"));
     }
+    crate::safety::check_userinfo(s)?;
     Ok(s.to_string())
 }

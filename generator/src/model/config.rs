@@ -306,6 +306,7 @@ fn base_url(d: &mut Decoder, n: &Node) -> Option<String> {
             _ => false,
         };
         let s = if ok {
+            crate::safety::check_userinfo(s)?;
             s.to_string()
         } else {
             parse_https_url(s)?
