@@ -116,6 +116,28 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
     let o = t.herald(&["new", "pre-announcement", "--for", "cve-2030-12345"]);
     assert_eq!(code(&o), 2);
 
+    // A title that would split a subject is refused as `check` would,
+    // and nothing is written.
+    let o = t.herald(&[
+        "new",
+        "advisory",
+        "--cve",
+        "CVE-2030-22223",
+        "--title",
+        "x\nBcc: someone@example.net",
+        "--component",
+        "y",
+        "--severity",
+        "low",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--title: it must be one line of text, without U+000A"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.path().join("advisories/2030/cve-2030-22223.md").exists());
+
     // Without a terminal, what is missing is an error, not a prompt.
     let o = t.herald(&["new", "advisory", "--cve", "CVE-2030-22222"]);
     assert_eq!(code(&o), 2);

@@ -254,7 +254,7 @@ impl<'s> Decoder<'s> {
 }
 
 /// What a one-line field may not hold ([`Decoder::line`]).
-fn breaks_a_line(c: char) -> bool {
+pub fn breaks_a_line(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

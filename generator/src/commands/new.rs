@@ -27,7 +27,7 @@ fn ask(
     check: impl Fn(&str) -> Result<(), String>,
 ) -> Result<String, String> {
     if let Some(v) = given {
-        check(&v)?;
+        check(&v).map_err(|e| format!("--{what}: {e}"))?;
         return Ok(v);
     }
     let stdin = std::io::stdin();
@@ -54,11 +54,17 @@ fn ask(
     }
 }
 
-fn non_empty(v: &str) -> Result<(), String> {
+/// A title, summary or component: what `check` holds them to.
+fn one_line(v: &str) -> Result<(), String> {
     if v.trim().is_empty() {
-        Err("it must not be empty".into())
-    } else {
-        Ok(())
+        return Err("it must not be empty".into());
+    }
+    match v.chars().find(|&c| crate::fields::breaks_a_line(c)) {
+        Some(c) => Err(format!(
+            "it must be one line of text, without U+{:04X}: it becomes mail subjects",
+            c as u32
+        )),
+        None => Ok(()),
     }
 }
 
@@ -140,11 +146,11 @@ fn write_advisory(root: &Path, args: AdvisoryArgs) -> Result<PathBuf, String> {
         }
     }
     let cve = ask("cve", args.cve, |v| CveId::parse(v).map(|_| ()))?;
-    let component = ask("component", args.component, non_empty)?;
+    let component = ask("component", args.component, one_line)?;
     let severity = ask("severity", args.severity, |v| {
         Severity::parse(v).map(|_| ())
     })?;
-    let title = ask("title", args.title, non_empty)?;
+    let title = ask("title", args.title, one_line)?;
     // The title names the CVE (the `title-cves` lint).
     let title = if title.contains(&cve) {
         title
@@ -154,6 +160,7 @@ fn write_advisory(root: &Path, args: AdvisoryArgs) -> Result<PathBuf, String> {
     let summary = args
         .summary
         .unwrap_or_else(|| format!("Vulnerability in {component}"));
+    one_line(&summary).map_err(|e| format!("--summary: {e}"))?;
     let embargo = match args.embargo {
         Some(e) => {
             crate::model::Moment::parse(&e)?;
