@@ -4,6 +4,24 @@ mod common;
 
 use common::{code, stderr, Tree, ADVISORY};
 
+/// `herald new advisory` with every flag it needs, and `extra`.
+fn new_advisory(t: &Tree, cve: &str, title: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "new",
+        "advisory",
+        "--cve",
+        cve,
+        "--title",
+        title,
+        "--component",
+        "gadgets",
+        "--severity",
+        "high",
+    ];
+    args.extend_from_slice(extra);
+    t.herald(&args)
+}
+
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -19,20 +37,12 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
             common::CONFIG
         ),
     );
-    let o = t.herald(&[
-        "new",
-        "advisory",
-        "--cve",
+    let o = new_advisory(
+        &t,
         "CVE-2030-12345",
-        "--title",
         "Security advisory for gadgets",
-        "--component",
-        "gadgets",
-        "--severity",
-        "high",
-        "--embargo",
-        "2030-06-04T15:00:00Z",
-    ]);
+        &["--embargo", "2030-06-04T15:00:00Z"],
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "advisories/2030/cve-2030-12345.md");
     let text = t.read("advisories/2030/cve-2030-12345.md");
@@ -94,18 +104,7 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
     assert_eq!(code(&t.build("2030-01-01T00:00:00Z")), 0);
 
     let before = t.read("advisories/2030/cve-2030-12345.md");
-    let o = t.herald(&[
-        "new",
-        "advisory",
-        "--cve",
-        "CVE-2030-12345",
-        "--title",
-        "x",
-        "--component",
-        "y",
-        "--severity",
-        "low",
-    ]);
+    let o = new_advisory(&t, "CVE-2030-12345", "x", &[]);
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("already exists; Herald never overwrites a file"),
@@ -118,18 +117,7 @@ fn scaffolds_pass_check_as_written_and_are_never_overwritten() {
 
     // A title that would split a subject is refused as `check` would,
     // and nothing is written.
-    let o = t.herald(&[
-        "new",
-        "advisory",
-        "--cve",
-        "CVE-2030-22223",
-        "--title",
-        "x\nBcc: someone@example.net",
-        "--component",
-        "y",
-        "--severity",
-        "low",
-    ]);
+    let o = new_advisory(&t, "CVE-2030-22223", "x\nBcc: someone@example.net", &[]);
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("--title: it must be one line of text, without U+000A"),
@@ -407,20 +395,12 @@ fn new_never_writes_through_a_symbolic_link() {
     let t = Tree::new();
     let outside = tempfile::tempdir().expect("temp dir");
     std::os::unix::fs::symlink(outside.path(), t.path().join("advisories/2031")).expect("symlink");
-    let o = t.herald(&[
-        "new",
-        "advisory",
-        "--cve",
+    let o = new_advisory(
+        &t,
         "CVE-2031-12345",
-        "--title",
         "Security advisory for gadgets",
-        "--component",
-        "gadgets",
-        "--severity",
-        "high",
-        "--embargo",
-        "2031-06-03T15:00:00Z",
-    ]);
+        &["--embargo", "2031-06-03T15:00:00Z"],
+    );
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("is a symbolic link; Herald never writes through one"),
