@@ -1268,6 +1268,45 @@ fn mail_is_never_sent_unencrypted_across_a_network() {
 }
 
 #[test]
+fn credentials_a_server_quotes_back_reach_neither_the_log_nor_the_ledger() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    // A proxy that answers with the request it was sent, headers and all,
+    // and a token of someone else's for good measure.
+    let echo = format!(
+        "{{\"errors\":[\"Api-Key: discourse-test-key\",\"Authorization: Bearer gh-test-token\",\"ghp_{}\"]}}",
+        "R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio"
+    );
+    w.forum_state
+        .lock()
+        .expect("lock")
+        .faults
+        .push_back((403, vec![], echo));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("forum: GET") && err.contains("HTTP 403"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Api-Key: [the value of DISCOURSE_API_KEY]")
+            && err.contains("Bearer [the value of GITHUB_TOKEN]"),
+        "{err}"
+    );
+    let ledger = w.ledger();
+    assert!(ledger.contains("HTTP 403"), "{ledger}");
+    for secret in [
+        "discourse-test-key",
+        "gh-test-token",
+        "R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio",
+    ] {
+        assert!(!err.contains(secret), "{secret} in the log: {err}");
+        assert!(!ledger.contains(secret), "{secret} in the ledger: {ledger}");
+    }
+}
+
+#[test]
 fn retry_after_as_an_http_date_is_honoured() {
     let w = World::new();
     assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);

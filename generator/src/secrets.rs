@@ -78,6 +78,20 @@ impl Secrets {
             .map(|(name, _)| *name)
     }
 
+    /// `text` with each of the environment's values replaced by its name,
+    /// and each token of a known format masked: for what Herald prints and
+    /// records.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for (name, value) in &self.values {
+            let value = String::from_utf8_lossy(value);
+            if out.contains(value.as_ref()) {
+                out = std::borrow::Cow::Owned(out.replace(value.as_ref(), &format!("[{name}]")));
+            }
+        }
+        crate::credentials::masked(&out)
+    }
+
     /// What secret `bytes` holds, as its receiver reads it; `None` if none.
     pub fn find(&self, bytes: &[u8]) -> Option<&'static str> {
         let qp = quoted_printable::decode(bytes, quoted_printable::ParseMode::Robust).ok();

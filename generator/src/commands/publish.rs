@@ -108,7 +108,8 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
     let report = match publish::publish(&project, &opts, &creds, &mut |line| eprintln!("{line}")) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            let secrets = crate::secrets::Secrets::of(&creds);
+            eprintln!("error: {}", secrets.redact(&e.to_string()));
             return Exit::Failure;
         }
     };

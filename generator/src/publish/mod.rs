@@ -149,6 +149,14 @@ pub fn publish(
     };
     let mut manifests = read_manifests(&opts.outbox)?;
     manifests.sort_by(|a, b| a.0.slug.cmp(&b.0.slug));
+    let secrets = crate::secrets::Secrets::of(creds);
+    // A server may quote a request's credentials back in its answer, which
+    // Herald prints and records: nothing of them reaches a log or the
+    // ledger, which is committed.
+    let mut redacted = {
+        let secrets = secrets.clone();
+        move |line: String| log(secrets.redact(&line))
+    };
     let mut run = Run {
         project,
         opts,
@@ -156,9 +164,9 @@ pub fn publish(
         session: None,
         deadline: Instant::now() + opts.deadline,
         smtp: None,
-        secrets: crate::secrets::Secrets::of(creds),
+        secrets,
         report: Report::default(),
-        log,
+        log: &mut redacted,
     };
     let late_limit = i64::from(project.config.rules.late_limit_hours).hours();
     for (m, dir) in &manifests {
@@ -339,8 +347,12 @@ impl Run<'_> {
         state: State,
         details: &[(&str, String)],
     ) -> Result<(), PublishError> {
+        let details: Vec<(&str, String)> = details
+            .iter()
+            .map(|(k, v)| (*k, self.secrets.redact(v)))
+            .collect();
         ledger
-            .set(channel, state, &self.now(), details)
+            .set(channel, state, &self.now(), &details)
             .map_err(|e| PublishError::Ledger(e.to_string()))
     }
 
