@@ -684,6 +684,14 @@ fn cases() -> Vec<Case> {
             }),
             &["error: themes/broken/templates/index.html: Failed to parse 'index.html'"],
         ),
+        (
+            "a theme template that reads the build's environment",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: nosy"));
+                t.write("themes/nosy/templates/index.html", "<html><body>\n<!-- {{ get_env(name=\"ACTIONS_ID_TOKEN_REQUEST_TOKEN\") }} -->\n</body></html>\n");
+            }),
+            &["error: themes/nosy/templates/index.html:2:9: `get_env` reads the build's environment, where the run's tokens are; a template may not call it"],
+        ),
     ]
 }
 

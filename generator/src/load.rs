@@ -579,7 +579,7 @@ fn load_theme(
             if is_template {
                 match read_source(root, entry.path()) {
                     Ok(s) => {
-                        for f in refuse_credentials(&s) {
+                        for f in refuse_credentials(&s).into_iter().chain(refuse_env(&s)) {
                             findings.push(f);
                         }
                         theme::override_template(&mut theme, &name, s.text.to_string());
@@ -744,6 +744,28 @@ fn refuse_credentials(source: &Source) -> Vec<Finding> {
         findings.push(finding);
     }
     findings
+}
+
+/// Tera's `get_env` in a theme's template: it would put any variable of
+/// the build's environment (a CI runner's tokens among them, most of which
+/// Herald does not know to look for) into a page or a mail.
+fn refuse_env(source: &Source) -> Vec<Finding> {
+    memchr::memmem::find_iter(source.text.as_bytes(), crate::theme::GET_ENV)
+        .map(|start| {
+            let at = crate::diag::BodyPos {
+                text: &source.text,
+                first_line: 1,
+            }
+            .pos(start, crate::theme::GET_ENV.len());
+            source
+                .error(
+                    at,
+                    "`get_env` reads the build's environment, where the run's tokens are; a template may not call it",
+                )
+                .with_code("theme")
+                .with_help("pass the value through `herald.yaml` instead")
+        })
+        .collect()
 }
 
 /// An armored public key is a few kilobytes; a keyring of many keys still

@@ -90,9 +90,22 @@ fn escape_html(input: &str) -> String {
     out
 }
 
+/// Tera's function that reads an environment variable.
+pub const GET_ENV: &[u8] = b"get_env";
+
 /// Compile a theme. On failure, names the template and says what is wrong.
 pub fn compile(theme: &Theme) -> Result<Tera, (String, String)> {
     let mut tera = Tera::default();
+    // The load refuses a template that names it; this keeps a template
+    // made some other way from reading the environment either.
+    tera.register_function(
+        "get_env",
+        |_: &std::collections::HashMap<String, tera::Value>| {
+            Err::<tera::Value, _>(tera::Error::msg(
+                "`get_env` is not available: a template may not read the environment",
+            ))
+        },
+    );
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.add_raw_templates(
@@ -134,4 +147,27 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_cannot_read_the_environment() {
+        std::env::set_var("HERALD_THEME_TEST_SECRET", "s3cret-from-the-environment");
+        let mut theme = builtin();
+        override_template(
+            &mut theme,
+            "nosy.txt",
+            r#"{{ get_env(name="HERALD_THEME_TEST_SECRET") }}"#.into(),
+        );
+        let tera = compile(&theme).expect("compiles");
+        let err = tera
+            .render("nosy.txt", &tera::Context::new())
+            .expect_err("refused");
+        let msg = error_chain(&err);
+        assert!(msg.contains("`get_env` is not available"), "{msg}");
+        assert!(!msg.contains("s3cret"), "{msg}");
+    }
 }
