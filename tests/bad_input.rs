@@ -502,6 +502,16 @@ fn cases() -> Vec<Case> {
             &["advisories/2025/bad.md:9:11: patch refused: `patches` is not a regular file"],
         ),
         (
+            "an advisory of hundreds of megabytes",
+            Box::new(|t: &Tree| {
+                let text = ADVISORY.replace("CVE-2024-1000", "CVE-2024-2000");
+                let mut bytes = text.into_bytes();
+                bytes.resize(9 * 1024 * 1024, b'x');
+                t.write_bytes(BAD, &bytes);
+            }),
+            &["error: advisories/2025/bad.md: the file is larger than 8388608 bytes, the most Herald reads of a text file"],
+        ),
+        (
             "patch: over the size limit",
             Box::new(|t: &Tree| {
                 t.write_bytes("patches/big.patch", &vec![b'x'; 6 * 1024 * 1024]);

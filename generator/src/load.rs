@@ -220,11 +220,29 @@ pub fn load_config_only(root: &Path) -> Result<Config, String> {
     }
 }
 
+/// The largest text file Herald reads. An advisory is a few kilobytes;
+/// every channel renders it again, so a file of hundreds of megabytes
+/// would take gigabytes of a CI runner's memory before any check spoke.
+pub const SOURCE_LIMIT: u64 = 8 << 20;
+
 /// Read a file as UTF-8 text, with its path shown relative to the root.
 fn read_source(root: &Path, path: &Path) -> Result<Source, Finding> {
+    use std::io::Read;
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let bytes = std::fs::read(path)
-        .map_err(|e| file_error(&shown, format!("cannot read: {e}")).with_code("file"))?;
+    let cannot =
+        |e: std::io::Error| file_error(&shown, format!("cannot read: {e}")).with_code("file");
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SOURCE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > SOURCE_LIMIT {
+        return Err(file_error(
+            &shown,
+            format!("the file is larger than {SOURCE_LIMIT} bytes, the most Herald reads of a text file"),
+        )
+        .with_code("file")
+        .with_help("an advisory is a few kilobytes: split it, or move long material to a linked page"));
+    }
     let text = frontmatter::decode_utf8(&shown, bytes)?;
     Ok(Source::new(shown, text))
 }
