@@ -544,3 +544,46 @@ fn check_reuses_only_verdicts_on_the_same_inputs_behind_the_same_wall() {
     let outbox = trusted(&stderr(&o));
     assert!(outbox > 0 && outbox < reused, "{}", stderr(&o));
 }
+
+#[test]
+fn output_folders_that_overlap_each_other_or_the_sources_are_refused() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2099/cve-2024-1002.md",
+        &advisory(2, "2099-04-07T15:00:00Z"),
+    );
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = (
+        t.snapshot("public"),
+        t.snapshot("outbox"),
+        t.snapshot("content"),
+    );
+    for (args, says) in [
+        (
+            &["--outbox", "public"][..],
+            "--out `public` and --outbox `public` overlap: the private outbox would be deployed with the site",
+        ),
+        (&["--outbox", "public/private"], "overlap: the private outbox would be deployed"),
+        (&["--out", "outbox/site"], "overlap: the private outbox would be deployed"),
+        (
+            &["--outbox", "content/drafts"],
+            "--outbox `content/drafts` overlaps the tree's `content/`, which Herald reads as sources",
+        ),
+        (&["--out", "./public/../advisories/site"], "overlaps the tree's `advisories/`"),
+        (&["--out", "."], "overlap: the private outbox would be deployed"),
+    ] {
+        let mut all = vec!["build", "--now", NOW];
+        all.extend_from_slice(args);
+        let o = t.herald(&all);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    let after = (
+        t.snapshot("public"),
+        t.snapshot("outbox"),
+        t.snapshot("content"),
+    );
+    assert!(before == after, "nothing was written or removed");
+    assert!(!t.path().join("content/drafts").exists());
+}

@@ -73,6 +73,59 @@ pub fn settled(
     advisories.chain(pres).collect()
 }
 
+/// `path` made absolute against `root`, with `.` and `..` resolved as
+/// written: the folders need not exist yet.
+fn lexical(root: &Path, path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    let full = root.join(path);
+    for c in std::path::absolute(&full).unwrap_or(full).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The folders a tree's sources live in: an output there would be read
+/// back as sources, and an outbox's `blog.md` in `content/` would be
+/// published as a page.
+const SOURCE_FOLDERS: &[&str] = &["advisories", "content", "themes", "keys", "ledger"];
+
+/// Refuse output folders that overlap each other or the sources. The
+/// outbox inside the site would deploy every private notice with it.
+pub fn check_folders(root: &Path, out: &Path, outbox: Option<&Path>) -> Result<(), String> {
+    let nested = |a: &Path, b: &Path| a.starts_with(b) || b.starts_with(a);
+    let site = lexical(root, out);
+    let mut outputs = vec![("--out", site.clone())];
+    if let Some(o) = outbox {
+        let outbox = lexical(root, o);
+        if nested(&site, &outbox) {
+            return Err(format!(
+                "--out `{}` and --outbox `{}` overlap: the private outbox would be deployed with the site, or one would replace the other; give them separate folders",
+                out.display(),
+                o.display()
+            ));
+        }
+        outputs.push(("--outbox", outbox));
+    }
+    for (flag, dir) in outputs {
+        for source in SOURCE_FOLDERS {
+            if nested(&dir, &lexical(root, Path::new(source))) {
+                return Err(format!(
+                    "{flag} `{}` overlaps the tree's `{source}/`, which Herald reads as sources; write it elsewhere (the defaults are `public` and `outbox`)",
+                    dir.strip_prefix(lexical(root, Path::new(""))).unwrap_or(&dir).display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn run(
     root: &Path,
     now: Option<Timestamp>,
@@ -81,6 +134,10 @@ pub fn run(
     outbox_all: bool,
     public_source: bool,
 ) -> Exit {
+    if let Err(e) = check_folders(root, out, outbox) {
+        eprintln!("error: {e}");
+        return Exit::Failure;
+    }
     let now = now.unwrap_or_else(Timestamp::now);
     // The site shows nothing of the ledgers or of when texts are due.
     let timeline = match outbox {
