@@ -251,12 +251,21 @@ fn a_full_disclosure_goes_out_in_order_exactly_once() {
     let v = gpg(&["--verify", "a.asc"]);
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
 
-    // Discourse: looked up, then created once, with the documented request.
+    // Discourse: looked up, created once with the documented request, then
+    // looked up again (Discourse redirects to the topic) to see it is there.
     let reqs = w.forum.requests();
-    assert_eq!(reqs.len(), 2, "{reqs:#?}");
+    let calls: Vec<(&str, &str)> = reqs
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
     assert_eq!(
-        (reqs[0].method.as_str(), reqs[0].path.as_str()),
-        ("GET", "/t/external_id/herald-cve-2024-1000.json")
+        calls,
+        [
+            ("GET", "/t/external_id/herald-cve-2024-1000.json"),
+            ("POST", "/posts.json"),
+            ("GET", "/t/external_id/herald-cve-2024-1000.json"),
+            ("GET", "/t/topic-100/100.json"),
+        ]
     );
     let post = &reqs[1];
     assert_eq!(
@@ -335,7 +344,7 @@ fn a_full_disclosure_goes_out_in_order_exactly_once() {
         assert_eq!(code(&o), 0, "{}", stderr(&o));
     }
     assert_eq!(w.smtp.mails().len(), 4);
-    assert_eq!(w.forum.requests().len(), 2);
+    assert_eq!(w.forum.requests().len(), 4);
     assert_eq!(w.gh.requests().len(), 4);
 }
 
@@ -563,6 +572,41 @@ fn a_ghsa_id_that_is_not_one_never_reaches_a_request_path_or_the_ledger() {
         ledger.contains("\"ghsa-id\": \"GHSA-9999-8888-7777\"")
             && !ledger.contains("\"created\": \"GHSA-.."),
         "{ledger}"
+    );
+}
+
+#[test]
+fn a_forum_topic_claimed_but_not_there_is_not_believed() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    {
+        // The lookup finds nothing; the create answers as if it made
+        // topic 555, and makes nothing.
+        let mut forum = w.forum_state.lock().expect("lock");
+        forum.faults.push_back((404, vec![], "{}".into()));
+        forum.faults.push_back((
+            200,
+            vec![],
+            r#"{"id":1555,"topic_id":555,"topic_slug":"topic-555"}"#.into(),
+        ));
+    }
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "the forum answered with topic 555, but `external_id` herald-cve-2024-1000 finds none"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!w.ledger().contains("topic-id"), "{}", w.ledger());
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    w.assert_all_done_once();
+    assert!(
+        w.ledger().contains("\"topic-id\": \"100\""),
+        "{}",
+        w.ledger()
     );
 }
 

@@ -1104,7 +1104,25 @@ impl Run<'_> {
             };
             let topic = match forum.find(&external_id, log)? {
                 Some(t) => t,
-                None => forum.create(&title, &raw, e.category, &external_id, log)?,
+                None => {
+                    let made = forum.create(&title, &raw, e.category, &external_id, log)?;
+                    // A forum that claims a topic it does not have would
+                    // lose the post: what it made must be found.
+                    match forum.find(&external_id, log)? {
+                        Some(found) if found.id == made.id => found,
+                        found => {
+                            return Err(http::HttpError::bad_answer(
+                                "POST",
+                                &format!("{base}posts.json"),
+                                format!(
+                                    "the forum answered with topic {}, but `external_id` {external_id} finds {}",
+                                    made.id,
+                                    found.map_or("none".to_string(), |t| format!("topic {}", t.id))
+                                ),
+                            ))
+                        }
+                    }
+                }
             };
             Ok(vec![("topic-id", topic.id.to_string()), ("url", topic.url)])
         })
