@@ -2111,7 +2111,38 @@ fn the_outbox_holds_only_what_is_still_due() {
     let o = w.publish("2024-04-10T00:10:00Z", &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(w.smtp.mails().len(), mails);
-    // On demand, for review or re-sending by hand.
+    // On demand, one advisory's texts, the site left as it is.
+    let site = w.tree.snapshot("public");
+    let o = w.herald(
+        &["outbox", "cve-2024-1000", "--now", "2024-04-10T00:00:00Z"],
+        true,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cve-2024-1000: every action is settled in the ledger; its texts are rendered for review, and publish sends nothing of them"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(folder.join("announcement.eml").is_file());
+    assert!(
+        folder.join("announcement.txt.asc").is_file(),
+        "signed as build signs"
+    );
+    assert!(w.tree.snapshot("public") == site, "the site is untouched");
+    let o = w.publish("2024-04-10T00:20:00Z", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), mails, "rendered, never sent again");
+    let o = w.herald(&["outbox", "cve-2024-100"], true, None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "no advisory or pre-announcement `cve-2024-100`; did you mean `cve-2024-1000`?"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // Or every settled one.
     let o = w.herald(
         &["build", "--outbox-all", "--now", "2024-04-10T00:00:00Z"],
         true,

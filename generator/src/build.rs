@@ -18,7 +18,8 @@ use crate::theme;
 
 pub struct Options {
     pub now: Timestamp,
-    pub out: PathBuf,
+    /// Where the site goes; `None` builds the outbox only (`herald outbox`).
+    pub out: Option<PathBuf>,
     /// Where the channel texts go; `None` builds the site only.
     pub outbox: Option<PathBuf>,
     /// Clearsigns the announcements when given.
@@ -124,8 +125,11 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         None => Ok(()),
     };
     let render = || -> Result<_, BuildError> {
+        let Some(out) = &opts.out else {
+            return Ok((None, 0, Vec::new()));
+        };
         let site = Site::new(project, &vis, &tera);
-        let mut staging = Staging::new(&opts.out)?;
+        let mut staging = Staging::new(out)?;
         staging.set_wall(wall.key());
         let jobs = site.jobs();
         let (leaks, _) = render_site(
@@ -135,7 +139,7 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
             Some(&staging),
             Reuse::Claimed(&context),
         )?;
-        Ok((staging, jobs.len(), leaks))
+        Ok((Some(staging), jobs.len(), leaks))
     };
     crate::timings::mark("build: outbox rendered");
     progress("rendering the site, behind the embargo wall");
@@ -156,9 +160,15 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
         }
         None => (0, 0, 0),
     };
-    progress("putting the new site in place");
-    let (unchanged, kept) = (staging.reused(), staging.kept());
-    staging.commit()?;
+    let (unchanged, kept) = match staging {
+        Some(staging) => {
+            progress("putting the new site in place");
+            let counts = (staging.reused(), staging.kept());
+            staging.commit()?;
+            counts
+        }
+        None => (0, 0),
+    };
     crate::timings::mark("build: committed");
     Ok(Report {
         files,

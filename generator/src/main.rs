@@ -90,6 +90,23 @@ enum Command {
         #[arg(long)]
         public_source: bool,
     },
+    /// Render the outbox, with the texts of SLUG… even when the ledger settles every action of
+    /// theirs (for review, or re-sending by hand); the site is left as it is.
+    Outbox {
+        /// The advisories and pre-announcements whose texts to render.
+        #[arg(required = true, value_name = "SLUG")]
+        slugs: Vec<String>,
+        /// The moment to render at; default: now.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Timestamp>,
+        /// Where every channel text goes (private: never deploy it).
+        #[arg(long, default_value = "outbox", value_name = "DIR")]
+        outbox: PathBuf,
+        /// Go on in a public source repository (GitHub Actions) that holds only published
+        /// advisories; never enough when anything in it is under embargo.
+        #[arg(long)]
+        public_source: bool,
+    },
     /// Send and post every action whose moment has come, in order, exactly once; record each in ledger/.
     ///
     /// Reads the outbox of `herald build` (run it first). Credentials come from the environment:
@@ -281,9 +298,26 @@ fn main() -> ExitCode {
         } => commands::build::run(
             &root,
             now,
-            &out,
+            Some(&out),
             (!site_only).then_some(outbox.as_path()),
-            outbox_all,
+            if outbox_all {
+                commands::build::Settled::All
+            } else {
+                commands::build::Settled::Left
+            },
+            public_source,
+        ),
+        Command::Outbox {
+            slugs,
+            now,
+            outbox,
+            public_source,
+        } => commands::build::run(
+            &root,
+            now,
+            None,
+            Some(&outbox),
+            commands::build::Settled::These(slugs),
             public_source,
         ),
         Command::Publish(flags) => commands::publish::run(&root, flags),

@@ -98,13 +98,13 @@ const SOURCE_FOLDERS: &[&str] = &["advisories", "content", "themes", "keys", "le
 
 /// Refuse output folders that overlap each other or the sources. The
 /// outbox inside the site would deploy every private notice with it.
-pub fn check_folders(root: &Path, out: &Path, outbox: Option<&Path>) -> Result<(), String> {
+pub fn check_folders(root: &Path, out: Option<&Path>, outbox: Option<&Path>) -> Result<(), String> {
     let nested = |a: &Path, b: &Path| a.starts_with(b) || b.starts_with(a);
-    let site = lexical(root, out);
-    let mut outputs = vec![("--out", site.clone())];
+    let site = out.map(|o| (o, lexical(root, o)));
+    let mut outputs: Vec<_> = site.iter().map(|(_, dir)| ("--out", dir.clone())).collect();
     if let Some(o) = outbox {
         let outbox = lexical(root, o);
-        if nested(&site, &outbox) {
+        if let Some((out, _)) = site.as_ref().filter(|(_, dir)| nested(dir, &outbox)) {
             return Err(format!(
                 "--out `{}` and --outbox `{}` overlap: the private outbox would be deployed with the site, or one would replace the other; give them separate folders",
                 out.display(),
@@ -126,12 +126,24 @@ pub fn check_folders(root: &Path, out: &Path, outbox: Option<&Path>) -> Result<(
     Ok(())
 }
 
+/// Which advisories the outbox holds the texts of, besides those with
+/// something still to send.
+pub enum Settled {
+    /// None: nothing of theirs can be sent (`herald build`).
+    Left,
+    /// All of them (`herald build --outbox-all`).
+    All,
+    /// These, by slug (`herald outbox SLUG…`), for review or re-sending.
+    These(Vec<String>),
+}
+
+/// `herald build` (with `out`), or `herald outbox` (without).
 pub fn run(
     root: &Path,
     now: Option<Timestamp>,
-    out: &Path,
+    out: Option<&Path>,
     outbox: Option<&Path>,
-    outbox_all: bool,
+    also: Settled,
     public_source: bool,
 ) -> Exit {
     if let Err(e) = check_folders(root, out, outbox) {
@@ -153,6 +165,14 @@ pub fn run(
     if let Err(exit) = super::guard_source(&project, now, public_source) {
         return exit;
     }
+    if let Settled::These(slugs) = &also {
+        for slug in slugs {
+            if let Err(msg) = super::ledger::known_slug(&project, slug) {
+                eprintln!("error: {msg}");
+                return Exit::Failure;
+            }
+        }
+    }
     let signer = match outbox {
         Some(_) => match team_signer(&project.public_key.fingerprint) {
             Ok(s) => s,
@@ -166,18 +186,27 @@ pub fn run(
             crate::signing::KEY_VAR
         );
     }
+    let settled = match (&also, outbox) {
+        (_, None) | (Settled::All, _) => HashSet::new(),
+        (Settled::Left, Some(_)) => settled(&ledgers, &project),
+        (Settled::These(slugs), Some(_)) => {
+            let mut s = settled(&ledgers, &project);
+            for slug in slugs {
+                if s.remove(slug) {
+                    eprintln!("herald: {slug}: every action is settled in the ledger; its texts are rendered for review, and publish sends nothing of them");
+                }
+            }
+            s
+        }
+    };
     let opts = build::Options {
         now,
         // `join` keeps an absolute path as it is.
-        out: root.join(out),
+        out: out.map(|o| root.join(o)),
         outbox: outbox.map(|o| root.join(o)),
         signer,
         preview_embargoed: false,
-        settled: if outbox.is_some() && !outbox_all {
-            settled(&ledgers, &project)
-        } else {
-            HashSet::new()
-        },
+        settled,
         progress: show_progress(&project).then_some(phase as fn(&str)),
         secrets: crate::secrets::Secrets::from_env(),
     };
@@ -185,16 +214,18 @@ pub fn run(
     drop(ledgers);
     match build::build(&project, &opts) {
         Ok(r) => {
-            eprintln!(
-                "herald: built {} files into {} ({} unchanged, {} of them kept unrendered; {} published, {} under embargo, {} pre-announcements public)",
-                r.files,
-                opts.out.display(),
-                r.unchanged,
-                r.kept,
-                r.published,
-                r.embargoed,
-                r.pre_announcements
-            );
+            if let Some(out) = &opts.out {
+                eprintln!(
+                    "herald: built {} files into {} ({} unchanged, {} of them kept unrendered; {} published, {} under embargo, {} pre-announcements public)",
+                    r.files,
+                    out.display(),
+                    r.unchanged,
+                    r.kept,
+                    r.published,
+                    r.embargoed,
+                    r.pre_announcements
+                );
+            }
             if let Some(dir) = &opts.outbox {
                 let signed = if opts.signer.is_some() {
                     "signed"
@@ -210,7 +241,7 @@ pub fn run(
                 );
                 if r.outbox_settled > 0 {
                     eprintln!(
-                        "herald: left out the texts of {} advisories and pre-announcements whose every action the ledger settles; `--outbox-all` renders them",
+                        "herald: left out the texts of {} advisories and pre-announcements whose every action the ledger settles; `herald outbox SLUG` renders one, `--outbox-all` all",
                         r.outbox_settled
                     );
                 }

@@ -57,7 +57,7 @@ fn rebuild(
     let opts = build::Options {
         settled: Default::default(),
         now,
-        out: out.to_path_buf(),
+        out: Some(out.to_path_buf()),
         outbox: None,
         signer: None,
         preview_embargoed: embargoed,
