@@ -611,6 +611,41 @@ fn a_forum_topic_claimed_but_not_there_is_not_believed() {
 }
 
 #[test]
+fn history_is_never_recorded_ahead_of_the_clock() {
+    // Under embargo for years yet: adopting "history" up to 2099, a typo
+    // for 2029 say, would record its announcement as done, and it would
+    // never go out.
+    let w = World::with(&ADVISORY.replace(
+        "embargo: 2024-04-09T15:00:00Z",
+        "embargo: 2098-04-08T15:00:00Z",
+    ));
+    for args in [
+        &["ledger", "adopt", "--now", "2099-04-09T15:00:00Z"][..],
+        &[
+            "ledger",
+            "record",
+            "cve-2024-1000",
+            "announcement",
+            "--at",
+            "2098-04-08T15:00:00Z",
+        ],
+    ] {
+        let o = w.herald(args, false, None);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is after this machine's clock")
+                && stderr(&o).contains("what it records as done is never sent"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            !w.tree.path().join("ledger/cve-2024-1000.yaml").exists(),
+            "{args:?}: nothing recorded"
+        );
+    }
+}
+
+#[test]
 fn dry_run_shows_the_plan_with_secrets_redacted_and_does_nothing() {
     let w = World::new();
     let url = format!("smtp://mailer:s3cret-pass@127.0.0.1:{}", w.smtp.port);

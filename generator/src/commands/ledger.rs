@@ -66,8 +66,31 @@ fn stamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// How far ahead of the clock a moment given by hand may be: a person
+/// copying the time from another machine.
+const CLOCK_SLACK_SECONDS: i64 = 60;
+
+/// Refuse a moment after the machine's clock. The ledger says what was
+/// done; an action whose moment has not come has not been done, and once
+/// recorded it would never be sent: an announcement lost to a typo in the
+/// year.
+fn not_ahead(flag: &str, at: Timestamp) -> Result<(), Exit> {
+    let clock = Timestamp::now();
+    if at.as_second() - clock.as_second() <= CLOCK_SLACK_SECONDS {
+        return Ok(());
+    }
+    eprintln!(
+        "error: {flag} {at} is after this machine's clock ({}): the ledger records what was done, and what it records as done is never sent. Give a moment that has passed",
+        clock.round(jiff::Unit::Second).unwrap_or(clock)
+    );
+    Err(Exit::Failure)
+}
+
 pub fn adopt(root: &Path, now: Option<Timestamp>) -> Exit {
     let now = now.unwrap_or_else(Timestamp::now);
+    if let Err(exit) = not_ahead("--now", now) {
+        return exit;
+    }
     let (project, _) = match load_checked(root, now) {
         Ok(v) => v,
         Err(exit) => return exit,
@@ -136,6 +159,9 @@ pub fn record(
     message_id: Option<String>,
 ) -> Exit {
     let at = at.unwrap_or_else(Timestamp::now);
+    if let Err(exit) = not_ahead("--at", at) {
+        return exit;
+    }
     let (project, _) = match load_checked(root, at) {
         Ok(v) => v,
         Err(exit) => return exit,
