@@ -587,3 +587,26 @@ fn output_folders_that_overlap_each_other_or_the_sources_are_refused() {
     assert!(before == after, "nothing was written or removed");
     assert!(!t.path().join("content/drafts").exists());
 }
+
+#[test]
+fn a_site_built_ahead_of_the_clock_is_marked_never_to_deploy() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2099/cve-2024-1002.md",
+        &advisory(2, "2099-04-07T15:00:00Z"),
+    );
+    let o = t.build("2099-05-01T00:00:00Z");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: --now 2099-05-01T00:00:00Z is ahead of this machine's clock: `public` will show what is under embargo today as published; never deploy it"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.build(NOW);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("ahead of this machine's clock"),
+        "{}",
+        stderr(&o)
+    );
+}
