@@ -493,3 +493,21 @@ fn verify_says_what_is_wrong_in_words() {
     );
     assert!(stderr(&o).contains("not the team key"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_secret_key_file_inside_the_tree_is_warned_of() {
+    let (secret, public, _) = sequoia_key();
+    let t = tree_with_key(&public);
+    let outside = tempfile::tempdir().expect("tmp");
+    std::fs::write(outside.path().join("team.key"), &secret).expect("write");
+    t.write_bytes(".secrets/team.key", &secret);
+    let warning = "names `.secrets/team.key`, inside the tree: a secret key there is one `git add` away from the repository's history";
+    let o = build_signed(&t, ".secrets/team.key");
+    assert!(stderr(&o).contains(warning), "{}", stderr(&o));
+    assert!(t
+        .path()
+        .join("outbox/cve-2024-1000/announcement.txt.asc")
+        .is_file());
+    let o = build_signed(&t, &outside.path().join("team.key").to_string_lossy());
+    assert!(!stderr(&o).contains("inside the tree"), "{}", stderr(&o));
+}

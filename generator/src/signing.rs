@@ -72,6 +72,14 @@ fn policy() -> StandardPolicy<'static> {
 
 impl SigningKey {
     /// The key named by the environment, or `None` when none is set.
+    /// The file `HERALD_SIGNING_KEY` names, when it names one rather than
+    /// holding the armored key itself.
+    pub fn path_from_env() -> Option<std::path::PathBuf> {
+        let value = std::env::var_os(KEY_VAR)?;
+        let text = value.to_string_lossy();
+        (!text.starts_with("-----BEGIN PGP")).then(|| std::path::PathBuf::from(text.trim()))
+    }
+
     pub fn from_env() -> Result<Option<Self>, SignError> {
         let Some(value) = std::env::var_os(KEY_VAR) else {
             return Ok(None);

@@ -182,6 +182,19 @@ pub fn run(
             }
         }
     }
+    if let Some(path) = SigningKey::path_from_env() {
+        let inside = std::fs::canonicalize(&path)
+            .ok()
+            .zip(std::fs::canonicalize(root).ok())
+            .is_some_and(|(key, tree)| key.starts_with(tree));
+        if inside {
+            eprintln!(
+                "warning: {} names `{}`, inside the tree: a secret key there is one `git add` away from the repository's history; keep it outside the tree, or in the CI's secrets",
+                crate::signing::KEY_VAR,
+                path.display()
+            );
+        }
+    }
     let signer = match outbox {
         Some(_) => match team_signer(&project.public_key.fingerprint) {
             Ok(s) => s,
