@@ -17,9 +17,13 @@ use crate::publish::Credentials;
 /// Shorter values occur by chance in ordinary text: an SMTP password can
 /// be a word an advisory uses.
 const MIN_SECRET: usize = 12;
+/// Shorter values are not even taken out of what Herald prints: a key of
+/// a few letters would blank out ordinary words.
+const MIN_REDACTED: usize = 6;
 
 #[derive(Default, Clone)]
 pub struct Secrets {
+    /// Every value of at least [`MIN_REDACTED`] bytes, longest first.
     values: Vec<(&'static str, Vec<u8>)>,
 }
 
@@ -30,7 +34,7 @@ impl Secrets {
     pub fn of(creds: &Credentials) -> Self {
         let mut values: Vec<(&'static str, Vec<u8>)> = Vec::new();
         let mut add = |name: &'static str, v: Option<String>| {
-            if let Some(v) = v.filter(|v| v.trim().len() >= MIN_SECRET) {
+            if let Some(v) = v.filter(|v| v.trim().len() >= MIN_REDACTED) {
                 values.push((name, v.trim().as_bytes().to_vec()));
             }
         };
@@ -48,7 +52,14 @@ impl Secrets {
             "the value of HERALD_SIGNING_PASSPHRASE",
             std::env::var("HERALD_SIGNING_PASSPHRASE").ok(),
         );
+        // A value inside a longer one is replaced after it.
+        values.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
         Secrets { values }
+    }
+
+    /// The values looked for in what Herald writes and sends.
+    fn sought(&self) -> impl Iterator<Item = &(&'static str, Vec<u8>)> {
+        self.values.iter().filter(|(_, v)| v.len() >= MIN_SECRET)
     }
 
     /// Those of the environment this process runs in.
@@ -59,21 +70,20 @@ impl Secrets {
     /// Feeds the values into a memo key: a file found free of them is kept
     /// unscanned only while they stay the same.
     pub fn digest_into(&self, h: &mut crate::memo::Hasher) {
-        for (name, value) in &self.values {
+        for (name, value) in self.sought() {
             h.part(name.as_bytes()).part(value);
         }
     }
 
     /// Whether the environment has no values to look for.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.sought().next().is_none()
     }
 
     /// Which of the environment's values `bytes` holds as written: for the
     /// files `build` writes, none of which is encoded.
     pub fn find_as_written(&self, bytes: &[u8]) -> Option<&'static str> {
-        self.values
-            .iter()
+        self.sought()
             .find(|(_, v)| memchr::memmem::find(bytes, v).is_some())
             .map(|(name, _)| *name)
     }
