@@ -64,6 +64,11 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:8:12: `component` holds a control character (U+001B); it must be one line of text"],
         ),
         (
+            "a value that would start a CI workflow command on a line of its own",
+            Box::new(bad_variant("severity: high", "severity: \"high\\n::error::forged\"")),
+            &["error: advisories/2025/bad.md:7:11: unknown severity `high\\n::error::forged`"],
+        ),
+        (
             "missing required field",
             Box::new(bad_variant("summary: Widgets overflow\n", "")),
             &["error: advisories/2025/bad.md:1:1: missing required field `summary` in advisory front matter"],

@@ -133,13 +133,17 @@ impl Finding {
         use std::fmt::Write;
         let path = self.path.display();
         let code = self.code.map(|c| format!(" [{c}]")).unwrap_or_default();
+        // A message quotes what the file holds, which may hold a line
+        // break: shown as one, the rest would start a line of its own, and
+        // a CI runner reads a line that starts with `::` as a command.
+        let message = one_line(&self.message);
         if self.pos.line == 0 {
-            writeln!(f, "{}: {path}: {}{code}", self.level, self.message)?;
+            writeln!(f, "{}: {path}: {message}{code}", self.level)?;
         } else {
             writeln!(
                 f,
-                "{}: {path}:{}:{}: {}{code}",
-                self.level, self.pos.line, self.pos.col, self.message
+                "{}: {path}:{}:{}: {message}{code}",
+                self.level, self.pos.line, self.pos.col
             )?;
         }
         let gutter = self.pos.line.to_string().len();
@@ -157,9 +161,18 @@ impl Finding {
             )?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  {:gutter$} = help: {help}", "")?;
+            writeln!(f, "  {:gutter$} = help: {}", "", one_line(help))?;
         }
         Ok(())
+    }
+}
+
+/// `s` with its line breaks written as `\n` and `\r`.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(s.replace('\n', "\\n").replace('\r', "\\r"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 
