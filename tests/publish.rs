@@ -482,6 +482,53 @@ fn http_429_honours_retry_after_and_5xx_retries_are_bounded() {
 }
 
 #[test]
+fn githubs_403_rate_limits_are_waited_out_and_a_plain_403_is_not() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    let reset = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2)).as_second();
+    {
+        let mut gh = w.gh_state.lock().expect("lock");
+        // The hourly limit, spent until `reset`; then a secondary limit.
+        gh.faults.push_back((
+            403,
+            vec![
+                ("x-ratelimit-remaining".into(), "0".into()),
+                ("x-ratelimit-reset".into(), reset.to_string()),
+            ],
+            "{\"message\":\"API rate limit exceeded\"}".into(),
+        ));
+        gh.faults.push_back((
+            403,
+            vec![("Retry-After".into(), "1".into())],
+            "{\"message\":\"You have exceeded a secondary rate limit\"}".into(),
+        ));
+    }
+    let start = Instant::now();
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        start.elapsed().as_secs_f64() >= 2.0,
+        "waited for the limits"
+    );
+    let err = stderr(&o);
+    assert_eq!(err.matches("HTTP 403; retrying in").count(), 2, "{err}");
+    w.assert_all_done_once();
+
+    // A 403 that says nothing of limits is a token without the rights.
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    w.gh_state
+        .lock()
+        .expect("lock")
+        .faults
+        .push_back(fakes::fault(403));
+    let o = w.publish(DISCLOSURE, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("HTTP 403: "), "{}", stderr(&o));
+    assert_eq!(w.gh.requests().len(), 1, "not retried");
+}
+
+#[test]
 fn a_draft_created_before_publishing_failed_is_published_not_created_again() {
     let w = World::new();
     assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);

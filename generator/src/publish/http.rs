@@ -200,13 +200,23 @@ pub fn retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     Some(Duration::from_secs(secs.max(0) as u64))
 }
 
-fn header_retry_after(resp: &Response) -> Option<Duration> {
-    let v = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?;
-    retry_after(v, jiff::Timestamp::now())
+/// Whether `resp` is a rate limit, and how long it asks to wait if it
+/// says. A 429; or, as GitHub answers, a 403 with `Retry-After` (its
+/// secondary limits) or with `x-ratelimit-remaining: 0` (its hourly one,
+/// which lifts at `x-ratelimit-reset`, in epoch seconds). A request
+/// refused so was not acted on.
+fn rate_limit(resp: &Response, now: jiff::Timestamp) -> Option<Option<Duration>> {
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
+    let retry = header("retry-after").and_then(|v| retry_after(v, now));
+    let reset = header("x-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(|at| Duration::from_secs((at - now.as_second()).max(0) as u64));
+    match resp.status().as_u16() {
+        429 => Some(retry.or(reset)),
+        403 if retry.is_some() => Some(retry),
+        403 if header("x-ratelimit-remaining").map(str::trim) == Some("0") => Some(reset),
+        _ => None,
+    }
 }
 
 /// Send the request `make` builds, retrying as the module says.
@@ -246,18 +256,16 @@ pub fn send(
                 if status.is_success() || status == StatusCode::NOT_FOUND && method == "GET" {
                     return Ok(resp);
                 }
-                let limited = status == StatusCode::TOO_MANY_REQUESTS;
+                let limit = rate_limit(&resp, jiff::Timestamp::now());
+                let limited = limit.is_some();
                 let retryable = limited || status.is_server_error() && idempotent;
-                let wait = if limited {
-                    header_retry_after(&resp).unwrap_or(BACKOFF * 2u32.pow(attempt - 1))
-                } else {
-                    BACKOFF * 2u32.pow(attempt - 1)
-                };
+                let wait = limit.flatten().unwrap_or(BACKOFF * 2u32.pow(attempt - 1));
                 let too_long = wait > MAX_RETRY_AFTER || Instant::now() + wait >= session.deadline;
                 if !retryable || attempt >= ATTEMPTS || too_long {
                     if limited && too_long && attempt < ATTEMPTS {
                         log(format!(
-                            "{method} {url}: HTTP 429 asks to wait {}s, past what this run may wait; the step stays pending",
+                            "{method} {url}: HTTP {} (rate limited) asks to wait {}s, past what this run may wait; the step stays pending",
+                            status.as_u16(),
                             wait.as_secs()
                         ));
                     }
