@@ -210,11 +210,14 @@ fn rate_limit(resp: &Response, now: jiff::Timestamp) -> Option<Option<Duration>>
     let retry = header("retry-after").and_then(|v| retry_after(v, now));
     let reset = header("x-ratelimit-reset")
         .and_then(|v| v.trim().parse::<i64>().ok())
-        .map(|at| Duration::from_secs((at - now.as_second()).max(0) as u64));
+        .map(|at| Duration::from_secs(at.saturating_sub(now.as_second()).max(0) as u64));
     match resp.status().as_u16() {
         429 => Some(retry.or(reset)),
         403 if retry.is_some() => Some(retry),
-        403 if header("x-ratelimit-remaining").map(str::trim) == Some("0") => Some(reset),
+        // Without the moment it lifts, a 403 is not known to be a limit.
+        403 if header("x-ratelimit-remaining").map(str::trim) == Some("0") && reset.is_some() => {
+            Some(reset)
+        }
         _ => None,
     }
 }
