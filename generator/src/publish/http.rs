@@ -98,20 +98,22 @@ pub struct Session {
     pub rehearsal: Option<String>,
 }
 
-/// Whether `url` names this machine: `localhost` (or a name under it) or a
-/// loopback address. Names are not resolved: a lookup can hang on a bad
-/// day, and what a resolver answers is not proof.
+/// Whether `url` names this machine: `localhost` (or a name under it), a
+/// loopback address, or the unspecified one (`0.0.0.0`, which connects
+/// here). Names are not resolved: a lookup can hang on a bad day, and what
+/// a resolver answers is not proof.
 pub fn on_loopback(url: &str) -> bool {
+    let here = |ip: std::net::IpAddr| ip.is_loopback() || ip.is_unspecified();
     match url::Url::parse(url)
         .ok()
         .and_then(|u| u.host().map(|h| h.to_owned()))
     {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv4(ip)) => here(ip.into()),
+        Some(url::Host::Ipv6(ip)) => here(ip.into()),
         // An `smtp://` URL's host is opaque to the URL parser, even an
         // address.
         Some(url::Host::Domain(name)) => match name.parse::<std::net::IpAddr>() {
-            Ok(ip) => ip.is_loopback(),
+            Ok(ip) => here(ip),
             Err(_) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 name == "localhost" || name.ends_with(".localhost")
@@ -345,6 +347,8 @@ mod tests {
             "smtp://user:pw@127.0.0.1:2525",
             "smtps://[::1]:465",
             "smtp://localhost:25?tls=required",
+            "http://0.0.0.0:8080/",
+            "smtp://0.0.0.0:2525",
         ] {
             assert!(on_loopback(url), "{url}");
         }
@@ -354,7 +358,6 @@ mod tests {
             "smtp://mail.example.org:587",
             "smtp://127.0.0.1.example.org:25",
             "http://localhost.example.org/",
-            "http://0.0.0.0/",
             "not a url",
         ] {
             assert!(!on_loopback(url), "{url}");
