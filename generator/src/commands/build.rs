@@ -33,6 +33,25 @@ pub fn team_signer(expected: &str) -> Result<Option<SigningKey>, Exit> {
     Ok(key)
 }
 
+/// A signing key file inside the tree is one `git add` away from the
+/// repository's history.
+fn warn_of_a_key_inside(root: &Path) {
+    let Some(path) = SigningKey::path_from_env() else {
+        return;
+    };
+    let inside = std::fs::canonicalize(&path)
+        .ok()
+        .zip(std::fs::canonicalize(root).ok())
+        .is_some_and(|(key, tree)| key.starts_with(tree));
+    if inside {
+        eprintln!(
+            "warning: {} names `{}`, inside the tree: a secret key there is one `git add` away from the repository's history; keep it outside the tree, or in the CI's secrets",
+            crate::signing::KEY_VAR,
+            path.display()
+        );
+    }
+}
+
 /// The advisories and pre-announcements whose every action the ledger
 /// records as settled: nothing of theirs can be sent any more. A ledger
 /// that cannot be read settles nothing (`check` reports it).
@@ -73,59 +92,6 @@ pub fn settled(
     advisories.chain(pres).collect()
 }
 
-/// `path` made absolute against `root`, with `.` and `..` resolved as
-/// written: the folders need not exist yet.
-fn lexical(root: &Path, path: &Path) -> std::path::PathBuf {
-    use std::path::Component;
-    let mut out = std::path::PathBuf::new();
-    let full = root.join(path);
-    for c in std::path::absolute(&full).unwrap_or(full).components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// The folders a tree's sources live in: an output there would be read
-/// back as sources, and an outbox's `blog.md` in `content/` would be
-/// published as a page.
-const SOURCE_FOLDERS: &[&str] = &["advisories", "content", "themes", "keys", "ledger"];
-
-/// Refuse output folders that overlap each other or the sources. The
-/// outbox inside the site would deploy every private notice with it.
-pub fn check_folders(root: &Path, out: Option<&Path>, outbox: Option<&Path>) -> Result<(), String> {
-    let nested = |a: &Path, b: &Path| a.starts_with(b) || b.starts_with(a);
-    let site = out.map(|o| (o, lexical(root, o)));
-    let mut outputs: Vec<_> = site.iter().map(|(_, dir)| ("--out", dir.clone())).collect();
-    if let Some(o) = outbox {
-        let outbox = lexical(root, o);
-        if let Some((out, _)) = site.as_ref().filter(|(_, dir)| nested(dir, &outbox)) {
-            return Err(format!(
-                "--out `{}` and --outbox `{}` overlap: the private outbox would be deployed with the site, or one would replace the other; give them separate folders",
-                out.display(),
-                o.display()
-            ));
-        }
-        outputs.push(("--outbox", outbox));
-    }
-    for (flag, dir) in outputs {
-        for source in SOURCE_FOLDERS {
-            if nested(&dir, &lexical(root, Path::new(source))) {
-                return Err(format!(
-                    "{flag} `{}` overlaps the tree's `{source}/`, which Herald reads as sources; write it elsewhere (the defaults are `public` and `outbox`)",
-                    dir.strip_prefix(lexical(root, Path::new(""))).unwrap_or(&dir).display()
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Which advisories the outbox holds the texts of, besides those with
 /// something still to send.
 pub enum Settled {
@@ -146,7 +112,7 @@ pub fn run(
     also: Settled,
     public_source: bool,
 ) -> Exit {
-    if let Err(e) = check_folders(root, out, outbox) {
+    if let Err(e) = crate::output::folders::check(root, out, outbox) {
         eprintln!("error: {e}");
         return Exit::Failure;
     }
@@ -182,19 +148,7 @@ pub fn run(
             }
         }
     }
-    if let Some(path) = SigningKey::path_from_env() {
-        let inside = std::fs::canonicalize(&path)
-            .ok()
-            .zip(std::fs::canonicalize(root).ok())
-            .is_some_and(|(key, tree)| key.starts_with(tree));
-        if inside {
-            eprintln!(
-                "warning: {} names `{}`, inside the tree: a secret key there is one `git add` away from the repository's history; keep it outside the tree, or in the CI's secrets",
-                crate::signing::KEY_VAR,
-                path.display()
-            );
-        }
-    }
+    warn_of_a_key_inside(root);
     let signer = match outbox {
         Some(_) => match team_signer(&project.public_key.fingerprint) {
             Ok(s) => s,

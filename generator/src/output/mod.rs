@@ -11,6 +11,7 @@
 //! - `live.manifest`: what the live target holds;
 //! - `staging-<pid>/`: a build in progress.
 
+pub mod folders;
 mod reuse;
 
 use std::collections::HashSet;
