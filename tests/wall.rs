@@ -71,6 +71,11 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
         "its number reversed by an override",
         "CVE-2024-\u{202E}0002\u{202C}",
     ),
+    // Controls a browser shows as nothing, or as a box read past, written
+    // as entities (as characters, a source holding them is refused).
+    ("an escape character as an entity", "CVE-2024-&#x1b;2000"),
+    ("DEL as an entity", "CVE&#127;-2024-2000"),
+    ("a NUL as an entity, shown as a box", "CVE-2024&#0;-2000"),
     // Decoded, these would read `LVE-…`; written out, they read as the id.
     ("a percent escape swallowing the C", "%4CVE-2024-2000"),
     (

@@ -20,7 +20,8 @@
 //!    letters taken apart), then combining marks dropped (accents, and the
 //!    strokes and underlines of "fancy text"), default-ignorable characters
 //!    dropped (zero-width characters, soft hyphens, bidirectional marks:
-//!    every format character), every dash and minus folded to `-`, a small
+//!    every format character; control characters, and the replacement
+//!    character a NUL becomes), every dash and minus folded to `-`, a small
 //!    capital read as its letter, a decimal digit of any script read as
 //!    its ASCII digit, and a look-alike of an ASCII letter or digit
 //!    replaced by it (the confusables of Unicode TR 39);
@@ -154,6 +155,11 @@ fn push_folded(out: &mut String, c: char) {
         }
         if n.is_whitespace() {
             push_ascii(out, ' ');
+            continue;
+        }
+        // C1 controls, as their ASCII kin above; and the replacement
+        // character a NUL becomes (`&#0;`), read past as a box.
+        if n.is_control() || n == '\u{FFFD}' {
             continue;
         }
         let mut buf = [0u8; 4];
@@ -296,6 +302,9 @@ fn push_ascii(out: &mut String, c: char) {
                 out.push(' ');
             }
         }
+        // A control character shows as nothing (an escape, DEL), or as a
+        // box a reader reads past: `CVE-2026-&#x1b;40001` reads as the id.
+        c if c.is_ascii_control() => {}
         c => out.push(c.to_ascii_lowercase()),
     }
 }
@@ -750,6 +759,12 @@ mod tests {
             "CVE-\u{0968}\u{0966}\u{0968}\u{096C}-40001",
             "CVE-2026-\u{0E54}\u{0E50}\u{0E50}\u{0E50}\u{0E51}",
             "CVE-\u{1D7D0}\u{1D7CE}\u{1D7D0}\u{1D7D4}-40001",
+            // Controls show as nothing, a NUL as a box read past.
+            "CVE-2026-\u{1b}40001",
+            "CVE\u{7f}-2026-40001",
+            "CVE-\u{9b}2026-40001",
+            "CVE-2026-&#x1b;40001",
+            "CVE-2026\u{FFFD}-40001",
         ] {
             assert!(
                 canonical(spelling.as_bytes()).contains(id),

@@ -88,12 +88,12 @@ pub fn decode_utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Fin
         }
         let message = if c.is_control() {
             format!(
-                "a control character (U+{:04X}): mail readers and terminals act on it rather than show it",
+                "a control character (U+{:04X}): mail readers and terminals act on it rather than show it, and it can hide words from a reviewer and from the embargo wall",
                 c as u32
             )
         } else {
             format!(
-                "a bidirectional override (U+{:04X}): it shows the text after it in another order than it is read, as in CVE-2021-42574",
+                "a bidirectional override (U+{:04X}): it shows the text after it in another order than it is read, as in CVE-2021-42574, and can hide words from a reviewer and from the embargo wall",
                 c as u32
             )
         };
