@@ -116,16 +116,15 @@ pub fn run(
         eprintln!("error: {e}");
         return Exit::Failure;
     }
-    let clock = Timestamp::now();
     if let (Some(at), Some(out)) = (now, out) {
-        if at.as_second() - clock.as_second() > 60 {
+        if super::off_the_clock(at).is_some_and(|(off, _)| off > 0) {
             eprintln!(
                 "warning: --now {at} is ahead of this machine's clock: `{}` will show what is under embargo today as published; never deploy it (`herald serve --embargoed` previews without that risk)",
                 out.display()
             );
         }
     }
-    let now = now.unwrap_or(clock);
+    let now = now.unwrap_or_else(Timestamp::now);
     // The site shows nothing of the ledgers or of when texts are due.
     let timeline = match outbox {
         Some(_) => super::Timeline::Warn,

@@ -66,22 +66,17 @@ fn stamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// How far ahead of the clock a moment given by hand may be: a person
-/// copying the time from another machine.
-const CLOCK_SLACK_SECONDS: i64 = 60;
-
 /// Refuse a moment after the machine's clock. The ledger says what was
 /// done; an action whose moment has not come has not been done, and once
 /// recorded it would never be sent: an announcement lost to a typo in the
 /// year.
 fn not_ahead(flag: &str, at: Timestamp) -> Result<(), Exit> {
-    let clock = Timestamp::now();
-    if at.as_second() - clock.as_second() <= CLOCK_SLACK_SECONDS {
+    let Some((off, clock)) = super::off_the_clock(at).filter(|(off, _)| *off > 0) else {
         return Ok(());
-    }
+    };
+    let span = jiff::SignedDuration::from_secs(off);
     eprintln!(
-        "error: {flag} {at} is after this machine's clock ({}): the ledger records what was done, and what it records as done is never sent. Give a moment that has passed",
-        clock.round(jiff::Unit::Second).unwrap_or(clock)
+        "error: {flag} {at} is after this machine's clock ({clock}) by {span:#}: the ledger records what was done, and what it records as done is never sent. Give a moment that has passed"
     );
     Err(Exit::Failure)
 }

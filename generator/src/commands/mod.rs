@@ -20,6 +20,20 @@ use crate::diag::{Findings, Level};
 use crate::load;
 use crate::model::Project;
 
+/// How far a moment given by hand may be from the machine's clock and
+/// still be the real moment: a job may pass `--now "$(date -u …)"`, a
+/// person may copy the time from another machine.
+const CLOCK_SLACK_SECONDS: i64 = 60;
+
+/// How far `at` is from the machine's clock (positive: ahead), when that is
+/// more than the slack; and the clock, to the second, to say so.
+pub fn off_the_clock(at: Timestamp) -> Option<(i64, Timestamp)> {
+    let clock = Timestamp::now();
+    let clock = clock.round(jiff::Unit::Second).unwrap_or(clock);
+    let off = at.as_second() - clock.as_second();
+    (off.abs() > CLOCK_SLACK_SECONDS).then_some((off, clock))
+}
+
 /// `--now` and the like: RFC 3339 with an offset, or with a `[Zone]`.
 pub fn parse_now(s: &str) -> Result<Timestamp, String> {
     crate::model::Moment::parse(s).map(|m| m.timestamp())

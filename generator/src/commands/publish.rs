@@ -41,10 +41,6 @@ pub struct Flags {
     pub public_source: bool,
 }
 
-/// How far `--now` may be from the machine's clock and still be taken as
-/// the real moment: a job may pass `--now "$(date -u …)"`.
-const CLOCK_SLACK_SECONDS: i64 = 60;
-
 /// Why this run may reach only servers on loopback, if its moment is not
 /// the machine's. No flag lifts this: a moment ahead would publish before
 /// the embargo lifts, and one behind would send notices after the
@@ -52,12 +48,7 @@ const CLOCK_SLACK_SECONDS: i64 = 60;
 /// stated.
 fn rehearsal(now: Option<Timestamp>, dry_run: bool) -> Option<String> {
     let now = now.filter(|_| !dry_run)?;
-    let clock = Timestamp::now();
-    let clock = clock.round(jiff::Unit::Second).unwrap_or(clock);
-    let off = now.as_second() - clock.as_second();
-    if off.abs() <= CLOCK_SLACK_SECONDS {
-        return None;
-    }
+    let (off, clock) = super::off_the_clock(now)?;
     let span = jiff::SignedDuration::from_secs(off.abs());
     let side = if off > 0 { "ahead of" } else { "behind" };
     Some(format!(
