@@ -299,12 +299,8 @@ pub fn parse_mailbox(s: &str) -> Result<String, String> {
 /// previews). Normalised to end with `/`.
 fn base_url(d: &mut Decoder, n: &Node) -> Option<String> {
     d.parse(n, |s| {
-        let ok = match url::Url::parse(s) {
-            Ok(u) if u.scheme() == "http" => {
-                matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
-            }
-            _ => false,
-        };
+        let http = url::Url::parse(s).is_ok_and(|u| u.scheme() == "http");
+        let ok = http && super::common::on_loopback(s);
         let s = if ok {
             crate::safety::check_userinfo(s)?;
             s.to_string()

@@ -98,31 +98,6 @@ pub struct Session {
     pub rehearsal: Option<String>,
 }
 
-/// Whether `url` names this machine: `localhost` (or a name under it), a
-/// loopback address, or the unspecified one (`0.0.0.0`, which connects
-/// here). Names are not resolved: a lookup can hang on a bad day, and what
-/// a resolver answers is not proof.
-pub fn on_loopback(url: &str) -> bool {
-    let here = |ip: std::net::IpAddr| ip.is_loopback() || ip.is_unspecified();
-    match url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host().map(|h| h.to_owned()))
-    {
-        Some(url::Host::Ipv4(ip)) => here(ip.into()),
-        Some(url::Host::Ipv6(ip)) => here(ip.into()),
-        // An `smtp://` URL's host is opaque to the URL parser, even an
-        // address.
-        Some(url::Host::Domain(name)) => match name.parse::<std::net::IpAddr>() {
-            Ok(ip) => here(ip),
-            Err(_) => {
-                let name = name.trim_end_matches('.').to_ascii_lowercase();
-                name == "localhost" || name.ends_with(".localhost")
-            }
-        },
-        None => false,
-    }
-}
-
 pub fn client() -> Result<Client, String> {
     Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
@@ -240,7 +215,7 @@ pub fn send(
         url: url.into(),
     };
     if let Some(why) = &session.rehearsal {
-        if !on_loopback(url) {
+        if !crate::model::common::on_loopback(url) {
             return Err(HttpError::Transport {
                 method: method.into(),
                 url: url.into(),
@@ -335,34 +310,6 @@ pub fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_is_told_by_address_or_localhost_never_by_lookup() {
-        for url in [
-            "http://127.0.0.1:8080/",
-            "http://127.1.2.3/",
-            "http://[::1]:9/",
-            "http://localhost/",
-            "https://api.LOCALHOST./",
-            "smtp://user:pw@127.0.0.1:2525",
-            "smtps://[::1]:465",
-            "smtp://localhost:25?tls=required",
-            "http://0.0.0.0:8080/",
-            "smtp://0.0.0.0:2525",
-        ] {
-            assert!(on_loopback(url), "{url}");
-        }
-        for url in [
-            "https://api.github.com/",
-            "http://10.0.0.1/",
-            "smtp://mail.example.org:587",
-            "smtp://127.0.0.1.example.org:25",
-            "http://localhost.example.org/",
-            "not a url",
-        ] {
-            assert!(!on_loopback(url), "{url}");
-        }
-    }
 
     #[test]
     fn retry_after_takes_seconds_and_http_dates() {

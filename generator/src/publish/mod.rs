@@ -740,7 +740,7 @@ impl Run<'_> {
             return Ok(Step::Done);
         }
         if let Some(why) = &self.opts.rehearsal {
-            if !http::on_loopback(&url) {
+            if !crate::model::common::on_loopback(&url) {
                 let msg = format!("{why}; not sent to {}", smtp::redact(&url));
                 return Ok(self.fail(m, e, msg));
             }

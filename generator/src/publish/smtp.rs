@@ -44,7 +44,10 @@ pub fn refuse_plaintext(url: &str) -> Result<(), String> {
         return Ok(());
     };
     let required = u.query_pairs().any(|(k, v)| k == "tls" && v == "required");
-    if u.scheme() == "smtps" || u.scheme() == "smtp" && required || super::http::on_loopback(url) {
+    if u.scheme() == "smtps"
+        || u.scheme() == "smtp" && required
+        || crate::model::common::on_loopback(url)
+    {
         return Ok(());
     }
     Err(format!(
