@@ -117,7 +117,11 @@ pub fn client() -> Result<Client, String> {
 /// redirects (`/t/external_id/…` to the topic) stay on its host.
 fn same_origin() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
-        let sent_to = attempt.previous()[0].origin();
+        // reqwest lists the first request's URL first; without one there
+        // is no origin to keep to, and nothing is followed.
+        let Some(sent_to) = attempt.previous().first().map(url::Url::origin) else {
+            return attempt.error("a redirect with no request before it");
+        };
         let next = attempt.url().origin();
         if next != sent_to {
             let error = format!(
