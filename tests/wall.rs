@@ -62,6 +62,18 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     ("underscores for dashes", "CVE_2024_2000"),
     ("no separators", "CVE20242000"),
     ("a space and a dash", "CVE-2024 2000"),
+    ("middle dots for dashes", "CVE\u{00B7}2024\u{00B7}2000"),
+    ("bullets for dashes", "CVE\u{2022}2024\u{2022}2000"),
+    ("a guillemet after a dash", "CVE-\u{203A}2024-2000"),
+    (
+        "a C1 reference browsers show as a guillemet",
+        "CVE-&#x9b;2024-2000",
+    ),
+    ("semicolons for dashes", "CVE;2024;2000"),
+    ("bars for dashes", "CVE|2024|2000"),
+    ("parentheses around a part", "CVE(2024)2000"),
+    ("arrows for dashes", "CVE\u{2192}2024\u{2192}2000"),
+    ("an emoji for each dash", "CVE\u{1F512}2024\u{1F512}2000"),
     // Letter-spacing, which a reader reads through.
     ("letter-spaced", "C V E - 2 0 2 4 - 2 0 0 0"),
     ("a letter-spaced number", "CVE-2024-2 0 0 0"),
@@ -156,6 +168,14 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
     (
         "letter-spaced with dots",
         "S.e.c.u.r.i.t.y a.d.v.i.s.o.r.y f.o.r t.h.e g.a.d.g.e.t p.a.r.s.e.r",
+    ),
+    (
+        "middle dots for spaces",
+        "Security\u{00B7}advisory\u{00B7}for\u{00B7}the\u{00B7}gadget\u{00B7}parser",
+    ),
+    (
+        "bullets for spaces",
+        "Security\u{2022}advisory\u{2022}for\u{2022}the\u{2022}gadget\u{2022}parser",
     ),
     // A name made from the title.
     ("camel case", "SecurityAdvisoryForTheGadgetParser"),

@@ -23,8 +23,10 @@
 //!    every format character; control characters, and the replacement
 //!    character a NUL becomes), every dash and minus folded to `-`, a small
 //!    capital read as its letter, a decimal digit of any script read as
-//!    its ASCII digit, and a look-alike of an ASCII letter or digit
-//!    replaced by it (the confusables of Unicode TR 39);
+//!    its ASCII digit, a look-alike of an ASCII letter, digit or mark
+//!    replaced by it (the confusables of Unicode TR 39), and any other
+//!    punctuation or symbol (`·`, `•`, `›`, an arrow, an emoji) read as a
+//!    space between words;
 //! 6. letters lower-cased;
 //! 7. every run of white space collapsed to one space.
 //!
@@ -173,12 +175,37 @@ fn push_folded(out: &mut String, c: char) {
             for s in skeleton.chars() {
                 push_ascii(out, s);
             }
+        } else if is_mark_between_words(n) {
+            // `CVE·2026·40001`, `CVE›2026›40001`, `gadget•parser`: a mark
+            // with no ASCII look-alike reads as what stands between words.
+            push_ascii(out, ' ');
         } else {
             for l in n.to_lowercase() {
                 out.push(l);
             }
         }
     }
+}
+
+/// Punctuation and symbols (bullets, middle dots, guillemets, arrows,
+/// emoji): never part of a word, so a reader reads one between two words
+/// or two parts of an id as a separator.
+fn is_mark_between_words(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    matches!(
+        get_general_category(c),
+        G::ConnectorPunctuation
+            | G::DashPunctuation
+            | G::OpenPunctuation
+            | G::ClosePunctuation
+            | G::InitialPunctuation
+            | G::FinalPunctuation
+            | G::OtherPunctuation
+            | G::MathSymbol
+            | G::CurrencySymbol
+            | G::ModifierSymbol
+            | G::OtherSymbol
+    )
 }
 
 /// The letter a small capital (`ᴄᴠᴇ`) reads as; TR 39 maps only some of
@@ -772,6 +799,22 @@ mod tests {
                 canonical(spelling.as_bytes())
             );
         }
+    }
+
+    #[test]
+    fn punctuation_and_symbols_outside_ascii_read_as_a_space() {
+        for (spelling, read) in [
+            ("CVE·2026·40001", "cve 2026 40001"),
+            ("CVE-&#x9b;2026-40001", "cve->2026-40001"),
+            ("gadget\u{2022}parser", "gadget parser"),
+            ("\u{00AB}gadget\u{00BB} \u{2192} parser", " gadget parser"),
+            ("gadget\u{1F512}parser", "gadget parser"),
+        ] {
+            assert_eq!(canonical(spelling.as_bytes()), read, "{spelling:?}");
+        }
+        // Marks with an ASCII look-alike read as it, letters stay letters.
+        assert_eq!(canonical("a\u{2215}b \u{2026}".as_bytes()), "a/b ...");
+        assert_eq!(canonical("\u{00E9}t\u{00E9} \u{00DF}".as_bytes()), "ete ß");
     }
 
     #[test]

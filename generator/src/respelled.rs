@@ -1,7 +1,8 @@
 //! Ids written with other separators than their own. A reader reads
-//! `CVE 2024 2000`, `CVE.2024.2000`, `CVE-2024 2000`, `CVE/2024/2000` and
-//! `CVE_2024_2000` (an underscore reads as a space in the canonical form)
-//! as `CVE-2024-2000`; so with a GHSA id. A reader also reads
+//! `CVE 2024 2000`, `CVE.2024.2000`, `CVE-2024 2000`, `CVE/2024/2000`,
+//! `CVE;2024;2000`, `CVE(2024)2000`, `CVE·2024·2000` and `CVE_2024_2000`
+//! (the canonical form makes an underscore, and any punctuation outside
+//! ASCII, a space) as `CVE-2024-2000`; so with a GHSA id. A reader also reads
 //! through letter-spacing, a single space between any two characters of
 //! the id (`C V E - 2 0 2 4 - 2 0 0 0`, `CVE-2024-20 00`), through an
 //! abbreviation's dots (`C.V.E.`), and through a number's grouping
@@ -18,11 +19,14 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-/// What a reader takes for a separator inside an id: what stands between
-/// words ([`crate::spaced::is_gap`]; the canonical form has made an
-/// underscore a space), or a number sign.
+/// What a reader takes for a separator inside an id: a space (the
+/// canonical form has made an underscore, and any punctuation or symbol
+/// outside ASCII, a space), or any ASCII punctuation: `CVE;2024;2000`,
+/// `CVE(2024)2000`, `CVE=2024=2000` and `CVE #2024-2000` all read as the
+/// id. A `|` may be either a separator or the digit `1` (see [`digit`]
+/// and [`parts`]).
 fn is_separator(b: u8) -> bool {
-    crate::spaced::is_gap(b) || b == b'#'
+    b == b' ' || (b.is_ascii_punctuation() && b != b'|')
 }
 
 /// What may stand between two letters of `cve` or `ghsa`: letter-spacing,
@@ -190,19 +194,25 @@ fn parts(
 ) -> Vec<(usize, Vec<String>)> {
     let mut found = Vec::with_capacity(shape.len());
     for (n, &(min, max)) in shape.iter().enumerate() {
-        let gap = bytes[i..]
-            .iter()
-            .take(MAX_SEPARATORS + 1)
-            .take_while(|b| is_separator(**b))
-            .count();
-        if gap > MAX_SEPARATORS {
-            return Vec::new();
-        }
-        i += gap;
-        let mut readings = part_at(bytes, i, min, max, part);
+        let gap = |separates: &dyn Fn(u8) -> bool| {
+            let n = bytes[i..]
+                .iter()
+                .take(MAX_SEPARATORS + 1)
+                .take_while(|b| separates(**b))
+                .count();
+            (n <= MAX_SEPARATORS).then_some(n)
+        };
+        // `CVE|2024|2000` in a log line, `CVE-2024-|000` for `…-1000`: a
+        // `|` after a separator is read both as one and as a digit.
+        let wide = gap(&|b| is_separator(b) || b == b'|');
+        let narrow = gap(&is_separator).filter(|&n| Some(n) != wide);
+        let mut readings = [wide, narrow]
+            .into_iter()
+            .flatten()
+            .map(|gap| part_at(bytes, i + gap, min, max, part));
         if n + 1 == shape.len() {
             return readings
-                .into_iter()
+                .flatten()
                 .filter(|(end, _)| !bytes.get(*end).is_some_and(u8::is_ascii_alphanumeric))
                 .map(|(end, last)| {
                     let mut all = found.clone();
@@ -211,8 +221,8 @@ fn parts(
                 })
                 .collect();
         }
-        // Only the last part may be of uncertain length.
-        let Some((end, text)) = readings.pop() else {
+        // Only the last part may be of uncertain length, or read two ways.
+        let Some((end, text)) = readings.find_map(|mut r| r.pop()) else {
             return Vec::new();
         };
         found.push(text);
@@ -304,11 +314,49 @@ mod tests {
                 "See CVE/2024/2000",
                 "See CVE - 2024 - 2000",
                 "See CVE20242000",
+                "See CVE;2024;2000.",
+                "See CVE(2024)2000.",
+                "See CVE[2024]2000.",
+                "See CVE=2024=2000.",
+                "See 'CVE'2024'2000'.",
+                "See CVE\"2024\"2000.",
+                "See CVE!2024?2000.",
+                "See CVE\\2024^2000.",
+                "See CVE&2024@2000.",
+                "See CVE$2024$2000.",
+                "See CVE{2024}2000.",
+                "See CVE·2024·2000.",
+                "See CVE•2024•2000.",
+                "See CVE›2024›2000.",
+                "See CVE-›2024-2000.",
+                "See CVE«2024»2000.",
+                "See CVE→2024→2000.",
+                "See CVE・2024、2000.",
+                "See CVE‧2024‧2000.",
+                "See CVE🔒2024🔒2000.",
             ],
             "cve-2024-2000",
         );
         assert_eq!(spelled("GHSA 2345 6789 cfgh"), ["ghsa-2345-6789-cfgh"]);
         assert_eq!(spelled("ghsa_2345_6789_cfgh"), ["ghsa-2345-6789-cfgh"]);
+    }
+
+    #[test]
+    fn a_bar_after_a_separator_is_read_as_one_and_as_a_digit() {
+        assert_eq!(
+            spelled("See CVE-2024-|2000."),
+            ["cve-2024-2000", "cve-2024-12000"]
+        );
+        assert_eq!(spelled("See CVE-2024-|000."), ["cve-2024-1000"]);
+        assert_eq!(
+            spelled("CVE|2024|2000|"),
+            [
+                "cve-2024-2000",
+                "cve-2024-20001",
+                "cve-2024-12000",
+                "cve-2024-120001"
+            ]
+        );
     }
 
     #[test]
