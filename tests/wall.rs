@@ -170,6 +170,19 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "S.e.c.u.r.i.t.y a.d.v.i.s.o.r.y f.o.r t.h.e g.a.d.g.e.t p.a.r.s.e.r",
     ),
     (
+        "a word in parentheses",
+        "Security advisory for the (gadget) parser",
+    ),
+    (
+        "a word in quotes",
+        "Security advisory for the \"gadget\" parser",
+    ),
+    (
+        "semicolons for spaces",
+        "Security;advisory;for;the;gadget;parser",
+    ),
+    ("bars for spaces", "Security|advisory|for|the|gadget|parser"),
+    (
         "middle dots for spaces",
         "Security\u{00B7}advisory\u{00B7}for\u{00B7}the\u{00B7}gadget\u{00B7}parser",
     ),

@@ -112,17 +112,17 @@ struct Pattern {
 }
 
 /// A dash reads as a space between words, and a space as a dash; so do
-/// the other [`spaced::MARKS`]: in the wall's search, and so in what
-/// exempts a hidden title. The search also reads each run of them as one
-/// (`std::fs` is `std fs`, as a slug writes it), so a sentence's `. ` is a
-/// title's single space too: a hidden title of 12 characters or more
-/// across a sentence's end is rare, and a false alarm stops a build
-/// where a miss would publish.
-const READ_AS_SPACE: [(u8, u8); spaced::MARKS.len()] = {
-    let mut pairs = [(0, b' '); spaced::MARKS.len()];
+/// the other [`spaced::BETWEEN_WORDS`]: in the wall's search, and so in
+/// what exempts a hidden title. The search also reads each run of them as
+/// one (`std::fs` is `std fs`, as a slug writes it; `(overflow)` is
+/// `overflow`), so a sentence's `. ` is a title's single space too: a
+/// hidden title of 12 characters or more across a sentence's end is rare,
+/// and a false alarm stops a build where a miss would publish.
+const READ_AS_SPACE: [(u8, u8); spaced::BETWEEN_WORDS.len()] = {
+    let mut pairs = [(0, b' '); spaced::BETWEEN_WORDS.len()];
     let mut i = 0;
     while i < pairs.len() {
-        pairs[i].0 = spaced::MARKS[i];
+        pairs[i].0 = spaced::BETWEEN_WORDS[i];
         i += 1;
     }
     pairs

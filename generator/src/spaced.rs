@@ -22,6 +22,20 @@ pub fn is_gap(b: u8) -> bool {
     b == b' ' || MARKS.contains(&b)
 }
 
+/// Every ASCII mark that the wall's search reads as a space between two
+/// words: the [`MARKS`], and the rest of ASCII's punctuation, as in
+/// `Heap (overflow) in "read_dir"` or `heap;overflow;in…`, which a reader
+/// reads as the words alone. Not `<` and `>`, which the canonical form's
+/// tag readings deal with, nor what it removes (`*`, `` ` ``, `~`) or has
+/// made a space (`_`). Letter-spacing is read through [`MARKS`] only (see
+/// [`runs`]).
+pub const BETWEEN_WORDS: [u8; 26] = *b"-./:,+!\"#$%&'();=?@[\\]^{|}";
+
+/// [`BETWEEN_WORDS`] or a space.
+pub fn between_words(b: u8) -> bool {
+    b == b' ' || BETWEEN_WORDS.contains(&b)
+}
+
 /// A letter of a letter-spaced run: one ASCII character that is neither a
 /// gap nor a line break (which ends a piece of the canonical form).
 fn is_letter(b: u8) -> bool {
@@ -146,14 +160,15 @@ pub fn squeezed_at(text: &str) -> (String, Vec<usize>) {
     (out, at)
 }
 
-/// `text` with each run of gaps made one space, as the wall's search reads
-/// every text (see `Matcher::folding_runs`): `std::fs::read_dir`, made a
-/// slug or a file name (`std-fs-read-dir`, `std_fs_read_dir`), has one
-/// mark between its words where the title has two.
+/// `text` with each run of [`between_words`] made one space, as the
+/// wall's search reads every text (see `Matcher::folding_runs`):
+/// `std::fs::read_dir`, made a slug or a file name (`std-fs-read-dir`,
+/// `std_fs_read_dir`), has one mark between its words where the title has
+/// two.
 pub fn one_gap(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_ascii() && is_gap(c as u8) {
+        if c.is_ascii() && between_words(c as u8) {
             if !out.ends_with(' ') {
                 out.push(' ');
             }
