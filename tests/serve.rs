@@ -127,6 +127,38 @@ fn the_embargoed_preview_shows_a_banner_and_leaves_public_alone() {
     assert!(!index.contains("preview-banner") && !index.contains("CVE-2024-1002"));
 }
 
+#[test]
+fn a_connection_that_never_finishes_its_request_is_closed() {
+    let t = Tree::new();
+    t.write(
+        "advisories/2024/cve-2024-1001.md",
+        &advisory(1, "2024-04-09T15:00:00Z"),
+    );
+    let s = start(&t, &[]);
+    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
+    let mut idle = std::net::TcpStream::connect(addr).expect("connect");
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .expect("write");
+    idle.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let started = Instant::now();
+    // Others are served meanwhile.
+    assert_eq!(get(&s.url).0, 200);
+    let mut answer = Vec::new();
+    idle.read_to_end(&mut answer)
+        .expect("the server closes the connection before the client gives up");
+    let waited = started.elapsed();
+    assert!(
+        answer.is_empty(),
+        "closed without an answer: {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(
+        waited >= Duration::from_secs(3) && waited < Duration::from_secs(20),
+        "closed after {waited:?}"
+    );
+}
+
 /// Read the event stream until an event named `name`; its data lines.
 fn next_event(reader: &mut impl BufRead, name: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);

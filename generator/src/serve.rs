@@ -140,6 +140,12 @@ fn respond(stream: &mut TcpStream, status: &str, ctype: &str, body: &[u8]) {
 /// The most of a request's head read: a browser's is a few hundred bytes.
 const MAX_HEAD: u64 = 16 << 10;
 
+/// How long a connection may take to send its request's head.
+const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long one write of an answer may wait for the reader.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Whether a `Host` header names this machine. A page on any site can
 /// point its own name at 127.0.0.1 (DNS rebinding) and then read this
 /// server as its own origin; with `--embargoed` that would hand it every
@@ -181,6 +187,10 @@ fn read_head(stream: &TcpStream) -> Option<(String, Option<String>)> {
 }
 
 fn handle(mut stream: TcpStream, dir: &Path, rebuilds: Option<&Rebuilds>) {
+    // Each connection holds a thread: one that never finishes its head,
+    // or never reads its answer, must not hold it for good.
+    let _ = stream.set_read_timeout(Some(HEAD_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let Some((line, host)) = read_head(&stream) else {
         return;
     };
