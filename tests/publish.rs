@@ -1404,8 +1404,14 @@ fn credentials_a_server_quotes_back_reach_neither_the_log_nor_the_ledger() {
     assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
     // A proxy that answers with the request it was sent, headers and all,
     // and a token of someone else's for good measure.
+    // Also in base64, as `Authorization: Basic` and SMTP's `AUTH PLAIN`
+    // carry credentials.
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let basic = b64("x-access-token:gh-test-token");
+    let plain = b64("\0herald\0discourse-test-key");
     let echo = format!(
-        "{{\"errors\":[\"Api-Key: discourse-test-key\",\"Authorization: Bearer gh-test-token\",\"CVE-API-KEY: cve-secret\",\"ghp_{}\"]}}",
+        "{{\"errors\":[\"Api-Key: discourse-test-key\",\"Authorization: Bearer gh-test-token\",\"CVE-API-KEY: cve-secret\",\"ghp_{}\",\"Authorization: Basic {basic}\",\"AUTH PLAIN {plain}\"]}}",
         "R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio"
     );
     w.forum_state

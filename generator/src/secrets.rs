@@ -99,6 +99,17 @@ impl Secrets {
                 out = std::borrow::Cow::Owned(out.replace(value.as_ref(), &format!("[{name}]")));
             }
         }
+        // An SMTP server that quotes `AUTH PLAIN` back, or a proxy that
+        // quotes an `Authorization: Basic` header, quotes the value in
+        // base64, inside other bytes.
+        for (name, value) in &self.values {
+            for core in base64_cores(value) {
+                if out.contains(core.as_str()) {
+                    let marked = format!("[{name}, in base64]");
+                    out = std::borrow::Cow::Owned(out.replace(core.as_str(), &marked));
+                }
+            }
+        }
         crate::credentials::masked(&out)
     }
 
@@ -174,6 +185,24 @@ fn smtp_password(url: &str) -> Option<String> {
     )
 }
 
+/// What every base64 encoding of a text holding `value` spells of it,
+/// whatever precedes it: one piece for each of the three ways it can fall
+/// on base64's groups of three bytes. The characters that also carry bits
+/// of the bytes before or after it are left out.
+fn base64_cores(value: &[u8]) -> Vec<String> {
+    (0..3)
+        .filter_map(|shift: usize| {
+            let mut bytes = vec![0; shift];
+            bytes.extend_from_slice(value);
+            let encoded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&bytes);
+            let start = (8 * shift).div_ceil(6);
+            let end = 8 * bytes.len() / 6;
+            let core = encoded.get(start..end)?;
+            (core.len() >= MIN_REDACTED).then(|| core.to_string())
+        })
+        .collect()
+}
+
 /// Each run of lines that reads as base64 (as MIME writes an attachment),
 /// decoded.
 fn base64_blocks(bytes: &[u8]) -> Vec<Vec<u8>> {
@@ -240,6 +269,30 @@ mod tests {
             Some("the password of HERALD_SMTP_URL")
         );
         assert_eq!(s.find(b"posted by system as bot"), None);
+    }
+
+    #[test]
+    fn a_secret_quoted_back_in_base64_is_redacted_wherever_it_falls() {
+        let secrets = secrets();
+        let password = "s3cr@t-passw0rd";
+        let cores = base64_cores(password.as_bytes());
+        assert_eq!(cores.len(), 3);
+        for user in ["", "a", "ab", "abc", "bot@example.org"] {
+            let plain = format!("\0{user}\0{password}");
+            let quoted = base64::engine::general_purpose::STANDARD.encode(plain);
+            let said = format!("535 5.7.8 Authentication failed: AUTH PLAIN {quoted}");
+            let shown = secrets.redact(&said);
+            assert!(
+                shown.contains("[the password of HERALD_SMTP_URL, in base64]"),
+                "{user:?}: {shown}"
+            );
+            for core in &cores {
+                assert!(!shown.contains(core.as_str()), "{user:?}: {shown}");
+            }
+        }
+        // Other credentials in base64 are left as they are.
+        let other = "AUTH PLAIN AGFsaWNlAHdvcmQ=";
+        assert_eq!(secrets.redact(other), other);
     }
 
     #[test]
