@@ -59,6 +59,14 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:4:10: `summary` holds a bidirectional override, which reorders what is shown (U+202E); it must be one line of text: it becomes mail subjects"],
         ),
         (
+            "a merge conflict left in an advisory's body",
+            Box::new(bad_variant(
+                "Widgets could overflow.\n",
+                "<<<<<<< HEAD\nWidgets could overflow.\n=======\nWidgets overflow.\n>>>>>>> fix-wording\n",
+            )),
+            &["error: advisories/2025/bad.md:15:1: an unresolved merge conflict: this marker, and both sides of the conflict, would be published as they stand"],
+        ),
+        (
             "a control character in a component",
             Box::new(bad_variant("component: widgets", "component: \"wid\\x1bgets\"")),
             &["error: advisories/2025/bad.md:8:12: `component` holds a control character (U+001B); it must be one line of text"],

@@ -1440,6 +1440,8 @@ fn credentials_a_server_quotes_back_reach_neither_the_log_nor_the_ledger() {
         "gh-test-token",
         "cve-secret",
         "R8mQz2LkV9xWc4TnB7yHs1JdF6gAp3Ue0Kio",
+        &basic[20..],
+        &plain[12..],
     ] {
         assert!(!err.contains(secret), "{secret} in the log: {err}");
         assert!(!ledger.contains(secret), "{secret} in the ledger: {ledger}");
@@ -1514,6 +1516,39 @@ fn a_hand_edited_ledger_that_does_not_parse_is_a_located_error_never_a_reset() {
         mails,
         "nothing sent from a broken ledger"
     );
+}
+
+#[test]
+fn a_ledger_left_in_a_merge_conflict_is_a_located_error_and_sends_nothing() {
+    let w = World::new();
+    assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
+    let path = w.tree.path().join("ledger/cve-2024-1000.yaml");
+    let text = std::fs::read_to_string(&path).expect("ledger");
+    // A hand edit and the CI's commit of the ledger, merged by someone who
+    // committed the conflict as git left it.
+    let (head, actions) = text.split_once("actions:\n").expect("actions");
+    let merged =
+        format!("{head}actions:\n<<<<<<< HEAD\n{actions}=======\n{actions}>>>>>>> origin/main\n");
+    std::fs::write(&path, merged).expect("edit");
+    let o = w.herald(&["check", "--now", DISTROS_DUE], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let line = head.lines().count() + 2;
+    assert!(
+        stderr(&o).contains(&format!(
+            "ledger/cve-2024-1000.yaml:{line}:1: an unresolved merge conflict"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let mails = w.smtp.mails().len();
+    let o = w.publish(DISTROS_DUE, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("an unresolved merge conflict"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(w.smtp.mails().len(), mails, "nothing sent");
 }
 
 #[test]

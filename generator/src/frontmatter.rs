@@ -105,7 +105,32 @@ pub fn decode_utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Fin
             "take it out; to name it, write its code point, such as `U+202E`",
         ));
     }
+    if let Some(at) = conflict_marker(text.as_bytes()) {
+        return Err(refused(
+            path,
+            &text,
+            at,
+            "an unresolved merge conflict: this marker, and both sides of the conflict, would be published as they stand".into(),
+            "resolve the conflict and remove the `<<<<<<<`, `=======` and `>>>>>>>` lines; in a ledger, keep every action that either side records",
+        )
+        .with_code("syntax"));
+    }
     Ok(text)
+}
+
+/// Where the first line that opens or closes a merge conflict starts:
+/// `<<<<<<<` or `>>>>>>>`, alone or before a space (git's markers; a
+/// `|||||||` line of diff3 style lies between them). `=======` alone is
+/// not looked for: in Markdown it underlines a heading.
+fn conflict_marker(bytes: &[u8]) -> Option<usize> {
+    let marker_at = |i: usize| {
+        let rest = &bytes[i..];
+        (rest.starts_with(b"<<<<<<<") || rest.starts_with(b">>>>>>>"))
+            && matches!(rest.get(7), None | Some(b' ' | b'\n' | b'\r'))
+    };
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
+        .find(|&i| i < bytes.len() && marker_at(i))
 }
 
 /// The first character a reviewer would not see as what it does: a
@@ -173,7 +198,22 @@ fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::unseen;
+    use super::{conflict_marker, unseen};
+
+    #[test]
+    fn a_merge_conflict_is_found_where_its_markers_open_a_line() {
+        let text = "a\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> main\n";
+        assert_eq!(conflict_marker(text.as_bytes()), Some(2));
+        assert_eq!(conflict_marker(b">>>>>>>\n"), Some(0));
+        for fine in [
+            "Title\n=======\n",
+            "a <<<<<<< b\n",
+            "> > quoted\n",
+            "<<<<<<<<< longer\n",
+        ] {
+            assert_eq!(conflict_marker(fine.as_bytes()), None, "{fine:?}");
+        }
+    }
 
     #[test]
     fn what_a_reviewer_would_not_see_is_found_at_every_place_of_a_block() {
