@@ -67,6 +67,16 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md:15:1: an unresolved merge conflict: this marker, and both sides of the conflict, would be published as they stand"],
         ),
         (
+            "a line break in the team's name, which every mail's From header carries",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  name: Test Security Team", "  name: \"Test Team\\r\\nBcc: someone@example.net\""))),
+            &["error: herald.yaml:5:9: `name` holds a line break (U+000D); it must be one line of text: it becomes the sender's name of every mail"],
+        ),
+        (
+            "a line break in the site's title",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  title: Test Security Advisories", "  title: \"Test\\nAdvisories\""))),
+            &["error: herald.yaml:2:10: `title` holds a line break (U+000A); it must be one line of text"],
+        ),
+        (
             "a control character in a component",
             Box::new(bad_variant("component: widgets", "component: \"wid\\x1bgets\"")),
             &["error: advisories/2025/bad.md:8:12: `component` holds a control character (U+001B); it must be one line of text"],

@@ -214,7 +214,7 @@ pub fn decode(d: &mut Decoder, root: &Node) -> Option<Config> {
 
 fn decode_toolchain(d: &mut Decoder, n: &Node) -> Option<Toolchain> {
     let f = d.map(n, &["name", "components"], "`toolchain`")?;
-    let name = text(d, &f, "name");
+    let name = line(d, &f, "name", "the versions of every facts block");
     let components = match d.optional(&f, "components") {
         Some(n) => d.each(n, |d, i| d.string(i)),
         None => Some(Vec::new()),
@@ -227,6 +227,12 @@ fn decode_toolchain(d: &mut Decoder, n: &Node) -> Option<Toolchain> {
 
 fn text(d: &mut Decoder, f: &Fields, key: &str) -> Option<String> {
     d.required(f, key).and_then(|n| d.string(n))
+}
+
+/// A required value that must be one line of text (see
+/// `Decoder::line`): a name that becomes a mail header, a title.
+fn line(d: &mut Decoder, f: &Fields, key: &str, becomes: &str) -> Option<String> {
+    d.required(f, key).and_then(|n| d.line(n, key, becomes))
 }
 
 fn number(d: &mut Decoder, f: &Fields, key: &str, default: u32) -> Option<u32> {
@@ -279,7 +285,12 @@ pub fn parse_mailbox(s: &str) -> Result<String, String> {
                     "invalid sender `{s}`: expected `Name <name@example.org>`"
                 ));
             };
-            if name.contains(['"', '<', '>', '\n']) {
+            if name.chars().any(crate::fields::breaks_a_line) {
+                return Err(format!(
+                    "invalid sender `{s}`: the name must be one line of text, with no control character"
+                ));
+            }
+            if name.contains(['"', '<', '>']) {
                 return Err(format!(
                     "invalid sender `{s}`: write the name without quotes or brackets"
                 ));
@@ -326,7 +337,7 @@ fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
         ],
         "`site`",
     )?;
-    let title = text(d, &f, "title");
+    let title = line(d, &f, "title", "the title of every page and of the feed");
     let base_url = d.required(&f, "base-url").and_then(|n| base_url(d, n));
     let language = match d.optional(&f, "language") {
         Some(n) => d.parse(n, |s| {
@@ -343,7 +354,9 @@ fn decode_site(d: &mut Decoder, n: &Node) -> Option<SiteConfig> {
         }),
         None => Some("en".to_string()),
     };
-    let description = d.optional(&f, "description").and_then(|n| d.string(n));
+    let description = d
+        .optional(&f, "description")
+        .and_then(|n| d.line(n, "description", "the feed's subtitle and a meta tag"));
     let theme = match d.optional(&f, "theme") {
         Some(n) => d.parse(n, |s| {
             if s.bytes()
@@ -394,7 +407,7 @@ fn decode_team(d: &mut Decoder, n: &Node) -> Option<Team> {
         &["name", "email", "key", "fingerprint", "zone"],
         "`team`",
     )?;
-    let name = text(d, &f, "name");
+    let name = line(d, &f, "name", "the sender's name of every mail");
     let email = email(d, &f, "email");
     let key = text(d, &f, "key");
     let fingerprint = d.optional(&f, "fingerprint").and_then(|n| {
@@ -636,7 +649,7 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
                     }
                 })
             });
-                let vendor = text(d, &f, "vendor");
+                let vendor = line(d, &f, "vendor", "the vendor of every CVE record");
                 let api = match d.optional(&f, "api") {
                     Some(n) => base_url(d, n),
                     None => Some("https://cveawg.mitre.org/api/".to_string()),
