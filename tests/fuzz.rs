@@ -1,6 +1,8 @@
 //! Fuzzing the two parsers an outsider's bytes reach first: the
 //! front-matter reader (every advisory file) and the wall's canonical form
-//! (every public byte). Built on proptest, so it runs on stable Rust.
+//! (every public byte); and the whole build, with odd text in each field
+//! that reaches a page, a mail header or a request body. Built on
+//! proptest, so it runs on stable Rust.
 //!
 //! In the ordinary suite each property runs a fixed, seeded batch of cases.
 //! `scripts/fuzz SECONDS` runs each for that long with fresh seeds, and
@@ -527,4 +529,116 @@ fn every_disguise_of_a_hidden_title_is_seen_by_the_wall() {
         );
         Ok(())
     });
+}
+
+/// A value for a text field: short runs of what mail headers, YAML,
+/// Markdown, HTML and JSON treat specially, with ordinary words between.
+fn field_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            3 => "[A-Za-z0-9 ]{1,8}",
+            2 => prop::sample::select(vec![
+                "\r\n", "\n", "\r", "\t", "\0", "\u{1b}", "\u{85}", "\u{2028}", "\u{202e}",
+                "\u{feff}", "\u{200b}", "\u{fffd}", "é", "ß", "中文", "😀", "\"", "'", "<", ">",
+                "&", "&amp;", "<b>", "</", "{{", "}}", "{%", "%}", "\\", "*", "_", "`", "[", "](",
+                "#", "---", "+++", ":", ",", ";", "=?utf-8?q?", "Bcc: x@example.net", "@",
+                "<x@example.net>", "..", "/", "%0d%0a", "CVE-2024-1000", "GHSA-",
+                "                                                                    ",
+            ])
+            .prop_map(str::to_string),
+            1 => "\\PC{1,4}",
+        ],
+        1..6,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+/// Which field of the tree the fuzzed text goes into, as the YAML line
+/// that holds it, or the body.
+#[derive(Debug, Clone)]
+enum Place {
+    Config(&'static str, &'static str),
+    Front(&'static str, &'static str),
+    Body,
+}
+
+fn place() -> impl Strategy<Value = Place> {
+    prop::sample::select(vec![
+        Place::Config("  title: Test Security Advisories", "  title: "),
+        Place::Config("  name: Test Security Team", "  name: "),
+        Place::Config(
+            "  base-url: https://security.example.org/",
+            "  base-url: https://security.example.org/\n  description: ",
+        ),
+        Place::Config("group: test-announce }", "group: test-announce, from: "),
+        Place::Front(
+            "title: Security advisory for widgets (CVE-2024-1000)",
+            "title: ",
+        ),
+        Place::Front("summary: Widgets overflow", "summary: "),
+        Place::Front("component: widgets", "component: "),
+        Place::Front("  - package: widgets", "  - package: "),
+        Place::Front("    vulnerable: \"< 1.2.3\"", "    vulnerable: "),
+        Place::Front("    patched: \">= 1.2.3\"", "    patched: "),
+        Place::Front(
+            "component: widgets",
+            "component: widgets\ncredits:\n  - name: ",
+        ),
+        Place::Front("component: widgets", "component: widgets\nauthors:\n  - "),
+        Place::Body,
+    ])
+}
+
+/// Whatever text reaches a field that loads, the build renders every page
+/// and channel text without panicking: a panic loses every other
+/// advisory's texts at the moment they are due.
+#[test]
+fn whatever_text_a_field_holds_the_build_never_panics() {
+    let now: jiff::Timestamp = "2024-04-09T15:00:00Z".parse().expect("now");
+    fuzz(
+        "every field through the build",
+        (place(), field_text()),
+        |(place, text)| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let root = dir.path();
+            let quoted = serde_json::to_string(&text).expect("json");
+            let mut config = common::CONFIG.to_string();
+            let mut advisory = common::ADVISORY.to_string();
+            match &place {
+                Place::Config(line, key) => {
+                    config = config.replacen(line, &format!("{key}{quoted}"), 1)
+                }
+                Place::Front(line, key) => {
+                    advisory = advisory.replacen(line, &format!("{key}{quoted}"), 1)
+                }
+                Place::Body => advisory.push_str(&format!("\n{text}\n")),
+            }
+            for (rel, contents) in [
+                ("herald.yaml", config.as_str()),
+                ("keys/team.asc", common::KEY),
+                ("advisories/2024/cve-2024-1000.md", advisory.as_str()),
+            ] {
+                let path = root.join(rel);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(path, contents).expect("write");
+            }
+            let outcome = std::panic::catch_unwind(|| {
+                let Ok((project, _)) = herald::load::load(root) else {
+                    return;
+                };
+                let _ = herald::build::rehearse(
+                    &project,
+                    now,
+                    &Default::default(),
+                    Default::default(),
+                    &herald::build::PriorOutput {
+                        site: None,
+                        outbox: None,
+                    },
+                );
+            });
+            prop_assert!(outcome.is_ok(), "{place:?} holding {text:?} panicked");
+            Ok(())
+        },
+    );
 }
