@@ -72,6 +72,19 @@ fn cases() -> Vec<Case> {
             &["error: herald.yaml:5:9: `name` holds a line break (U+000D); it must be one line of text: it becomes the sender's name of every mail"],
         ),
         (
+            "the distros notice addressed to the public oss-security list",
+            Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("distros: { address: distros@vs.openwall.org }", "distros: { address: OSS-security@lists.openwall.com }"))),
+            &["error: herald.yaml:13:23: `OSS-security@lists.openwall.com` would get the distros notice, which is private until the embargo lifts, but it is the oss-security list, where everything is public"],
+        ),
+        (
+            "the advance notification sent to the announcement list, and a recipient twice",
+            Box::new(|t: &Tree| t.write("herald.yaml", &format!("{}  advance-notice:\n    recipients:\n      - psirt@example.net\n      - announce@googlegroups.com\n      - PSIRT@example.net\n", common::CONFIG))),
+            &[
+                "error: herald.yaml:17:9: `announce@googlegroups.com` would get the advance notification, which is private until the embargo lifts, but it is the announcement list (`channels.announcements`), where everything is public",
+                "error: herald.yaml:18:9: `PSIRT@example.net` is listed twice",
+            ],
+        ),
+        (
             "a line break in the site's title",
             Box::new(|t: &Tree| t.write("herald.yaml", &common::CONFIG.replace("  title: Test Security Advisories", "  title: \"Test\\nAdvisories\""))),
             &["error: herald.yaml:2:10: `title` holds a line break (U+000A); it must be one line of text"],

@@ -678,17 +678,22 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
     };
     let distros = optional_channel(d, &f, "distros", |d, n| {
         let f = d.map(n, &["address"], "`channels.distros`")?;
-        email(d, &f, "address")
+        let at = d.required(&f, "address")?;
+        Some((d.parse(at, parse_email)?, at.pos))
     });
     let advance = optional_channel(d, &f, "advance-notice", |d, n| {
         let f = d.map(n, &["recipients"], "`channels.advance-notice`")?;
         match d.optional(&f, "recipients") {
-            Some(n) => d.each(n, |d, i| d.parse(i, parse_email)),
+            Some(n) => d.each(n, |d, i| Some((d.parse(i, parse_email)?, i.pos))),
             None => Some(Vec::new()),
         }
     });
     let ann = ann?;
     let oss = oss?;
+    let (distros, advance) = (distros?, advance?);
+    if !private_stays_private(d, &ann, &oss, distros.as_ref(), advance.as_deref()) {
+        return None;
+    }
     // The distros list's policy: whatever it was told is posted to
     // oss-security when the issue goes public.
     if let (Some(n), None) = (d.optional(&f, "distros"), &oss) {
@@ -707,9 +712,76 @@ fn decode_channels(d: &mut Decoder, n: &Node) -> Option<Channels> {
         github_api: github?,
         oss_security: oss,
         cve: cve?,
-        distros: distros?,
-        advance_notice: advance?,
+        distros: distros.map(|(address, _)| address),
+        advance_notice: advance.map(|list| list.into_iter().map(|(a, _)| a).collect()),
     })
+}
+
+/// The public list every distros issue ends on; whatever goes there is
+/// public, whatever the team's own settings call it.
+const OSS_SECURITY: &str = "oss-security@lists.openwall.com";
+
+/// Whether the private notices go only where nothing is public: not to
+/// the announcement list, not to oss-security (the team's address for it
+/// or the list itself), and to each advance recipient once. A distros
+/// notice sent to a public list publishes the embargoed advisory days
+/// early. Reports each address that breaks this.
+fn private_stays_private(
+    d: &mut Decoder,
+    ann: &Option<Announcements>,
+    oss: &Option<OssSecurity>,
+    distros: Option<&(String, crate::diag::Pos)>,
+    advance: Option<&[(String, crate::diag::Pos)]>,
+) -> bool {
+    let mut public: Vec<(&str, &str)> = vec![(OSS_SECURITY, "the oss-security list")];
+    if let Some(a) = ann {
+        public.push((
+            &a.address,
+            "the announcement list (`channels.announcements`)",
+        ));
+    }
+    if let Some(o) = oss {
+        public.push((
+            &o.address,
+            "the oss-security address (`channels.oss-security`)",
+        ));
+    }
+    let private = distros
+        .map(|d| (d, "the distros notice"))
+        .into_iter()
+        .chain(
+            advance
+                .unwrap_or_default()
+                .iter()
+                .map(|a| (a, "the advance notification")),
+        );
+    let mut ok = true;
+    let mut seen: Vec<&str> = Vec::new();
+    for ((address, pos), what) in private {
+        if let Some((_, whose)) = public.iter().find(|(p, _)| p.eq_ignore_ascii_case(address)) {
+            d.error_help(
+                *pos,
+                format!("`{address}` would get {what}, which is private until the embargo lifts, but it is {whose}, where everything is public"),
+                "send private notices only to private lists and vetted recipients",
+            );
+            ok = false;
+        } else if what == "the advance notification"
+            && seen.iter().any(|s| s.eq_ignore_ascii_case(address))
+        {
+            d.error_help(
+                *pos,
+                format!(
+                    "`{address}` is listed twice: it would get every advance notification twice"
+                ),
+                "list each recipient once",
+            );
+            ok = false;
+        }
+        if what == "the advance notification" {
+            seen.push(address);
+        }
+    }
+    ok
 }
 
 /// A channel a team may leave out: `Some(None)` when absent, `None` when
