@@ -1552,6 +1552,66 @@ fn a_ledger_left_in_a_merge_conflict_is_a_located_error_and_sends_nothing() {
 }
 
 #[test]
+fn an_advisory_renamed_after_it_went_out_is_held_not_announced_again() {
+    let w = World::new();
+    assert_eq!(code(&w.publish("2024-04-09T14:59:59Z", &[])), 0);
+    assert_eq!(code(&w.publish(DISCLOSURE, &[])), 0);
+    w.assert_all_done_once();
+    assert!(
+        w.ledger().contains("ids: [\"CVE-2024-1000\", \""),
+        "{}",
+        w.ledger()
+    );
+    let (mails, topics, ghsas) = (w.smtp.mails().len(), w.topics(), w.advisories().len());
+    // An hour later, inside the late limit, someone gives the file a
+    // better name; its slug changes with it.
+    let root = w.tree.path();
+    std::fs::rename(
+        root.join("advisories/2024/cve-2024-1000.md"),
+        root.join("advisories/2024/widgets-overflow.md"),
+    )
+    .expect("rename");
+    let later = "2024-04-09T16:00:00Z";
+    let o = w.herald(&["build", "--now", later], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(later, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("held: widgets-overflow: `ledger/cve-2024-1000.yaml` records CVE-2024-1000 as sent under the slug `cve-2024-1000`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(w.smtp.mails().len(), mails, "no second announcement");
+    assert_eq!(w.topics(), topics);
+    assert_eq!(w.advisories().len(), ghsas);
+    let o = w.herald(&["check", "--now", later], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("advisories/2024/widgets-overflow.md:5:8: `ledger/cve-2024-1000.yaml` records CVE-2024-1000"),
+        "{}",
+        stderr(&o)
+    );
+    // The fix the message gives: the ledger follows the new name.
+    let moved = w
+        .ledger()
+        .replace("slug: \"cve-2024-1000\"", "slug: \"widgets-overflow\"");
+    std::fs::write(root.join("ledger/widgets-overflow.yaml"), moved).expect("write");
+    std::fs::remove_file(root.join("ledger/cve-2024-1000.yaml")).expect("remove");
+    // The new name changed the advisory's address in the GHSA text, which
+    // is then a revision like any other edit; nothing goes out twice.
+    let o = w.publish(later, &[]);
+    assert!(!stderr(&o).contains("held:"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("its text changed since it was sent"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(w.smtp.mails().len(), mails, "still no second announcement");
+    assert_eq!(w.topics(), topics);
+    assert_eq!(w.advisories().len(), ghsas);
+}
+
+#[test]
 fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
     let w = World::new();
     // A patch that would carry the environment is refused, not attached.

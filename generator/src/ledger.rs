@@ -75,6 +75,9 @@ pub struct Record {
 pub struct Ledger {
     pub slug: String,
     pub path: PathBuf,
+    /// The CVE and GHSA ids of the advisory, as of the last write: what
+    /// still ties the ledger to it if its slug changes (see `orphans`).
+    pub ids: Vec<String>,
     pub records: BTreeMap<String, Record>,
 }
 
@@ -140,6 +143,7 @@ impl Ledger {
         let mut ledger = Ledger {
             slug: slug.to_string(),
             path: path.clone(),
+            ids: Vec::new(),
             records: BTreeMap::new(),
         };
         let bytes = match std::fs::read(&path) {
@@ -151,9 +155,12 @@ impl Ledger {
         let src = Source::new(shown, text);
         let root_node = yaml::parse(&src, &src.text, Offset { lines: 0 })?;
         let mut d = Decoder::new(&src);
-        let Some(top) = d.map(&root_node, &["slug", "actions"], "the ledger") else {
+        let Some(top) = d.map(&root_node, &["slug", "ids", "actions"], "the ledger") else {
             return Err(d.findings.remove(0));
         };
+        if let Some(ids) = d.optional(&top, "ids") {
+            ledger.ids = d.each(ids, |d, n| d.string(n)).unwrap_or_default();
+        }
         if let Some(actions) = d.optional(&top, "actions") {
             if let yaml::Value::Map(entries) = &actions.value {
                 for (k, v) in entries {
@@ -200,6 +207,25 @@ impl Ledger {
             Some(f) => Err(f),
             None => Ok(ledger),
         }
+    }
+
+    /// Every id the ledger ties itself to, lower-cased: its `ids`, and
+    /// those its GHSA and CVE actions name.
+    pub fn named_ids(&self) -> Vec<String> {
+        let from_actions = self
+            .records
+            .keys()
+            .filter_map(|c| c.strip_prefix("cve:").or_else(|| c.strip_prefix("ghsa:")));
+        let mut ids: Vec<String> = self
+            .ids
+            .iter()
+            .map(String::as_str)
+            .chain(from_actions)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     /// Whether anything at all was ever recorded: a tree's history starts
@@ -266,7 +292,12 @@ impl Ledger {
         let mut out = String::from(
             "# Written by `herald publish`: what went out, when, and what came back.\n",
         );
-        out.push_str(&format!("slug: {}\nactions:\n", quote(&self.slug)));
+        out.push_str(&format!("slug: {}\n", quote(&self.slug)));
+        if !self.ids.is_empty() {
+            let ids: Vec<String> = self.ids.iter().map(|i| quote(i)).collect();
+            out.push_str(&format!("ids: [{}]\n", ids.join(", ")));
+        }
+        out.push_str("actions:\n");
         for (channel, rec) in &self.records {
             out.push_str(&format!("  {}:\n", quote(channel)));
             out.push_str(&format!("    state: {}\n", rec.state.as_str()));

@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod matcher;
 pub mod memo;
 pub mod model;
+pub mod orphans;
 pub mod osv;
 pub mod output;
 pub mod plaintext;

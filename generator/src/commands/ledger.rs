@@ -121,6 +121,7 @@ pub fn adopt(root: &Path, now: Option<Timestamp>) -> Exit {
                 return Exit::Findings;
             }
         };
+        ledger.ids = project.ids_of(slug);
         let mut changed = 0;
         for channel in &channels {
             if ledger.state(channel).is_done() {
@@ -190,6 +191,7 @@ pub fn record(
             return Exit::Findings;
         }
     };
+    ledger.ids = project.ids_of(slug);
     let embargo = project
         .advisories
         .iter()

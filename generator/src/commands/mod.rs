@@ -182,6 +182,7 @@ pub fn load_and_lint(
         };
         problems.extend(crate::schedule::moved_embargoes(&project, &announced));
         problems.extend(ledgers.broken());
+        problems.extend(crate::orphans::Claims::read(root, &project).findings(&project, &ledgers));
         if timeline == Timeline::Warn {
             for f in &mut problems {
                 f.level = Level::Warning;

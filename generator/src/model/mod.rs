@@ -130,6 +130,19 @@ impl Project {
             .chain(self.pre_announcements.iter().map(|d| d.meta.slug.as_str()))
     }
 
+    /// The CVE and GHSA ids of the advisory `slug`; none for a
+    /// pre-announcement.
+    pub fn ids_of(&self, slug: &str) -> Vec<String> {
+        self.advisories
+            .iter()
+            .filter(|d| d.meta.slug.as_str() == slug)
+            .flat_map(|d| {
+                let cves = d.meta.cves.iter().map(|c| c.as_str().to_string());
+                cves.chain(d.meta.ghsa.iter().map(|g| g.id.as_str().to_string()))
+            })
+            .collect()
+    }
+
     pub fn advisory(&self, slug: &Slug) -> Option<&Document<Advisory>> {
         self.advisories.iter().find(|a| &a.meta.slug == slug)
     }

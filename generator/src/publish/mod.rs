@@ -169,9 +169,18 @@ pub fn publish(
         log: &mut redacted,
     };
     let late_limit = i64::from(project.config.rules.late_limit_hours).hours();
+    let claims = crate::orphans::Claims::read(&project.root, project);
     for (m, dir) in &manifests {
         let mut ledger = Ledger::load(&project.root, &m.slug)
             .map_err(|f| PublishError::Ledger(f.to_string()))?;
+        let ids = project.ids_of(&m.slug);
+        if ledger.is_empty() {
+            if let Some((id, old)) = claims.claimant(&ids) {
+                run.renamed(m, id, old);
+                continue;
+            }
+        }
+        ledger.ids = ids;
         for chain in chains(m) {
             for entry in chain {
                 let state = ledger.state(&entry.channel);
@@ -598,6 +607,20 @@ impl Run<'_> {
     }
 
     /// A disclosure past the late limit waits for a person.
+    /// Hold everything of `m`: another slug's ledger records its `id` as
+    /// sent, so it was most likely renamed after it went out.
+    fn renamed(&mut self, m: &Manifest, id: &str, old: &str) {
+        let msg = format!(
+            "{}: {}. If it was renamed, move the ledger: `git mv {dir}/{old}.yaml {dir}/{new}.yaml` and set its `slug:` to `{new}`",
+            m.slug,
+            crate::orphans::held(id, old, &m.slug),
+            dir = crate::ledger::DIR,
+            new = m.slug,
+        );
+        (self.log)(format!("held: {msg}"));
+        self.report.attention.push(msg);
+    }
+
     fn too_late(&mut self, m: &Manifest, due: Timestamp) {
         let hours = (self.opts.now.as_second() - due.as_second()) / 3600;
         let lead = m.lead().unwrap_or("announcement");
