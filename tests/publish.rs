@@ -1504,7 +1504,7 @@ fn a_hand_edited_ledger_that_does_not_parse_is_a_located_error_never_a_reset() {
     let o = w.herald(&["check", "--now", DISTROS_DUE], false, None);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("ledger/cve-2024-1000.yaml:5:12: unknown state `doen`"),
+        stderr(&o).contains("ledger/cve-2024-1000.yaml:6:12: unknown state `doen`"),
         "{}",
         stderr(&o)
     );
@@ -1540,6 +1540,11 @@ fn a_ledger_left_in_a_merge_conflict_is_a_located_error_and_sends_nothing() {
         "{}",
         stderr(&o)
     );
+    // Long after the disclosure, the ledger is still what is wrong: not
+    // an announcement it would seem to have no record of.
+    let o = w.herald(&["check", "--now", "2024-05-01T00:00:00Z"], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("no record"), "{}", stderr(&o));
     let mails = w.smtp.mails().len();
     let o = w.publish(DISTROS_DUE, &[]);
     assert_ne!(code(&o), 0, "{}", stderr(&o));

@@ -109,6 +109,11 @@ impl Ledgers {
         self.by_slug.get(slug)?.as_ref().ok()
     }
 
+    /// Whether the ledger of `slug` exists but cannot be read or parsed.
+    pub fn is_broken(&self, slug: &str) -> bool {
+        self.by_slug.get(slug).is_some_and(Result::is_err)
+    }
+
     /// The state of one action; pending when the ledger does not parse.
     pub fn state(&self, slug: &str, channel: &str) -> State {
         self.get(slug).map_or(State::Pending, |l| l.state(channel))

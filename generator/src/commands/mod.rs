@@ -172,7 +172,15 @@ pub fn load_and_lint(
     if timeline != Timeline::Skip {
         ledgers = crate::ledger::Ledgers::load(root, project.slugs());
         crate::timings::mark("ledgers read");
-        let done = |slug: &str, channel: &str| ledgers.state(slug, channel);
+        let done = |slug: &str, channel: &str| {
+            // A broken ledger is a finding of its own; what it records is
+            // unknown, so no "missed" or "no record" is concluded from it.
+            if ledgers.is_broken(slug) {
+                crate::ledger::State::Adopted
+            } else {
+                ledgers.state(slug, channel)
+            }
+        };
         let mut problems = crate::schedule::check(&project, now, &done);
         let announced = |slug: &str, channel: &str| {
             done(slug, channel).is_done().then_some(())?;
