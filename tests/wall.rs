@@ -190,6 +190,14 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "bullets for spaces",
         "Security\u{2022}advisory\u{2022}for\u{2022}the\u{2022}gadget\u{2022}parser",
     ),
+    (
+        "one short word spaced out",
+        "Security advisory for the g a d g e t parser",
+    ),
+    (
+        "a two-letter word spaced out",
+        "Security advisory f o r the gadget parser",
+    ),
     // A name made from the title.
     ("camel case", "SecurityAdvisoryForTheGadgetParser"),
     ("run together", "securityadvisoryforthegadgetparser"),

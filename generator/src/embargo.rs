@@ -166,8 +166,10 @@ pub struct Wall {
 }
 
 /// The fewest letters of a letter-spaced run the wall reads through, in
-/// full or in part of a title: [`spaced::runs`] finds no shorter one.
-const SPACED_MIN: usize = 8;
+/// full or in part of a title: two, so that one short word spaced out
+/// (`on n e t w o r k file systems`, `f o r`) is read as the word. A run
+/// only says where to look; what is found is a whole hidden title.
+const SPACED_MIN: usize = 2;
 
 /// The most bytes read on each side of a letter-spaced run: a title
 /// longer than this, spaced out in part, is not read through, and no run
@@ -559,26 +561,34 @@ impl Wall {
         text: &str,
         at: Option<Timestamp>,
     ) -> Option<(usize, usize, usize)> {
-        spaced::runs(text, SPACED_MIN)
-            .into_iter()
-            .find_map(|(start, end)| {
-                let mut from = start.saturating_sub(self.reach);
-                while !text.is_char_boundary(from) {
-                    from += 1;
-                }
-                let mut to = (end + self.reach).min(text.len());
-                while !text.is_char_boundary(to) {
-                    to -= 1;
-                }
-                let (read, origin) = spaced::squeezed_at(&text[from..to]);
-                let (p, s, e) = ac.first(read.as_bytes(), |pattern, _| {
-                    let p = &self.patterns[pattern];
-                    p.kind == Kind::Title && at.is_none_or(|t| p.public_at > t)
-                })?;
-                // Patterns are whole strings, so `s` and `e` are on
-                // characters, and so are their origins.
-                Some((p, from + origin[s], from + origin[e - 1] + 1))
-            })
+        // Each run with its reach on both sides; windows that overlap are
+        // read as one, so that no byte is read twice however close the
+        // runs (`a b xx a b xx …`), and the whole stays linear.
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        for (start, end) in spaced::runs(text, SPACED_MIN) {
+            let mut from = start.saturating_sub(self.reach);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            let mut to = (end + self.reach).min(text.len());
+            while !text.is_char_boundary(to) {
+                to -= 1;
+            }
+            match windows.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => windows.push((from, to)),
+            }
+        }
+        windows.into_iter().find_map(|(from, to)| {
+            let (read, origin) = spaced::squeezed_at(&text[from..to]);
+            let (p, s, e) = ac.first(read.as_bytes(), |pattern, _| {
+                let p = &self.patterns[pattern];
+                p.kind == Kind::Title && at.is_none_or(|t| p.public_at > t)
+            })?;
+            // Patterns are whole strings, so `s` and `e` are on
+            // characters, and so are their origins.
+            Some((p, from + origin[s], from + origin[e - 1] + 1))
+        })
     }
 
     /// A hidden id in `text` written with other separators than its own

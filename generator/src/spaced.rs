@@ -42,68 +42,93 @@ fn is_letter(b: u8) -> bool {
     b.is_ascii_graphic() && !is_gap(b)
 }
 
-/// Every letter-spaced run of at least `min` letters in canonical `text`:
+/// From this many letters, a run counts whatever its letters are; a
+/// shorter one needs `min` letters of the alphabet.
+const ANY_RUN: usize = 8;
+
+/// Every letter-spaced run of at least `min` letters in canonical `text`,
+/// `min` of them letters of the alphabet (or [`ANY_RUN`] of any kind):
 /// where it starts and ends (its letters are [`squeezed`] of that span).
+/// The text's ends count as gaps.
 ///
-/// The text is read eight bytes at a time. Such a run (`min` is at least
-/// 8, so it spans 15 bytes or more, and any 15 bytes hold a whole word of
-/// the eight-byte grid) holds a whole word of eight in which
-/// every other byte is a gap, and every gap is below `;` (0x3B): a word
-/// whose even or whose odd bytes are not all below it holds no part of a
-/// run that could be found. Ordinary text, whose spaces are five or so
-/// bytes apart, is passed over at a few instructions a word. Linear: each
-/// word is looked at once, and a run found is read once, the search going
-/// on after its end.
+/// The text is read four bytes at a time, eight at once. Two single
+/// letters between gaps (`G L G L G`) span five bytes, which lie inside
+/// one of those eight-byte windows: a window without three gaps two
+/// apart, starting in its first four, holds no run's start
+/// ([`three_gaps_two_apart`]). Ordinary text, whose
+/// spaces are five or so bytes apart, is passed over at a few
+/// instructions a window. Linear: each window is looked at once, and a run
+/// found is read once, the search going on after its end.
 pub fn runs(text: &str, min: usize) -> Vec<(usize, usize)> {
-    debug_assert!(min >= 8);
+    debug_assert!(min >= 2);
     let b = text.as_bytes();
-    let mut found = Vec::new();
+    let gap = |i: usize| i >= b.len() || is_gap(b[i]);
+    let letter = |i: usize| i < b.len() && is_letter(b[i]);
     // A gap at `q` between two single letters, each with a gap beyond.
     let alternates = |q: usize| {
-        q >= 2
-            && q + 2 < b.len()
-            && is_gap(b[q - 2])
-            && is_letter(b[q - 1])
-            && is_gap(b[q])
-            && is_letter(b[q + 1])
-            && is_gap(b[q + 2])
+        q >= 1 && (q < 2 || gap(q - 2)) && letter(q - 1) && gap(q) && letter(q + 1) && gap(q + 2)
     };
+    let mut found: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
-    while let Some(word) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let at = if low_every_other(w) {
-            (i..i + 8).find(|&q| alternates(q))
+    let mut after = 0;
+    // Where a run's middle gap may be for a pattern that starts at `p`
+    // (its first gap; before the text for a run at its very start).
+    while i < b.len() + 2 {
+        let window = b
+            .get(i..i + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        let candidate = match window {
+            Some(w) => three_gaps_two_apart(w),
+            // The last bytes, and the text's start: read one by one.
+            None => true,
+        };
+        // Past the last run read: its own gaps would find it again.
+        let q = if candidate || i == 0 {
+            (i + 1..i + 6).find(|&q| q > after && alternates(q))
         } else {
             None
         };
-        let Some(q) = at else {
-            i += 8;
+        let Some(q) = q else {
+            i += 4;
             continue;
         };
-        let (start, end, letters) = run_around(b, q);
-        if letters >= min {
+        let (start, end, letters, alphabetic) = run_around(b, q);
+        // A short run of digits and marks is a version (`1.2.3`), a table's
+        // rule (`| |`) or code (`x = {`), and spells no word; a long one
+        // may spell a number or a name.
+        if letters >= min && (alphabetic >= min || letters >= ANY_RUN) {
             found.push((start, end));
         }
-        i = end.max(i + 8);
+        after = end;
+        i = (end & !3).max(i + 4);
     }
     found
 }
 
-/// Whether the even bytes of `w`, or its odd bytes, are all below `;`:
-/// true of every word inside a letter-spaced run, whose gaps all are.
-fn low_every_other(w: u64) -> bool {
+/// Whether `w` has three gaps ([`is_gap`]) two apart, the first of them
+/// in its first four bytes: true of every window that holds the start of
+/// a letter-spaced run. Exact, so that digits, dates and words pass.
+fn three_gaps_two_apart(w: u64) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    const EVEN: u64 = 0x0080_0080_0080_0080;
-    const ODD: u64 = 0x8000_8000_8000_8000;
-    // The top bit of each byte of 0x3B or more (and of each byte past
-    // ASCII, whose top bit is set already).
-    let high = (w | ((w & !HIGH) + 0x4545_4545_4545_4545)) & HIGH;
-    high & EVEN == 0 || high & ODD == 0
+    const fn each(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+    // The top bit of each byte equal to `b`, exactly.
+    fn equal(w: u64, b: u8) -> u64 {
+        let x = w ^ each(b);
+        !(((x & !HIGH) + !HIGH) | x | !HIGH)
+    }
+    let ascii = w & !HIGH;
+    // `+` to `/`: at least 0x2B and below 0x30, in ASCII.
+    let marks = (ascii + each(0x80 - 0x2B)) & !(ascii + each(0x80 - 0x30)) & !w & HIGH;
+    let gaps = marks | equal(w, b' ') | equal(w, b':');
+    gaps & (gaps >> 16) & (gaps >> 32) & 0x8080_8080 != 0
 }
 
 /// The run of single letters, each between gaps, that holds the gap at
-/// `q`: its start, its end, and how many letters it has.
-fn run_around(b: &[u8], q: usize) -> (usize, usize, usize) {
+/// `q`: its start, its end, and how many letters it has, and how many of
+/// them are letters of the alphabet.
+fn run_around(b: &[u8], q: usize) -> (usize, usize, usize, usize) {
     let single = |i: usize| {
         is_letter(b[i])
             && (i == 0 || !is_letter(b[i - 1]))
@@ -123,7 +148,7 @@ fn run_around(b: &[u8], q: usize) -> (usize, usize, usize) {
             break;
         }
     }
-    let mut letters = 0;
+    let (mut letters, mut alphabetic) = (0, 0);
     let mut end = start;
     let mut i = start;
     while i < b.len() {
@@ -131,13 +156,14 @@ fn run_around(b: &[u8], q: usize) -> (usize, usize, usize) {
             i += 1;
         } else if single(i) {
             letters += 1;
+            alphabetic += usize::from(b[i].is_ascii_alphabetic());
             i += 1;
             end = i;
         } else {
             break;
         }
     }
-    (start, end, letters)
+    (start, end, letters, alphabetic)
 }
 
 /// `text` without its gaps: a hidden title as a letter-spaced run, or a
@@ -207,19 +233,90 @@ mod tests {
     }
 
     #[test]
-    fn a_word_of_a_run_passes_the_filter_and_prose_does_not() {
+    fn a_window_with_a_run_passes_the_filter_and_prose_does_not() {
         let word = |t: &[u8]| u64::from_le_bytes(t.try_into().unwrap());
         for gap in [b' ', b'-', b'.', b'/', b':', b',', b'+'] {
-            let mut t = *b"a b c d ";
-            t[1] = gap;
-            assert!(low_every_other(word(&t)));
-            assert!(low_every_other(word(&t).rotate_left(8)));
+            for lead in 0..4 {
+                let mut t = *b"xxxxxxxx";
+                for k in [0, 2, 4] {
+                    t[lead + k] = gap;
+                }
+                assert!(three_gaps_two_apart(word(&t)), "{:?}", t);
+            }
         }
-        assert!(low_every_other(word(b"y / a d ")));
-        assert!(!low_every_other(word(b"security")));
-        assert!(!low_every_other(word(b"the fox ")));
+        assert!(!three_gaps_two_apart(word(b"security")));
+        assert!(!three_gaps_two_apart(word(b"the fox ")));
+        assert!(
+            !three_gaps_two_apart(word(b"xxxx a b")),
+            "starts past the first four"
+        );
+        assert!(
+            !three_gaps_two_apart(word(b"20240409")),
+            "digits are no gaps"
+        );
+        assert!(!three_gaps_two_apart(word(b"a;b;c;d;")), "nor other marks");
         // A byte past ASCII is no gap: `é` is 0xC3 0xA9.
-        assert!(!low_every_other(word("a\u{e9}b\u{e9}cd".as_bytes())));
+        assert!(!three_gaps_two_apart(word(
+            "\u{e9}a\u{e9}b\u{e9}".as_bytes()
+        )));
+    }
+
+    #[test]
+    fn a_short_word_spaced_out_is_a_run_wherever_it_stands() {
+        for lead in 0..9 {
+            let pad = "x".repeat(lead);
+            for text in [
+                format!("{pad}heap overflow on n e t w o r k file"),
+                format!("{pad}heap overflow on f i l e"),
+                format!("h e a p {pad}overflow"),
+                format!("{pad} o n"),
+            ] {
+                assert_eq!(runs(&text, 2).len(), 1, "{text:?}");
+            }
+        }
+        assert_eq!(letters2("a b"), ["ab"]);
+        // Versions, a table's rules and code spell no word.
+        assert!(letters2("cvss 3.1, < 1.2.3 and >= 1.0 | | x = {").is_empty());
+        assert_eq!(letters2("1 2 3 4 5 6 7 8"), ["12345678"]);
+        assert!(letters2("I think a test is a fine idea").is_empty());
+        assert!(letters2(&"the quick brown fox ".repeat(100)).is_empty());
+    }
+
+    /// Every run, found by trying each byte as a run's middle gap.
+    fn runs_naive(text: &str, min: usize) -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        let gap = |i: usize| i >= b.len() || is_gap(b[i]);
+        let letter = |i: usize| i < b.len() && is_letter(b[i]);
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for q in 1..b.len() {
+            let alternates =
+                (q < 2 || gap(q - 2)) && letter(q - 1) && gap(q) && letter(q + 1) && gap(q + 2);
+            if !alternates || found.last().is_some_and(|&(_, end)| q < end) {
+                continue;
+            }
+            let (start, end, letters, alphabetic) = run_around(b, q);
+            if letters >= min
+                && (alphabetic >= min || letters >= ANY_RUN)
+                && found.last() != Some(&(start, end))
+            {
+                found.push((start, end));
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_filter_passes_over_no_run(text in "([ab1= .:,+/-]|xy){0,48}") {
+            proptest::prop_assert_eq!(runs(&text, 2), runs_naive(&text, 2));
+        }
+    }
+
+    fn letters2(text: &str) -> Vec<String> {
+        runs(text, 2)
+            .into_iter()
+            .map(|(start, end)| squeezed(&text[start..end]))
+            .collect()
     }
 
     #[test]
