@@ -1617,6 +1617,52 @@ fn an_advisory_renamed_after_it_went_out_is_held_not_announced_again() {
 }
 
 #[test]
+fn a_pre_announcement_renamed_after_it_went_out_is_held_not_sent_again() {
+    let w = World::new();
+    let pre = "---\nkind: pre-announcement\ntitle: Security release for widgets 1.2.3\nrelease: 2024-04-09T15:00:00Z\nseverity: high\ncomponent: widgets\n---\n\nA release is coming.\n";
+    w.tree.write("advisories/2024/pre-2024-04-09.md", pre);
+    let o = w.herald(&["build", "--now", BEFORE_NOTICE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(ADVANCE_DUE, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let sent = |w: &World| {
+        w.subjects()
+            .iter()
+            .filter(|s| s.contains("Security release for widgets 1.2.3"))
+            .count()
+    };
+    assert_eq!(sent(&w), 1);
+    let topics = w.topics();
+    let root = w.tree.path();
+    std::fs::rename(
+        root.join("advisories/2024/pre-2024-04-09.md"),
+        root.join("advisories/2024/widgets-release.md"),
+    )
+    .expect("rename");
+    let later = "2024-04-02T16:00:00Z";
+    let o = w.herald(&["build", "--now", later], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.publish(later, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("held: widgets-release: `ledger/pre-2024-04-09.yaml` records release 2024-04-09T15:00:00Z of widgets as sent"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(sent(&w), 1, "no second pre-announcement");
+    assert_eq!(w.topics(), topics);
+    let o = w.herald(&["check", "--now", later], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "advisories/2024/widgets-release.md:4:10: `ledger/pre-2024-04-09.yaml` records release"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
     let w = World::new();
     // A patch that would carry the environment is refused, not attached.

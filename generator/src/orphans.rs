@@ -67,16 +67,32 @@ impl Claims {
         })
     }
 
-    /// A finding for each advisory with no ledger of its own whose id
-    /// another slug's ledger records as sent.
+    /// A finding for each advisory or pre-announcement with no ledger of
+    /// its own whose id another slug's ledger records as sent.
     pub fn findings(&self, project: &Project, ledgers: &Ledgers) -> Vec<Finding> {
         if self.by_id.is_empty() {
             return Vec::new();
         }
+        let unclaimed = |slug: &str| ledgers.get(slug).is_some_and(Ledger::is_empty);
         let mut out = Vec::new();
+        for doc in &project.pre_announcements {
+            let p = &doc.meta;
+            if !unclaimed(p.slug.as_str()) {
+                continue;
+            }
+            let ids = project.ids_of(p.slug.as_str());
+            if let Some((id, old)) = self.claimant(&ids) {
+                out.push(
+                    doc.source
+                        .error(p.spans.release, held(id, old, p.slug.as_str()))
+                        .with_code("timeline")
+                        .with_help(move_ledger(old, p.slug.as_str())),
+                );
+            }
+        }
         for doc in &project.advisories {
             let a = &doc.meta;
-            if ledgers.get(a.slug.as_str()).is_none_or(|l| !l.is_empty()) {
+            if !unclaimed(a.slug.as_str()) {
                 continue;
             }
             let ids = project.ids_of(a.slug.as_str());
@@ -95,14 +111,17 @@ impl Claims {
                 doc.source
                     .error(at, held(id, old, a.slug.as_str()))
                     .with_code("timeline")
-                    .with_help(format!(
-                        "if this advisory was renamed, rename `{DIR}/{old}.yaml` to `{DIR}/{new}.yaml` and its `slug:` line to `{new}`; if it really was never sent, run `herald ledger record {new} …` for what was",
-                        new = a.slug.as_str()
-                    )),
+                    .with_help(move_ledger(old, a.slug.as_str())),
             );
         }
         out
     }
+}
+
+fn move_ledger(old: &str, new: &str) -> String {
+    format!(
+        "if it was renamed, rename `{DIR}/{old}.yaml` to `{DIR}/{new}.yaml` and its `slug:` line to `{new}`; if the old ledger is of something else that was removed, delete it"
+    )
 }
 
 /// Why `slug` is held: `old`'s ledger records `id` as sent.
