@@ -75,8 +75,9 @@ pub struct Record {
 pub struct Ledger {
     pub slug: String,
     pub path: PathBuf,
-    /// The CVE and GHSA ids of the advisory, as of the last write: what
-    /// still ties the ledger to it if its slug changes (see `orphans`).
+    /// What identifies its document whatever its name, as of the last
+    /// write (`Project::ids_of`): what still ties the ledger to it if its
+    /// slug changes (see `orphans`).
     pub ids: Vec<String>,
     pub records: BTreeMap<String, Record>,
 }

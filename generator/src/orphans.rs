@@ -1,11 +1,12 @@
-//! Ledgers that no advisory claims any more.
+//! Ledgers that no document claims any more.
 //!
 //! The ledger is keyed by slug. An advisory renamed after it went out (its
 //! file moved, or its `slug` set) starts with an empty ledger under the new
 //! slug, and within the late limit `publish` would announce it a second
 //! time. The ledger left under the old slug still names the advisory's CVE
-//! and GHSA ids, so an advisory whose ids such a ledger records as sent is
-//! held until a person moves the ledger, or adopts the history.
+//! and GHSA ids (a pre-announcement's, its release and component: see
+//! `Project::ids_of`), so a document whose id such a ledger records as
+//! sent is held until a person moves the ledger, or adopts the history.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
