@@ -188,47 +188,48 @@ fn spelled_canonically(
 /// part's end is uncertain (see [`part_at`]).
 fn parts(
     bytes: &[u8],
-    mut i: usize,
+    i: usize,
     shape: &[(usize, usize)],
     part: Reader,
 ) -> Vec<(usize, Vec<String>)> {
-    let mut found = Vec::with_capacity(shape.len());
-    for (n, &(min, max)) in shape.iter().enumerate() {
-        let gap = |separates: &dyn Fn(u8) -> bool| {
-            let n = bytes[i..]
-                .iter()
-                .take(MAX_SEPARATORS + 1)
-                .take_while(|b| separates(**b))
-                .count();
-            (n <= MAX_SEPARATORS).then_some(n)
-        };
-        // `CVE|2024|2000` in a log line, `CVE-2024-|000` for `…-1000`: a
-        // `|` after a separator is read both as one and as a digit.
-        let wide = gap(&|b| is_separator(b) || b == b'|');
-        let narrow = gap(&is_separator).filter(|&n| Some(n) != wide);
-        let mut readings = [wide, narrow]
-            .into_iter()
-            .flatten()
-            .map(|gap| part_at(bytes, i + gap, min, max, part));
-        if n + 1 == shape.len() {
-            return readings
-                .flatten()
-                .filter(|(end, _)| !bytes.get(*end).is_some_and(u8::is_ascii_alphanumeric))
-                .map(|(end, last)| {
-                    let mut all = found.clone();
-                    all.push(last);
-                    (end, all)
-                })
-                .collect();
+    let Some((&(min, max), rest)) = shape.split_first() else {
+        return Vec::new();
+    };
+    let gap = |separates: &dyn Fn(u8) -> bool| {
+        let n = bytes[i..]
+            .iter()
+            .take(MAX_SEPARATORS + 1)
+            .take_while(|b| separates(**b))
+            .count();
+        (n <= MAX_SEPARATORS).then_some(n)
+    };
+    // `CVE|2024|2000` in a log line, `CVE-|999-…` for `…-1999-…`: a `|`
+    // after a separator is read both as one and as a digit, and each
+    // reading goes on on its own (at most two per part, three parts).
+    let wide = gap(&|b| is_separator(b) || b == b'|');
+    let narrow = gap(&is_separator).filter(|&n| Some(n) != wide);
+    let mut found = Vec::new();
+    for gap in [wide, narrow].into_iter().flatten() {
+        let mut readings = part_at(bytes, i + gap, min, max, part);
+        if rest.is_empty() {
+            found.extend(
+                readings
+                    .into_iter()
+                    .filter(|(end, _)| !bytes.get(*end).is_some_and(u8::is_ascii_alphanumeric))
+                    .map(|(end, last)| (end, vec![last])),
+            );
+            continue;
         }
-        // Only the last part may be of uncertain length, or read two ways.
-        let Some((end, text)) = readings.find_map(|mut r| r.pop()) else {
-            return Vec::new();
+        // Only the last part may be of uncertain length.
+        let Some((end, text)) = readings.pop() else {
+            continue;
         };
-        found.push(text);
-        i = end;
+        for (end, mut after) in parts(bytes, end, rest, part) {
+            after.insert(0, text.clone());
+            found.push((end, after));
+        }
     }
-    Vec::new()
+    found
 }
 
 /// The readings of one part from `i`: `min` to `max` characters that
@@ -343,6 +344,11 @@ mod tests {
 
     #[test]
     fn a_bar_after_a_separator_is_read_as_one_and_as_a_digit() {
+        // Found by the fuzz harness: the year's `|` is its `1`.
+        assert_eq!(
+            spelled("CVE-|999 540477."),
+            ["cve-9995-40477", "cve-1999-540477"]
+        );
         assert_eq!(
             spelled("See CVE-2024-|2000."),
             ["cve-2024-2000", "cve-2024-12000"]
@@ -354,7 +360,9 @@ mod tests {
                 "cve-2024-2000",
                 "cve-2024-20001",
                 "cve-2024-12000",
-                "cve-2024-120001"
+                "cve-2024-120001",
+                "cve-1202-412000",
+                "cve-1202-4120001"
             ]
         );
     }
