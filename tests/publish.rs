@@ -1556,6 +1556,22 @@ fn a_ledger_left_in_a_merge_conflict_is_a_located_error_and_sends_nothing() {
     assert_eq!(w.smtp.mails().len(), mails, "nothing sent");
 }
 
+impl World {
+    /// Give `advisories/2024/<from>.md` the name `<to>.md`, as an author
+    /// tidying up would, rebuild at `at`, and publish: the run must hold
+    /// it, saying `held`.
+    fn rename_and_publish_held(&self, from: &str, to: &str, at: &str, held: &str) {
+        let dir = self.tree.path().join("advisories/2024");
+        std::fs::rename(dir.join(format!("{from}.md")), dir.join(format!("{to}.md")))
+            .expect("rename");
+        let o = self.herald(&["build", "--now", at], true, None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let o = self.publish(at, &[]);
+        assert_ne!(code(&o), 0, "{}", stderr(&o));
+        assert!(stderr(&o).contains(held), "{}", stderr(&o));
+    }
+}
+
 #[test]
 fn an_advisory_renamed_after_it_went_out_is_held_not_announced_again() {
     let w = World::new();
@@ -1570,22 +1586,14 @@ fn an_advisory_renamed_after_it_went_out_is_held_not_announced_again() {
     let (mails, topics, ghsas) = (w.smtp.mails().len(), w.topics(), w.advisories().len());
     // An hour later, inside the late limit, someone gives the file a
     // better name; its slug changes with it.
-    let root = w.tree.path();
-    std::fs::rename(
-        root.join("advisories/2024/cve-2024-1000.md"),
-        root.join("advisories/2024/widgets-overflow.md"),
-    )
-    .expect("rename");
     let later = "2024-04-09T16:00:00Z";
-    let o = w.herald(&["build", "--now", later], true, None);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = w.publish(later, &[]);
-    assert_ne!(code(&o), 0, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("held: widgets-overflow: `ledger/cve-2024-1000.yaml` records CVE-2024-1000 as sent under the slug `cve-2024-1000`"),
-        "{}",
-        stderr(&o)
+    w.rename_and_publish_held(
+        "cve-2024-1000",
+        "widgets-overflow",
+        later,
+        "held: widgets-overflow: `ledger/cve-2024-1000.yaml` records CVE-2024-1000 as sent under the slug `cve-2024-1000`",
     );
+    let root = w.tree.path();
     assert_eq!(w.smtp.mails().len(), mails, "no second announcement");
     assert_eq!(w.topics(), topics);
     assert_eq!(w.advisories().len(), ghsas);
@@ -1633,21 +1641,12 @@ fn a_pre_announcement_renamed_after_it_went_out_is_held_not_sent_again() {
     };
     assert_eq!(sent(&w), 1);
     let topics = w.topics();
-    let root = w.tree.path();
-    std::fs::rename(
-        root.join("advisories/2024/pre-2024-04-09.md"),
-        root.join("advisories/2024/widgets-release.md"),
-    )
-    .expect("rename");
     let later = "2024-04-02T16:00:00Z";
-    let o = w.herald(&["build", "--now", later], true, None);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = w.publish(later, &[]);
-    assert_ne!(code(&o), 0, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("held: widgets-release: `ledger/pre-2024-04-09.yaml` records release 2024-04-09T15:00:00Z of widgets as sent"),
-        "{}",
-        stderr(&o)
+    w.rename_and_publish_held(
+        "pre-2024-04-09",
+        "widgets-release",
+        later,
+        "held: widgets-release: `ledger/pre-2024-04-09.yaml` records release 2024-04-09T15:00:00Z of widgets as sent",
     );
     assert_eq!(sent(&w), 1, "no second pre-announcement");
     assert_eq!(w.topics(), topics);
