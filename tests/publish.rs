@@ -1662,6 +1662,40 @@ fn a_pre_announcement_renamed_after_it_went_out_is_held_not_sent_again() {
 }
 
 #[test]
+fn a_manifest_that_names_a_path_outside_its_folder_sends_nothing() {
+    let w = World::new();
+    let manifest = w.tree.path().join("outbox/cve-2024-1000/manifest.json");
+    let original = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(w.tree.path().join("private.txt"), "not for the list\n").expect("write");
+    for (what, edited) in [
+        (
+            "a file outside its folder",
+            original.replace("\"advance-notice.eml\"", "\"../../private.txt\""),
+        ),
+        (
+            "another slug than its folder's",
+            original.replace("\"slug\": \"cve-2024-1000\"", "\"slug\": \"../escaped\""),
+        ),
+    ] {
+        assert_ne!(edited, original, "{what}");
+        std::fs::write(&manifest, &edited).expect("edit");
+        let o = w.publish(ADVANCE_DUE, &[]);
+        assert_ne!(code(&o), 0, "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("rebuild the outbox"),
+            "{what}: {}",
+            stderr(&o)
+        );
+        assert!(w.smtp.mails().is_empty(), "{what}: nothing sent");
+        assert!(!w.tree.path().join("escaped.yaml").exists());
+        assert!(!w.tree.path().join("ledger/cve-2024-1000.yaml").exists());
+    }
+    std::fs::write(&manifest, &original).expect("restore");
+    assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
+    assert_eq!(w.smtp.mails().len(), 1);
+}
+
+#[test]
 fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
     let w = World::new();
     // A patch that would carry the environment is refused, not attached.

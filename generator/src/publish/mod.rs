@@ -323,9 +323,39 @@ fn read_manifests(outbox: &Path) -> Result<Vec<(Manifest, PathBuf)>, PublishErro
                 m.format
             )));
         }
+        confined(&m, &e.file_name().to_string_lossy())
+            .map_err(|why| PublishError::Setup(format!("`{}`: {why}", path.display())))?;
         out.push((m, e.path()));
     }
     Ok(out)
+}
+
+/// Whether a manifest names only what a build writes: its own folder's
+/// slug, and files of that folder. The build stamp vouches for the tree,
+/// not for the outbox's bytes, and a slug or a file name read from a
+/// manifest becomes a path (`ledger/<slug>.yaml`, a text to send): one
+/// with `..` or `/` in it would reach outside.
+fn confined(m: &Manifest, folder: &str) -> Result<(), String> {
+    if crate::model::Slug::parse(&m.slug).is_err() || m.slug != folder {
+        return Err(format!(
+            "names the slug `{}` in the folder `{folder}`; rebuild the outbox",
+            m.slug
+        ));
+    }
+    let plain = |f: &str| !f.is_empty() && !f.contains(['/', '\\']) && f != "." && f != "..";
+    let outside = m.actions.iter().find_map(|a| {
+        std::iter::once(&a.file)
+            .chain(&a.sign)
+            .find(|f| !plain(f))
+            .map(|f| (a, f))
+    });
+    match outside {
+        Some((a, f)) => Err(format!(
+            "its `{}` action names the file `{f}`, outside its folder; rebuild the outbox",
+            a.channel
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Independent sequences of one manifest: each private notice alone, and the
