@@ -277,16 +277,7 @@ fn is_plain(b: u8) -> bool {
 /// stops at the first byte that is not plain ASCII, a space after a space
 /// included: the byte loop's rule, without a branch per byte.
 fn plain_words(bytes: &[u8], start: usize) -> (usize, bool) {
-    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const fn each(b: u8) -> u64 {
-        0x0101_0101_0101_0101 * b as u64
-    }
-    // The top bit of each byte of `w` equal to `b`, exactly.
-    fn equal(w: u64, b: u8) -> u64 {
-        let x = w ^ each(b);
-        !(((x & LOW) + LOW) | x | LOW)
-    }
+    use crate::swar::{each, equal, HIGH, LOW};
     let mut end = start;
     let mut space = false;
     while let Some(word) = bytes.get(end..end + 8) {

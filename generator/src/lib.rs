@@ -42,6 +42,7 @@ pub mod site;
 pub mod source_guard;
 pub mod spaced;
 pub mod stamp;
+pub mod swar;
 #[cfg(test)]
 mod testgen;
 pub mod theme;

@@ -70,19 +70,18 @@ pub fn runs(text: &str, min: usize) -> Vec<(usize, usize)> {
     };
     let mut found: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
+    // The end of the last run read: its own gaps would find it again.
     let mut after = 0;
-    // Where a run's middle gap may be for a pattern that starts at `p`
-    // (its first gap; before the text for a run at its very start).
+    // The window at `i` holds every pattern `G L G L G` whose first gap
+    // is at `i` to `i + 3`, so its middle gap `q` is at `i + 2` to
+    // `i + 5`; at the text's start the first gap may be before it.
     while i < b.len() + 2 {
         let window = b
             .get(i..i + 8)
             .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
-        let candidate = match window {
-            Some(w) => three_gaps_two_apart(w),
-            // The last bytes, and the text's start: read one by one.
-            None => true,
-        };
-        // Past the last run read: its own gaps would find it again.
+        // The last bytes, short of a window, and the text's start (whose
+        // first gap no window holds) are read one by one.
+        let candidate = window.is_none_or(three_gaps_two_apart);
         let q = if candidate || i == 0 {
             (i + 1..i + 6).find(|&q| q > after && alternates(q))
         } else {
@@ -109,16 +108,8 @@ pub fn runs(text: &str, min: usize) -> Vec<(usize, usize)> {
 /// in its first four bytes: true of every window that holds the start of
 /// a letter-spaced run. Exact, so that digits, dates and words pass.
 fn three_gaps_two_apart(w: u64) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const fn each(b: u8) -> u64 {
-        0x0101_0101_0101_0101 * b as u64
-    }
-    // The top bit of each byte equal to `b`, exactly.
-    fn equal(w: u64, b: u8) -> u64 {
-        let x = w ^ each(b);
-        !(((x & !HIGH) + !HIGH) | x | !HIGH)
-    }
-    let ascii = w & !HIGH;
+    use crate::swar::{each, equal, HIGH, LOW};
+    let ascii = w & LOW;
     // `+` to `/`: at least 0x2B and below 0x30, in ASCII.
     let marks = (ascii + each(0x80 - 0x2B)) & !(ascii + each(0x80 - 0x30)) & !w & HIGH;
     let gaps = marks | equal(w, b' ') | equal(w, b':');
