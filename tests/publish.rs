@@ -1622,6 +1622,12 @@ fn an_advisory_renamed_after_it_went_out_is_held_not_announced_again() {
     assert_eq!(w.smtp.mails().len(), mails, "still no second announcement");
     assert_eq!(w.topics(), topics);
     assert_eq!(w.advisories().len(), ghsas);
+    // A ledger no file claims that cannot be read might hold anything's
+    // history: it is reported, never taken as claiming nothing.
+    std::fs::write(root.join("ledger/old-widgets.yaml"), "slug: [\n").expect("write");
+    let o = w.herald(&["check", "--now", later], false, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("ledger/old-widgets.yaml:"), "{}", stderr(&o));
 }
 
 #[test]

@@ -76,7 +76,7 @@ pub struct Ledger {
     pub slug: String,
     pub path: PathBuf,
     /// What identifies its document whatever its name, as of the last
-    /// write (`Project::ids_of`): what still ties the ledger to it if its
+    /// write (`Project::ids_by_slug`): what still ties the ledger to it if its
     /// slug changes (see `orphans`).
     pub ids: Vec<String>,
     pub records: BTreeMap<String, Record>,

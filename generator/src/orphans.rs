@@ -5,13 +5,13 @@
 //! slug, and within the late limit `publish` would announce it a second
 //! time. The ledger left under the old slug still names the advisory's CVE
 //! and GHSA ids (a pre-announcement's, its release and component: see
-//! `Project::ids_of`), so a document whose id such a ledger records as
+//! `Project::ids_by_slug`), so a document whose id such a ledger records as
 //! sent is held until a person moves the ledger, or adopts the history.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::diag::Finding;
+use crate::diag::{Finding, Pos, Source};
 use crate::ledger::{Ledger, Ledgers, State, DIR};
 use crate::model::Project;
 
@@ -20,17 +20,19 @@ use crate::model::Project;
 #[derive(Default)]
 pub struct Claims {
     by_id: HashMap<String, String>,
+    /// Those ledgers that cannot be read: what they would claim is
+    /// unknown, so each is a finding of its own.
+    unreadable: Vec<Finding>,
 }
 
 impl Claims {
     /// Read every ledger in `ledger/` whose slug no advisory or
-    /// pre-announcement of `project` has. A ledger that cannot be read
-    /// claims nothing: it belongs to no document, and reports nothing.
+    /// pre-announcement of `project` has.
     pub fn read(root: &Path, project: &Project) -> Claims {
         let known: HashSet<&str> = project.slugs().collect();
-        let mut by_id = HashMap::new();
+        let mut claims = Claims::default();
         let Ok(entries) = std::fs::read_dir(root.join(DIR)) else {
-            return Claims { by_id };
+            return claims;
         };
         let mut orphans: Vec<String> = entries
             .flatten()
@@ -43,8 +45,12 @@ impl Claims {
             .collect();
         orphans.sort();
         for slug in orphans {
-            let Ok(ledger) = Ledger::load(root, &slug) else {
-                continue;
+            let ledger = match Ledger::load(root, &slug) {
+                Ok(l) => l,
+                Err(f) => {
+                    claims.unreadable.push(f);
+                    continue;
+                }
             };
             let sent = ledger
                 .records
@@ -52,11 +58,11 @@ impl Claims {
                 .any(|r| r.state.is_done() || r.state == State::Started);
             if sent {
                 for id in ledger.named_ids() {
-                    by_id.entry(id).or_insert_with(|| slug.clone());
+                    claims.by_id.entry(id).or_insert_with(|| slug.clone());
                 }
             }
         }
-        Claims { by_id }
+        claims
     }
 
     /// The first of `ids` that another slug's ledger records as sent, and
@@ -68,54 +74,63 @@ impl Claims {
         })
     }
 
-    /// A finding for each advisory or pre-announcement with no ledger of
-    /// its own whose id another slug's ledger records as sent.
+    /// A finding for each orphan ledger that cannot be read, and for each
+    /// advisory or pre-announcement with no ledger of its own whose id
+    /// another slug's ledger records as sent, at the line of that id (a
+    /// pre-announcement's `release`).
     pub fn findings(&self, project: &Project, ledgers: &Ledgers) -> Vec<Finding> {
+        let mut out = self.unreadable.clone();
         if self.by_id.is_empty() {
-            return Vec::new();
+            return out;
         }
-        let unclaimed = |slug: &str| ledgers.get(slug).is_some_and(Ledger::is_empty);
-        let mut out = Vec::new();
-        for doc in &project.pre_announcements {
-            let p = &doc.meta;
-            if !unclaimed(p.slug.as_str()) {
-                continue;
+        let advisories = project.advisories.iter().map(|d| {
+            let a = &d.meta;
+            let lines = a.spans.cves.iter().chain(&a.spans.ghsa).copied().collect();
+            (&d.source, a.slug.as_str(), a.ids(), lines)
+        });
+        let pres = project.pre_announcements.iter().map(|d| {
+            let p = &d.meta;
+            (
+                &d.source,
+                p.slug.as_str(),
+                vec![p.id()],
+                vec![p.spans.release],
+            )
+        });
+        for (source, slug, ids, lines) in advisories.chain(pres) {
+            if let Some(f) = self.finding(source, slug, &ids, &lines, ledgers) {
+                out.push(f);
             }
-            let ids = project.ids_of(p.slug.as_str());
-            if let Some((id, old)) = self.claimant(&ids) {
-                out.push(
-                    doc.source
-                        .error(p.spans.release, held(id, old, p.slug.as_str()))
-                        .with_code("timeline")
-                        .with_help(move_ledger(old, p.slug.as_str())),
-                );
-            }
-        }
-        for doc in &project.advisories {
-            let a = &doc.meta;
-            if !unclaimed(a.slug.as_str()) {
-                continue;
-            }
-            let ids = project.ids_of(a.slug.as_str());
-            let Some((id, old)) = self.claimant(&ids) else {
-                continue;
-            };
-            let at = a
-                .cves
-                .iter()
-                .map(|c| c.as_str())
-                .zip(&a.spans.cves)
-                .chain(a.ghsa.iter().map(|g| g.id.as_str()).zip(&a.spans.ghsa))
-                .find(|(i, _)| *i == id)
-                .map_or(a.spans.slug, |(_, pos)| *pos);
-            out.push(
-                doc.source
-                    .error(at, held(id, old, a.slug.as_str()))
-                    .with_code("timeline")
-                    .with_help(move_ledger(old, a.slug.as_str())),
-            );
         }
         out
+    }
+
+    /// The finding for one document, whose `ids` stand on `lines`.
+    fn finding(
+        &self,
+        source: &Source,
+        slug: &str,
+        ids: &[String],
+        lines: &[Pos],
+        ledgers: &Ledgers,
+    ) -> Option<Finding> {
+        ledgers
+            .get(slug)
+            .is_some_and(Ledger::is_empty)
+            .then_some(())?;
+        let (id, old) = self.claimant(ids)?;
+        let at = ids
+            .iter()
+            .position(|i| i == id)
+            .and_then(|n| lines.get(n))
+            .copied()
+            .unwrap_or(Pos::new(1, 1, 1));
+        Some(
+            source
+                .error(at, held(id, old, slug))
+                .with_code("timeline")
+                .with_help(move_ledger(old, slug)),
+        )
     }
 }
 

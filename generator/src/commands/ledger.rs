@@ -105,6 +105,7 @@ pub fn adopt(root: &Path, now: Option<Timestamp>) -> Exit {
                 .map(|d| d.meta.slug.to_string()),
         )
         .collect();
+    let mut ids_by_slug = project.ids_by_slug();
     let (mut items, mut actions) = (0, 0);
     for slug in &slugs {
         let Ok((channels, public)) = channels_of(&project, slug) else {
@@ -121,7 +122,7 @@ pub fn adopt(root: &Path, now: Option<Timestamp>) -> Exit {
                 return Exit::Findings;
             }
         };
-        ledger.ids = project.ids_of(slug);
+        ledger.ids = ids_by_slug.remove(slug.as_str()).unwrap_or_default();
         let mut changed = 0;
         for channel in &channels {
             if ledger.state(channel).is_done() {
@@ -191,7 +192,7 @@ pub fn record(
             return Exit::Findings;
         }
     };
-    ledger.ids = project.ids_of(slug);
+    ledger.ids = project.ids_by_slug().remove(slug).unwrap_or_default();
     let embargo = project
         .advisories
         .iter()

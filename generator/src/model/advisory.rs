@@ -140,6 +140,14 @@ pub struct GhsaEntry {
 }
 
 impl Advisory {
+    /// What identifies the advisory whatever its slug: its CVE ids, then
+    /// its GHSA ids (kept in its ledger: see `crate::orphans`).
+    pub fn ids(&self) -> Vec<String> {
+        let cves = self.cves.iter().map(|c| c.as_str().to_string());
+        cves.chain(self.ghsa.iter().map(|g| g.id.as_str().to_string()))
+            .collect()
+    }
+
     /// The texts that say what this advisory is about, each with what it
     /// is: its title, its summary and each GHSA's own summary. The embargo
     /// wall hides them alike, and a pre-announcement may say none of them.

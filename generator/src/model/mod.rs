@@ -130,23 +130,18 @@ impl Project {
             .chain(self.pre_announcements.iter().map(|d| d.meta.slug.as_str()))
     }
 
-    /// What identifies the document `slug` whatever its name: an
-    /// advisory's CVE and GHSA ids; a pre-announcement's release moment
-    /// and component (see [`pre_announcement_id`]).
-    pub fn ids_of(&self, slug: &str) -> Vec<String> {
+    /// What identifies each document whatever its name, by its slug (see
+    /// [`Advisory::ids`], [`PreAnnouncement::id`]): built once, for the
+    /// commands that ask it of every slug.
+    pub fn ids_by_slug(&self) -> std::collections::HashMap<&str, Vec<String>> {
         let advisories = self
             .advisories
             .iter()
-            .filter(|d| d.meta.slug.as_str() == slug)
-            .flat_map(|d| {
-                let cves = d.meta.cves.iter().map(|c| c.as_str().to_string());
-                cves.chain(d.meta.ghsa.iter().map(|g| g.id.as_str().to_string()))
-            });
+            .map(|d| (d.meta.slug.as_str(), d.meta.ids()));
         let pres = self
             .pre_announcements
             .iter()
-            .filter(|d| d.meta.slug.as_str() == slug)
-            .map(|d| pre_announcement_id(&d.meta));
+            .map(|d| (d.meta.slug.as_str(), vec![d.meta.id()]));
         advisories.chain(pres).collect()
     }
 
@@ -158,15 +153,4 @@ impl Project {
     pub fn announced(&self, p: &PreAnnouncement) -> Option<&Advisory> {
         self.advisory(p.advisory.as_ref()?).map(|d| &d.meta)
     }
-}
-
-/// A pre-announcement's identity in the ledger: the release it announces
-/// and of what. Two pre-announcements of one release of one component
-/// would be one announcement.
-pub fn pre_announcement_id(p: &PreAnnouncement) -> String {
-    format!(
-        "release {} of {}",
-        p.release.timestamp(),
-        p.component.to_lowercase()
-    )
 }

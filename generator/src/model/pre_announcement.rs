@@ -36,6 +36,19 @@ pub struct PreAnnouncement {
     pub spans: Spans,
 }
 
+impl PreAnnouncement {
+    /// What identifies the pre-announcement whatever its slug, in its
+    /// ledger: the release it announces and of what. Two pre-announcements
+    /// of one release of one component would be one announcement.
+    pub fn id(&self) -> String {
+        format!(
+            "release {} of {}",
+            self.release.timestamp(),
+            self.component.to_lowercase()
+        )
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Spans {
     pub slug: Pos,

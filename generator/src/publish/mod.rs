@@ -170,10 +170,14 @@ pub fn publish(
     };
     let late_limit = i64::from(project.config.rules.late_limit_hours).hours();
     let claims = crate::orphans::Claims::read(&project.root, project);
+    let ids_by_slug = project.ids_by_slug();
     for (m, dir) in &manifests {
         let mut ledger = Ledger::load(&project.root, &m.slug)
             .map_err(|f| PublishError::Ledger(f.to_string()))?;
-        let ids = project.ids_of(&m.slug);
+        let ids = ids_by_slug
+            .get(m.slug.as_str())
+            .cloned()
+            .unwrap_or_default();
         if ledger.is_empty() {
             if let Some((id, old)) = claims.claimant(&ids) {
                 run.renamed(m, id, old);
