@@ -1627,7 +1627,11 @@ fn an_advisory_renamed_after_it_went_out_is_held_not_announced_again() {
     std::fs::write(root.join("ledger/old-widgets.yaml"), "slug: [\n").expect("write");
     let o = w.herald(&["check", "--now", later], false, None);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert!(stderr(&o).contains("ledger/old-widgets.yaml:"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ledger/old-widgets.yaml:"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -746,28 +746,34 @@ fn private_stays_private(
             "the oss-security address (`channels.oss-security`)",
         ));
     }
-    let private = distros
-        .map(|d| (d, "the distros notice"))
-        .into_iter()
-        .chain(
-            advance
-                .unwrap_or_default()
-                .iter()
-                .map(|a| (a, "the advance notification")),
-        );
-    let mut ok = true;
-    let mut seen: Vec<&str> = Vec::new();
-    for ((address, pos), what) in private {
-        if let Some((_, whose)) = public.iter().find(|(p, _)| p.eq_ignore_ascii_case(address)) {
+    let before = d.findings.len();
+    let public_one = |address: &str| {
+        public
+            .iter()
+            .find(|(p, _)| p.eq_ignore_ascii_case(address))
+            .map(|(_, whose)| *whose)
+    };
+    let to_public = |address: &str, what: &str, whose: &str| {
+        format!("`{address}` would get {what}, which is private until the embargo lifts, but it is {whose}, where everything is public")
+    };
+    const HELP: &str = "send private notices only to private lists and vetted recipients";
+    if let Some((address, pos)) = distros {
+        if let Some(whose) = public_one(address) {
+            d.error_help(*pos, to_public(address, "the distros notice", whose), HELP);
+        }
+    }
+    let advance = advance.unwrap_or_default();
+    for (n, (address, pos)) in advance.iter().enumerate() {
+        let twice = advance[..n]
+            .iter()
+            .any(|(a, _)| a.eq_ignore_ascii_case(address));
+        if let Some(whose) = public_one(address) {
             d.error_help(
                 *pos,
-                format!("`{address}` would get {what}, which is private until the embargo lifts, but it is {whose}, where everything is public"),
-                "send private notices only to private lists and vetted recipients",
+                to_public(address, "the advance notification", whose),
+                HELP,
             );
-            ok = false;
-        } else if what == "the advance notification"
-            && seen.iter().any(|s| s.eq_ignore_ascii_case(address))
-        {
+        } else if twice {
             d.error_help(
                 *pos,
                 format!(
@@ -775,13 +781,9 @@ fn private_stays_private(
                 ),
                 "list each recipient once",
             );
-            ok = false;
-        }
-        if what == "the advance notification" {
-            seen.push(address);
         }
     }
-    ok
+    d.findings.len() == before
 }
 
 /// A channel a team may leave out: `Some(None)` when absent, `None` when
