@@ -1672,7 +1672,7 @@ fn a_pre_announcement_renamed_after_it_went_out_is_held_not_sent_again() {
 }
 
 #[test]
-fn a_manifest_that_names_a_path_outside_its_folder_sends_nothing() {
+fn an_outbox_that_points_outside_its_folder_sends_nothing() {
     let w = World::new();
     let manifest = w.tree.path().join("outbox/cve-2024-1000/manifest.json");
     let original = std::fs::read_to_string(&manifest).expect("manifest");
@@ -1701,6 +1701,20 @@ fn a_manifest_that_names_a_path_outside_its_folder_sends_nothing() {
         assert!(!w.tree.path().join("ledger/cve-2024-1000.yaml").exists());
     }
     std::fs::write(&manifest, &original).expect("restore");
+    // The right name, standing for another file.
+    let notice = w
+        .tree
+        .path()
+        .join("outbox/cve-2024-1000/advance-notice.eml");
+    let text = std::fs::read(&notice).expect("notice");
+    std::fs::remove_file(&notice).expect("remove");
+    std::os::unix::fs::symlink(w.tree.path().join("private.txt"), &notice).expect("symlink");
+    let o = w.publish(ADVANCE_DUE, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
+    assert!(w.smtp.mails().is_empty(), "the linked file was not sent");
+    std::fs::remove_file(&notice).expect("remove");
+    std::fs::write(&notice, text).expect("restore");
     assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
     assert_eq!(w.smtp.mails().len(), 1);
 }

@@ -316,8 +316,8 @@ fn read_manifests(outbox: &Path) -> Result<Vec<(Manifest, PathBuf)>, PublishErro
         if !path.is_file() {
             continue;
         }
-        let bytes = std::fs::read(&path)
-            .map_err(|e| PublishError::Setup(format!("cannot read `{}`: {e}", path.display())))?;
+        let bytes = read_in(&e.path(), "manifest.json")
+            .map_err(|why| PublishError::Setup(format!("`{}`: {why}", e.path().display())))?;
         let m: Manifest = serde_json::from_slice(&bytes)
             .map_err(|e| PublishError::Setup(format!("`{}`: {e}", path.display())))?;
         if m.format != crate::channels::manifest::FORMAT {
@@ -332,6 +332,32 @@ fn read_manifests(outbox: &Path) -> Result<Vec<(Manifest, PathBuf)>, PublishErro
         out.push((m, e.path()));
     }
     Ok(out)
+}
+
+/// The bytes of `file` in the outbox folder `dir`. Neither the folder
+/// nor the file may be a symbolic link: a build writes none, and one
+/// could send any file of the machine.
+fn read_in(dir: &Path, file: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(
+            "the folder is a symbolic link, which a build never writes; rebuild the outbox".into(),
+        );
+    }
+    let mut bytes = Vec::new();
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dir.join(file))
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|err| match err.raw_os_error() {
+            Some(libc::ELOOP) => format!(
+                "`{file}` is a symbolic link, which a build never writes; rebuild the outbox"
+            ),
+            _ => format!("cannot read `{file}`: {err}"),
+        })?;
+    Ok(bytes)
 }
 
 /// Whether a manifest names only what a build writes: its own folder's
@@ -727,8 +753,7 @@ impl Run<'_> {
     /// The bytes of an outbox text about to go out, refused when they hold
     /// a secret (see [`crate::secrets`]): nothing of such a text is sent.
     fn outgoing(&self, dir: &Path, file: &str) -> Result<Vec<u8>, String> {
-        let bytes =
-            std::fs::read(dir.join(file)).map_err(|err| format!("cannot read `{file}`: {err}"))?;
+        let bytes = read_in(dir, file)?;
         match self.secrets.find(&bytes) {
             None => Ok(bytes),
             Some(what) => Err(format!(
@@ -884,8 +909,7 @@ impl Run<'_> {
                 signing::KEY_VAR
             ));
         }
-        let asc = std::fs::read(dir.join(&asc_name))
-            .map_err(|err| format!("cannot read `{asc_name}`: {err}"))?;
+        let asc = read_in(dir, &asc_name)?;
         let certs =
             signing::read_certs(&self.project.public_key.armored).map_err(|err| err.to_string())?;
         let who = signing::verify(&asc, certs)
