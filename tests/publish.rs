@@ -1686,6 +1686,10 @@ fn an_outbox_that_points_outside_its_folder_sends_nothing() {
             "another slug than its folder's",
             original.replace("\"slug\": \"cve-2024-1000\"", "\"slug\": \"../escaped\""),
         ),
+        (
+            "a repository that climbs out of its path",
+            original.replace("\"example/widgets\"", "\"example/widgets/../../../user\""),
+        ),
     ] {
         assert_ne!(edited, original, "{what}");
         std::fs::write(&manifest, &edited).expect("edit");

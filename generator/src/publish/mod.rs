@@ -379,9 +379,29 @@ fn confined(m: &Manifest, folder: &str) -> Result<(), String> {
             .find(|f| !plain(f))
             .map(|f| (a, f))
     });
-    match outside {
-        Some((a, f)) => Err(format!(
+    if let Some((a, f)) = outside {
+        return Err(format!(
             "its `{}` action names the file `{f}`, outside its folder; rebuild the outbox",
+            a.channel
+        ));
+    }
+    // Ids and repositories go into request paths, where `..` would reach
+    // another resource of the API with the team's token.
+    use crate::model::ids::{CveId, GhsaId, RepoName};
+    let malformed = m.actions.iter().find(|a| {
+        let id_ok = match a.channel.split_once(':') {
+            Some(("ghsa", id)) => GhsaId::parse(id).is_ok(),
+            Some(("cve", id)) => CveId::parse(id).is_ok(),
+            _ => true,
+        };
+        !id_ok
+            || a.repository
+                .as_deref()
+                .is_some_and(|r| RepoName::parse(r).is_err())
+    });
+    match malformed {
+        Some(a) => Err(format!(
+            "its `{}` action names an id or a repository no build writes; rebuild the outbox",
             a.channel
         )),
         None => Ok(()),
