@@ -77,6 +77,8 @@ const ID_SPELLINGS: &[(&str, &str)] = &[
     // Letter-spacing, which a reader reads through.
     ("letter-spaced", "C V E - 2 0 2 4 - 2 0 0 0"),
     ("a letter-spaced number", "CVE-2024-2 0 0 0"),
+    // Broken across two lines at a hyphen, as a hand-wrapped text does.
+    ("its number broken at a line end", "CVE-2024-20-\n  00"),
     // Stored backwards after a right-to-left override, shown forwards.
     ("reversed by an override", "\u{202E}0002-4202-EVC\u{202C}"),
     (
@@ -119,6 +121,14 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
     (
         "line break inside",
         "Security advisory\nfor the gadget parser",
+    ),
+    (
+        "a word broken at a line end",
+        "Security advi-\nsory for the gadget parser",
+    ),
+    (
+        "a word broken at a line end with Unicode's hyphen",
+        "Security advisory for the gad\u{2010}\r\nget parser",
     ),
     (
         "nbsp inside",

@@ -392,7 +392,9 @@ pub fn canonical_literal(input: &[u8]) -> Option<String> {
 /// 4. as a plain-text channel shows it: every `<` is text.
 ///
 /// When the decoded text holds a right-to-left override, two more: as
-/// shown, in [`crate::reordered`].
+/// shown, in [`crate::reordered`]. When it holds a word broken across two
+/// lines at a hyphen, one more: with the word joined, in
+/// [`crate::hyphenated`].
 pub fn readings(input: &[u8], angled: bool) -> Vec<String> {
     let raw = text_of(input);
     let text = decoded(input, &raw);
@@ -406,6 +408,8 @@ pub fn readings(input: &[u8], angled: bool) -> Vec<String> {
             .iter()
             .map(|s| fold_all(s)),
     );
+    // Rare: a word broken across two lines at a hyphen, read whole.
+    all.extend(crate::hyphenated::joined(&text).map(|s| fold_all(&s)));
     if angled {
         all.push(fold_all(&shown(&raw)));
         all.push(fold_text(&raw));

@@ -16,6 +16,7 @@ pub mod embargo;
 pub mod feed;
 pub mod fields;
 pub mod frontmatter;
+pub mod hyphenated;
 pub mod ledger;
 pub mod links;
 pub mod lint;
