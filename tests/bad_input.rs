@@ -631,6 +631,22 @@ fn cases() -> Vec<Case> {
             &["error: content/host.md: `content/host.md` is a symlink to `/etc/hostname`, outside the tree"],
         ),
         (
+            "an advisory that is a named pipe",
+            Box::new(|t: &Tree| {
+                mkfifo(&t.path().join(BAD));
+            }),
+            &["error: advisories/2025/bad.md: `advisories/2025/bad.md` is not a regular file (a pipe, a socket or a device)"],
+        ),
+        (
+            "an advisory symlinked to a named pipe in the tree",
+            Box::new(|t: &Tree| {
+                mkfifo(&t.path().join("fifo"));
+                std::fs::create_dir_all(t.path().join("advisories/2025")).expect("mkdir");
+                std::os::unix::fs::symlink(t.path().join("fifo"), t.path().join(BAD)).expect("link");
+            }),
+            &["error: advisories/2025/bad.md: `advisories/2025/bad.md` is not a regular file"],
+        ),
+        (
             "herald.yaml late limit of zero",
             Box::new(|t: &Tree| t.write("herald.yaml", &format!("{}rules:\n  late-limit-hours: 0\n", common::CONFIG))),
             &["error: herald.yaml:15:21: expected at least 1, found `0`"],
@@ -941,4 +957,13 @@ fn a_broken_advisory_is_one_error_not_also_a_missing_one() {
         err.contains("disagrees with the embargo of advisory `cve-2024-1000`"),
         "{err}"
     );
+}
+
+fn mkfifo(path: &std::path::Path) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
 }

@@ -328,9 +328,19 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
                     {
                         files.push(e.into_path())
                     }
+                    Ok(target)
+                        if !target.is_dir() && e.path().extension().is_some_and(|x| x == "md") =>
+                    {
+                        findings.push(not_regular(shown))
+                    }
                     Ok(_) => {}
                     Err(why) => findings.push(file_error(shown, why).with_code("file")),
                 }
+            }
+            // A pipe or a device named `*.md` would hang the read or be
+            // skipped in silence, and its advisory never announced.
+            Ok(e) if !e.file_type().is_dir() && e.path().extension().is_some_and(|x| x == "md") => {
+                findings.push(not_regular(e.path().strip_prefix(root).unwrap_or(e.path())))
             }
             Ok(_) => {}
             Err(e) => {
@@ -346,6 +356,14 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
         }
     }
     files
+}
+
+fn not_regular(shown: &Path) -> Finding {
+    let why = format!(
+        "`{}` is not a regular file (a pipe, a socket or a device); Herald reads only regular files",
+        shown.display()
+    );
+    file_error(shown, why).with_code("file")
 }
 
 fn stem_slug(path: &Path) -> Option<Slug> {
