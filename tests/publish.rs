@@ -1723,6 +1723,67 @@ fn an_outbox_that_points_outside_its_folder_sends_nothing() {
     assert_eq!(w.smtp.mails().len(), 1);
 }
 
+/// The build stamp vouches for the tree, not for the outbox's bytes: a
+/// manifest edited by hand, or left by another build, is held to the plan
+/// the tree makes before anything of it is acted on.
+#[test]
+fn a_manifest_that_differs_from_the_trees_plan_sends_nothing() {
+    let w = World::new();
+    let manifest = w.tree.path().join("outbox/cve-2024-1000/manifest.json");
+    let original = std::fs::read_to_string(&manifest).expect("manifest");
+    let announcement_due = format!("\"due\": \"{DISCLOSURE}\"");
+    for (what, edited, at) in [
+        (
+            "another recipient for the advance notice",
+            original.replacen(
+                "\"recipients\": [",
+                "\"recipients\": [\n        \"someone@elsewhere.example\",",
+                1,
+            ),
+            "actions[0].recipients[0]",
+        ),
+        (
+            "the announcement brought forward to the notice's moment",
+            original.replace(&announcement_due, &format!("\"due\": \"{ADVANCE_DUE}\"")),
+            ".due",
+        ),
+        (
+            "a private notice's window kept open past the disclosure",
+            original.replacen(
+                &format!("\"until\": \"{DISCLOSURE}\""),
+                "\"until\": \"2099-01-01T00:00:00Z\"",
+                1,
+            ),
+            "actions[0].until",
+        ),
+        (
+            "a digest that is not the file's",
+            original.replacen("\"sha256\": \"", "\"sha256\": \"00", 1),
+            ".sha256",
+        ),
+    ] {
+        assert_ne!(edited, original, "{what}");
+        std::fs::write(&manifest, &edited).expect("edit");
+        for now in [ADVANCE_DUE, DISCLOSURE] {
+            let o = w.publish(now, &[]);
+            let err = stderr(&o);
+            assert_ne!(code(&o), 0, "{what}: {err}");
+            assert!(
+                err.contains("differs from what the tree plans") && err.contains(at),
+                "{what}: {err}"
+            );
+            assert!(w.smtp.mails().is_empty(), "{what}: nothing sent");
+            assert!(
+                !w.tree.path().join("ledger/cve-2024-1000.yaml").exists(),
+                "{what}"
+            );
+        }
+    }
+    std::fs::write(&manifest, &original).expect("restore");
+    assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
+    assert_eq!(w.smtp.mails().len(), 1);
+}
+
 #[test]
 fn no_secret_from_the_environment_reaches_any_output_mail_or_request() {
     let w = World::new();

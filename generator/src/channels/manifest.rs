@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::links;
-use crate::model::{Advisory, Moment, PreAnnouncement, Project};
+use crate::model::{Advisory, Document, Moment, PreAnnouncement, Project};
 use crate::timeline::{self, Action, Channel};
 
 /// Bumped whenever a field changes meaning.
@@ -101,18 +101,21 @@ fn finish(m: &Manifest) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// `digest` gives the SHA-256 of an outbox file by name.
+/// The manifest of an advisory: everything in it follows from the tree,
+/// but for what only its rendered files tell: whether the announcement
+/// was `signed`, and `digest`, the SHA-256 of an outbox file by name.
+/// Publish builds it again to hold the outbox's to the tree.
 pub fn advisory(
     project: &Project,
-    a: &Advisory,
-    message_id: &str,
-    blog_url: Option<&str>,
+    doc: &Document<Advisory>,
     signed: bool,
     digest: &dyn Fn(&str) -> Option<String>,
-    source_sha256: String,
 ) -> Vec<u8> {
     let cfg = &project.config;
     let ch = &cfg.channels;
+    let a = &doc.meta;
+    let message_id = links::message_id(cfg, &a.slug, &a.embargo);
+    let blog_url = links::blog_url(cfg, &a.slug, &a.embargo);
     let mut actions = Vec::new();
     for action in timeline::advisory_actions(a, cfg) {
         let e = match &action.channel {
@@ -139,14 +142,14 @@ pub fn advisory(
                 ..entry(&action, "distros.eml")
             },
             Channel::Announcement => Entry {
-                message_id: Some(message_id.to_string()),
+                message_id: Some(message_id.clone()),
                 recipients: ch.announcements.iter().map(|l| l.address.clone()).collect(),
                 sign: Some("announcement.txt.asc".into()),
                 url: links::announcement_url(cfg, a),
                 ..entry(&action, "announcement.eml")
             },
             Channel::Blog => Entry {
-                url: blog_url.map(str::to_string),
+                url: blog_url.clone(),
                 ..entry(&action, "blog.md")
             },
             Channel::Forum => Entry {
@@ -202,22 +205,19 @@ pub fn advisory(
         title: a.title.clone(),
         signed,
         revision: a.revision().map(Moment::utc_rfc3339),
-        source_sha256: Some(source_sha256),
+        source_sha256: Some(sha256_hex(doc.source.text.as_bytes())),
         actions,
     })
 }
 
-pub fn pre_announcement(
-    project: &Project,
-    p: &PreAnnouncement,
-    public_at: &Moment,
-    message_id: &str,
-    blog_url: Option<&str>,
-    signed: bool,
-) -> Vec<u8> {
+/// The manifest of a pre-announcement, as [`advisory`]'s.
+pub fn pre_announcement(project: &Project, p: &PreAnnouncement, signed: bool) -> Vec<u8> {
     let cfg = &project.config;
     let adv = project.announced(p);
     let action = timeline::pre_announcement_action(p, adv, &cfg.rules, &cfg.team.zone);
+    let public_at = &timeline::pre_announcement_public(p, adv, &cfg.rules, &cfg.team.zone);
+    let message_id = links::message_id(cfg, &p.slug, public_at);
+    let blog_url = links::blog_url(cfg, &p.slug, public_at);
     let at = |file: &str, channel: &str| Entry {
         channel: channel.to_string(),
         due: public_at.utc_rfc3339(),
@@ -230,7 +230,7 @@ pub fn pre_announcement(
         .iter()
         .map(|channel| match channel.as_str() {
             "announcement" => Entry {
-                message_id: Some(message_id.to_string()),
+                message_id: Some(message_id.clone()),
                 recipients: cfg
                     .channels
                     .announcements
@@ -238,11 +238,11 @@ pub fn pre_announcement(
                     .map(|l| l.address.clone())
                     .collect(),
                 sign: Some("announcement.txt.asc".into()),
-                url: links::group_link(cfg, message_id),
+                url: links::group_link(cfg, &message_id),
                 ..at("announcement.eml", "announcement")
             },
             "blog" => Entry {
-                url: blog_url.map(str::to_string),
+                url: blog_url.clone(),
                 ..at("blog.md", "blog")
             },
             _ => Entry {
@@ -263,4 +263,12 @@ pub fn pre_announcement(
         source_sha256: None,
         actions,
     })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

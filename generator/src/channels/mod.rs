@@ -23,7 +23,6 @@ use facts::{authors, blog_path};
 
 use lettre::message::Mailbox;
 use serde::Serialize;
-use sha2::Digest;
 use tera::{Context, Tera};
 
 use crate::links;
@@ -261,17 +260,9 @@ impl<'p> Outbox<'p> {
             files
                 .iter()
                 .find(|f| f.path == path)
-                .map(|f| hex(&sha2::Sha256::digest(&f.bytes)))
+                .map(|f| manifest::sha256_hex(&f.bytes))
         };
-        let manifest = manifest::advisory(
-            self.project,
-            a,
-            &job.message_id,
-            job.blog_url.as_deref(),
-            job.signed_copy.is_some(),
-            &digest,
-            hex(&sha2::Sha256::digest(doc.source.text.as_bytes())),
-        );
+        let manifest = manifest::advisory(self.project, doc, job.signed_copy.is_some(), &digest);
         job.add("manifest.json", manifest);
         Ok(job.files)
     }
@@ -312,10 +303,6 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 fn file_name(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -3,10 +3,9 @@
 //! patches attached. Each opens with the embargo.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::facts::{facts_block, moment_both};
-use super::{disclaimer, file_name, hex, mail, require, ChannelError, Job, Outbox};
+use super::{disclaimer, file_name, mail, manifest, require, ChannelError, Job, Outbox};
 use crate::links;
 use crate::timeline;
 
@@ -77,7 +76,7 @@ pub(super) fn advance_notice(out: &Outbox, job: &mut Job) -> Result<(), ChannelE
         .iter()
         .map(|p| PatchView {
             name: file_name(&p.path),
-            sha256: hex(&Sha256::digest(&p.bytes)),
+            sha256: manifest::sha256_hex(&p.bytes),
         })
         .collect();
     let mut ctx = out.base(&head);

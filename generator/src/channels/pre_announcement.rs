@@ -123,14 +123,7 @@ impl Outbox<'_> {
         }
         files.push(Output {
             path: format!("{slug}/manifest.json"),
-            bytes: manifest::pre_announcement(
-                self.project,
-                p,
-                public_at,
-                &message_id,
-                blog_url.as_deref(),
-                signed,
-            ),
+            bytes: manifest::pre_announcement(self.project, p, signed),
         });
         Ok(files)
     }

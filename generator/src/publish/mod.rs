@@ -11,6 +11,7 @@ pub mod cve_services;
 pub mod forum;
 pub mod github;
 pub mod http;
+mod outbox;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::ledger::{Ledger, State};
 use crate::model::Project;
 use crate::signing;
 use crate::stamp;
+use outbox::read_in;
 
 pub struct Options {
     pub now: Timestamp,
@@ -147,7 +149,7 @@ pub fn publish(
     } else {
         Some(lock(&lock_dir, log)?)
     };
-    let mut manifests = read_manifests(&opts.outbox)?;
+    let mut manifests = outbox::manifests(project, &opts.outbox)?;
     manifests.sort_by(|a, b| a.0.slug.cmp(&b.0.slug));
     let secrets = crate::secrets::Secrets::of(creds);
     // A server may quote a request's credentials back in its answer, which
@@ -305,107 +307,6 @@ pub fn lock(dir: &Path, log: &mut dyn FnMut(String)) -> Result<std::fs::File, Pu
         ));
     }
     Ok(f)
-}
-
-fn read_manifests(outbox: &Path) -> Result<Vec<(Manifest, PathBuf)>, PublishError> {
-    let mut out = Vec::new();
-    let entries = std::fs::read_dir(outbox)
-        .map_err(|e| PublishError::Setup(format!("cannot read `{}`: {e}", outbox.display())))?;
-    for e in entries.filter_map(Result::ok) {
-        let path = e.path().join("manifest.json");
-        if !path.is_file() {
-            continue;
-        }
-        let bytes = read_in(&e.path(), "manifest.json")
-            .map_err(|why| PublishError::Setup(format!("`{}`: {why}", e.path().display())))?;
-        let m: Manifest = serde_json::from_slice(&bytes)
-            .map_err(|e| PublishError::Setup(format!("`{}`: {e}", path.display())))?;
-        if m.format != crate::channels::manifest::FORMAT {
-            return Err(PublishError::Setup(format!(
-                "`{}` has format {}; rebuild with this herald",
-                path.display(),
-                m.format
-            )));
-        }
-        confined(&m, &e.file_name().to_string_lossy())
-            .map_err(|why| PublishError::Setup(format!("`{}`: {why}", path.display())))?;
-        out.push((m, e.path()));
-    }
-    Ok(out)
-}
-
-/// The bytes of `file` in the outbox folder `dir`. Neither the folder
-/// nor the file may be a symbolic link: a build writes none, and one
-/// could send any file of the machine.
-fn read_in(dir: &Path, file: &str) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(
-            "the folder is a symbolic link, which a build never writes; rebuild the outbox".into(),
-        );
-    }
-    let mut bytes = Vec::new();
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(dir.join(file))
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|err| match err.raw_os_error() {
-            Some(libc::ELOOP) => format!(
-                "`{file}` is a symbolic link, which a build never writes; rebuild the outbox"
-            ),
-            _ => format!("cannot read `{file}`: {err}"),
-        })?;
-    Ok(bytes)
-}
-
-/// Whether a manifest names only what a build writes: its own folder's
-/// slug, and files of that folder. The build stamp vouches for the tree,
-/// not for the outbox's bytes, and a slug or a file name read from a
-/// manifest becomes a path (`ledger/<slug>.yaml`, a text to send): one
-/// with `..` or `/` in it would reach outside.
-fn confined(m: &Manifest, folder: &str) -> Result<(), String> {
-    if crate::model::Slug::parse(&m.slug).is_err() || m.slug != folder {
-        return Err(format!(
-            "names the slug `{}` in the folder `{folder}`; rebuild the outbox",
-            m.slug
-        ));
-    }
-    let plain = |f: &str| !f.is_empty() && !f.contains(['/', '\\']) && f != "." && f != "..";
-    let outside = m.actions.iter().find_map(|a| {
-        std::iter::once(&a.file)
-            .chain(&a.sign)
-            .find(|f| !plain(f))
-            .map(|f| (a, f))
-    });
-    if let Some((a, f)) = outside {
-        return Err(format!(
-            "its `{}` action names the file `{f}`, outside its folder; rebuild the outbox",
-            a.channel
-        ));
-    }
-    // Ids and repositories go into request paths, where `..` would reach
-    // another resource of the API with the team's token.
-    use crate::model::ids::{CveId, GhsaId, RepoName};
-    let malformed = m.actions.iter().find(|a| {
-        let id_ok = match a.channel.split_once(':') {
-            Some(("ghsa", id)) => GhsaId::parse(id).is_ok(),
-            Some(("cve", id)) => CveId::parse(id).is_ok(),
-            _ => true,
-        };
-        !id_ok
-            || a.repository
-                .as_deref()
-                .is_some_and(|r| RepoName::parse(r).is_err())
-    });
-    match malformed {
-        Some(a) => Err(format!(
-            "its `{}` action names an id or a repository no build writes; rebuild the outbox",
-            a.channel
-        )),
-        None => Ok(()),
-    }
 }
 
 /// Independent sequences of one manifest: each private notice alone, and the
