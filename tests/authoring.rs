@@ -314,14 +314,21 @@ fn toolchain_parts_speak_in_toolchain_releases() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = t.build("2024-04-10T00:00:00Z");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    // Every human-facing facts block speaks in toolchain releases; the
-    // GHSA and OSV keep the package versions.
-    for f in ["announcement.txt", "forum.md", "blog.md"] {
+    // Every facts block Herald writes for people speaks in toolchain
+    // releases; the GHSA and OSV keep the package versions.
+    for f in ["oss-security.eml", "distros.eml"] {
         let text = t.read(&format!("outbox/cve-2024-1000/{f}"));
         assert!(
             text.contains("Widgetlang < 2.0.1") && text.contains("Widgetlang >= 2.0.1"),
             "{f}: {text}"
         );
+        assert!(!text.contains("widgets < 1.2.3"), "{f}: {text}");
+    }
+    // The cross-posts are the announcement's text, as the team's are: the
+    // body alone, with no facts block of Herald's above it.
+    for f in ["announcement.txt", "forum.md", "blog.md"] {
+        let text = t.read(&format!("outbox/cve-2024-1000/{f}"));
+        assert!(!text.contains("Widgetlang < 2.0.1"), "{f}: {text}");
         assert!(!text.contains("widgets < 1.2.3"), "{f}: {text}");
     }
     let page = t.read("public/advisories/cve-2024-1000/index.html");

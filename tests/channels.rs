@@ -78,6 +78,24 @@ fn each_channel_carries_its_disclaimer_and_link() {
     let blog_md = read(&outbox, "cve-2025-31001/blog.md");
     // The blog's Zola front matter.
     assert!(blog_md.starts_with("+++\npath = \"2025/04/08/cve-2025-31001\"\ntitle = \"Security advisory for the standard library (CVE-2025-31001)\"\nauthors = [\"The Ferrite Security Response Team\"]\naliases = []\n+++\n"), "{blog_md}");
+    // The post is the announcement's text: the body as its author wrapped
+    // it (Zola reads a line break as a space), no facts block above it.
+    // The forum, whose renderer keeps line breaks, gets one line per
+    // paragraph.
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("advisories/2025/cve-2025-31001.md"),
+    )
+    .expect("source");
+    let first = source.split("\n\n").nth(1).expect("a first paragraph");
+    assert!(first.contains('\n') && blog_md.contains(first), "{blog_md}");
+    let forum = read(&outbox, "cve-2025-31001/forum.md");
+    assert!(forum.contains(&first.replace('\n', " ")), "{forum}");
+    for text in [&blog_md, &forum, &ann] {
+        assert!(
+            !text.contains("Severity:") && !text.contains("Fixed in"),
+            "{text}"
+        );
+    }
     let ghsa = read(&outbox, "cve-2025-31001/ghsa-GHSA-4f7x-c9qm-2r8v.md");
     assert!(ghsa.starts_with(&format!("> This advisory is a copy of the security advisory published by The Ferrite Security Response Team at <{blog}>")));
     let oss = read(&outbox, "cve-2025-31001/oss-security.eml");

@@ -1,4 +1,5 @@
-//! The facts block every human-facing text carries, and the pieces of an
+//! The facts block of the page, the excerpt and the private notices (and
+//! of any theme that puts it in a cross-post), and the pieces of an
 //! advisory that several channels share: its lead, authors, blog path.
 
 use super::Outbox;

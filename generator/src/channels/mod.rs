@@ -76,9 +76,13 @@ struct AdvisoryText<'a> {
     date: String,
     authors: Vec<&'a str>,
     blog_path: String,
-    /// One line per paragraph: the blog, forum and GHSA renderers keep
-    /// line breaks.
+    /// One line per paragraph: the forum and GHSA renderers keep line
+    /// breaks.
     body_markdown: String,
+    /// As its author wrapped it, for the blog, whose renderer (Zola)
+    /// reads a line break as a space, and whose posts keep their source's
+    /// lines.
+    body_source: String,
     body_text: String,
     lead_text: String,
     /// "Withdrawn on <date>: <reason>", for a withdrawn advisory.
@@ -229,6 +233,7 @@ impl<'p> Outbox<'p> {
             authors: authors(&a.authors, config),
             blog_path: blog_path(config, blog_url.as_deref()),
             body_markdown: crate::unwrap::unwrap_paragraphs(doc.text().trim()),
+            body_source: doc.text().trim().to_string(),
             body_text: body_text.trim_end().to_string(),
             lead_text: plaintext::to_text(&lead_markdown(doc.text()))
                 .trim_end()

@@ -19,6 +19,8 @@ struct PreText<'a> {
     authors: Vec<&'a str>,
     blog_path: String,
     body_markdown: String,
+    /// As its author wrapped it, for the blog (see `AdvisoryText`).
+    body_source: String,
     body_text: String,
 }
 
@@ -44,6 +46,7 @@ impl Outbox<'_> {
             authors: authors(&p.authors, config),
             blog_path: blog_path(config, blog_url.as_deref()),
             body_markdown: crate::unwrap::unwrap_paragraphs(doc.text().trim()),
+            body_source: doc.text().trim().to_string(),
             body_text: plaintext::to_text(doc.text()).trim_end().to_string(),
         };
         let facts = vec![
