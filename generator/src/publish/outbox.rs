@@ -161,7 +161,18 @@ fn planned(project: &Project, m: &Manifest, dir: &Path, bytes: &[u8]) -> Result<
 /// Where two JSON values first differ, as a path (`actions[2].recipients`)
 /// with both values; `None` when they are equal.
 fn first_difference(want: &Value, got: &Value, at: String) -> Option<String> {
-    let show = |v: Option<&Value>| v.map_or("nothing".to_string(), |v| format!("`{v}`"));
+    // A member or an element that one side lacks is `nothing` there.
+    let either = |here: String, w: Option<&Value>, g: Option<&Value>| match (w, g) {
+        (Some(w), Some(g)) => first_difference(w, g, here),
+        _ => {
+            let show = |v: Option<&Value>| v.map_or("nothing".to_string(), |v| format!("`{v}`"));
+            Some(format!(
+                "`{here}` (the tree: {}; the outbox: {})",
+                show(w),
+                show(g)
+            ))
+        }
+    };
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
             let mut keys: Vec<&String> = w.keys().chain(g.keys()).collect();
@@ -173,27 +184,12 @@ fn first_difference(want: &Value, got: &Value, at: String) -> Option<String> {
                 } else {
                     format!("{at}.{k}")
                 };
-                match (w.get(k), g.get(k)) {
-                    (Some(wv), Some(gv)) => first_difference(wv, gv, here),
-                    (wv, gv) => Some(format!(
-                        "`{here}` (the tree: {}; the outbox: {})",
-                        show(wv),
-                        show(gv)
-                    )),
-                }
+                either(here, w.get(k), g.get(k))
             })
         }
-        (Value::Array(w), Value::Array(g)) => (0..w.len().max(g.len())).find_map(|i| {
-            let here = format!("{at}[{i}]");
-            match (w.get(i), g.get(i)) {
-                (Some(wv), Some(gv)) => first_difference(wv, gv, here),
-                (wv, gv) => Some(format!(
-                    "`{here}` (the tree: {}; the outbox: {})",
-                    show(wv),
-                    show(gv)
-                )),
-            }
-        }),
+        (Value::Array(w), Value::Array(g)) => {
+            (0..w.len().max(g.len())).find_map(|i| either(format!("{at}[{i}]"), w.get(i), g.get(i)))
+        }
         _ if want == got => None,
         _ => Some(format!("`{at}` (the tree: `{want}`; the outbox: `{got}`)")),
     }
