@@ -65,14 +65,18 @@ fn each_channel_carries_its_disclaimer_and_link() {
     assert!(ann.starts_with("This announcement is signed by The Ferrite Security Response Team. The\nGoogle Groups web interface shows its signature as not matching"));
     assert!(ann.contains("is attached as announcement.txt.asc:\nverify that file."));
     assert!(ann.lines().all(|l| l.chars().count() <= 80), "wrapped");
-    for f in ["blog.md", "forum.md"] {
+    for (f, quote) in [
+        // The Rust blog's words, wrapped as its posts wrap them, and its
+        // reference to the mail right after the blockquote.
+        ("blog.md", "> This is a cross-post of [the official security advisory][advisory]. The\n> official advisory contains a signed version with our PGP key, as well."),
+        // One line on the forum, which keeps line breaks.
+        ("forum.md", "> This is a cross-post of [the official security advisory][advisory]. The official advisory contains a signed version with our PGP key, as well."),
+    ] {
         let t = read(&outbox, &format!("cve-2025-31001/{f}"));
-        // The Rust blog's words, and its reference to the mail right
-        // after the blockquote.
-        assert!(t.contains(&format!("> This is a cross-post of [the official security advisory][advisory]. The official advisory contains a signed version with our PGP key, as well.\n\n[advisory]: {group}\n\n")), "{f}: {t}");
+        assert!(t.contains(&format!("{quote}\n\n[advisory]: {group}\n\n")), "{f}: {t}");
         // A pre-announcement's cross-post says what it copies.
         let p = read(&outbox, &format!("pre-2025-04-08/{f}"));
-        assert!(p.contains("> This is a cross-post of [the official pre-announcement of a security release][pre-announcement]."), "{p}");
+        assert!(p.replace("\n> ", " ").contains("This is a cross-post of [the official pre-announcement of a security release][pre-announcement]."), "{p}");
         assert!(!p.contains("security advisory"), "{p}");
     }
     let blog_md = read(&outbox, "cve-2025-31001/blog.md");

@@ -22,7 +22,9 @@ impl Outbox<'_> {
         original: disclaimer::Original,
     ) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, ChannelError> {
         let cross = disclaimer::cross_post(official, original, body);
+        let quoted = disclaimer::quoted(&cross);
         let mut ctx = self.base(&cross);
+        ctx.insert("disclaimer_quoted", &quoted);
         ctx.insert(view.0, view.1);
         ctx.insert("facts_markdown", &facts_markdown(facts));
         let channels = &self.config().channels;
@@ -39,13 +41,20 @@ impl Outbox<'_> {
             .filter(|(_, wanted)| *wanted)
         {
             let text = self.render(template, slug, &ctx)?;
+            // A theme may quote it on one line or as the blog's default
+            // template does, wrapped; either carries it whole.
+            let disclaimer = if text.contains(&quoted) {
+                &quoted
+            } else {
+                &cross
+            };
             require(
                 template,
                 slug,
                 channel,
                 &text,
                 &[
-                    ("the cross-post disclaimer", &cross),
+                    ("the cross-post disclaimer", disclaimer),
                     ("the link to the official text", official.url),
                 ],
             )?;

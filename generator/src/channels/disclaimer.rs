@@ -76,6 +76,20 @@ version with our PGP key, as well."
     line + &definition
 }
 
+/// `cross` (from [`cross_post`]) as a blockquote wrapped at 80 columns,
+/// as the team's blog posts quote it: their renderer reads a line break
+/// as a space, and their sources keep 80-column lines. The link's
+/// definition follows the quote as it is.
+pub fn quoted(cross: &str) -> String {
+    let (line, definition) = cross.split_once("\n\n").unwrap_or((cross, ""));
+    let mut out = crate::wrap::fill(line, 80, "> ", "> ");
+    if !definition.is_empty() {
+        out.push_str("\n\n");
+        out.push_str(definition);
+    }
+    out
+}
+
 /// Opens each GHSA text: it points at the blog post, which links to the
 /// official advisory, or straight at the official advisory for a team
 /// without a blog.
