@@ -289,7 +289,6 @@ pub fn update_digests(
     project: &Project,
     slugs: &std::collections::HashSet<String>,
 ) -> Result<std::collections::HashMap<String, String>, BuildError> {
-    use sha2::Digest;
     let tera =
         theme::compile(&project.theme).map_err(|(name, msg)| BuildError::Theme(name, msg))?;
     let outbox = Outbox::new(project, &tera, None)?;
@@ -302,10 +301,7 @@ pub fn update_digests(
         for f in outbox.advisory(doc)? {
             let name = f.path.rsplit('/').next().unwrap_or_default();
             if (name.starts_with("ghsa-") || name.starts_with("cve-")) && name.ends_with(".json") {
-                let hex: String = sha2::Sha256::digest(&f.bytes)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let hex = crate::channels::manifest::sha256_hex(&f.bytes);
                 out.insert(f.path, hex);
             }
         }

@@ -265,6 +265,8 @@ pub fn pre_announcement(project: &Project, p: &PreAnnouncement, signed: bool) ->
     })
 }
 
+/// The SHA-256 of `bytes` in lower-case hex: how the manifest, the
+/// ledger and the advance notice's patch list name a file's content.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)

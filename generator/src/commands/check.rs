@@ -248,7 +248,6 @@ fn record_finding(project: &Project, slug: &str, invalid: &crate::cve::Invalid) 
 /// text, a warning: nothing is sent without a revision.
 fn silent_edits(ledgers: &crate::ledger::Ledgers, project: &Project) -> Vec<Finding> {
     use crate::ledger::State;
-    use sha2::Digest;
     let mut sent = Vec::new();
     for doc in &project.advisories {
         let a = &doc.meta;
@@ -259,12 +258,7 @@ fn silent_edits(ledgers: &crate::ledger::Ledgers, project: &Project) -> Vec<Find
         // Hashed only for an advisory with a text on record.
         let source = std::cell::OnceCell::new();
         let source = || {
-            source.get_or_init(|| {
-                sha2::Sha256::digest(doc.source.text.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            })
+            source.get_or_init(|| crate::channels::manifest::sha256_hex(doc.source.text.as_bytes()))
         };
         let channels = a
             .ghsa

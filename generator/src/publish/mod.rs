@@ -1000,13 +1000,7 @@ impl Run<'_> {
             Ok(v) => v,
             Err(err) => return Ok(self.fail(m, e, format!("`{}`: {err}", e.file))),
         };
-        let digest: String = {
-            use sha2::Digest;
-            sha2::Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        };
+        let digest = crate::channels::manifest::sha256_hex(&bytes);
         if self.opts.dry_run {
             let act = if e.reject { "reject" } else { "publish" };
             (self.log)(format!(
