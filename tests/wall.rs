@@ -127,6 +127,10 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "Security advi-\nsory for the gadget parser",
     ),
     (
+        "a word broken at a line end with a soft hyphen",
+        "Security advi&shy;\nsory for the gadget parser",
+    ),
+    (
         "a word broken at a line end with Unicode's hyphen",
         "Security advisory for the gad\u{2010}\r\nget parser",
     ),

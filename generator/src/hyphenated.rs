@@ -9,8 +9,12 @@
 //! without one has no further reading, and costs one pass over its line
 //! breaks.
 
-/// The hyphens a word is broken with: ASCII's, and Unicode's own.
-const HYPHENS: [char; 2] = ['-', '\u{2010}'];
+/// What a word is broken with: `-`, any dash the canonical form reads as
+/// one (a text disguised with `‐` or `–` reads the same), and the soft
+/// hyphen, which a plain-text reader shows as a hyphen at the line's end.
+fn is_hyphen(c: char) -> bool {
+    c == '-' || c == '\u{AD}' || crate::canon::is_dash(c)
+}
 
 /// White space a line may end or start with around its break.
 const BLANKS: [char; 3] = [' ', '\t', '\r'];
@@ -26,7 +30,7 @@ pub fn joined(text: &str) -> Option<String> {
     let mut out = String::new();
     let mut copied = 0;
     for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
-        let Some(word) = text[..nl].trim_end_matches(BLANKS).strip_suffix(HYPHENS) else {
+        let Some(word) = text[..nl].trim_end_matches(BLANKS).strip_suffix(is_hyphen) else {
             continue;
         };
         let rest = &text[nl + 1..];
@@ -59,6 +63,14 @@ mod tests {
             joined("CVE-2026-400-\r\n   01 and sys\u{2010} \n\ttems").as_deref(),
             Some("CVE-2026-40001 and systems")
         );
+    }
+
+    #[test]
+    fn any_dash_or_a_soft_hyphen_breaks_a_word() {
+        for dash in ['\u{2013}', '\u{2212}', '\u{FF0D}', '\u{AD}'] {
+            let text = format!("heap over{dash}\nflow");
+            assert_eq!(joined(&text).as_deref(), Some("heap overflow"), "{dash:?}");
+        }
     }
 
     #[test]
