@@ -1780,6 +1780,27 @@ fn a_manifest_that_differs_from_the_trees_plan_sends_nothing() {
         }
     }
     std::fs::write(&manifest, &original).expect("restore");
+    // The file a digest stands for, changed or swapped for a link, with
+    // the manifest left as the build wrote it.
+    let ghsa = w
+        .tree
+        .path()
+        .join(format!("outbox/cve-2024-1000/ghsa-{GHSA}.json"));
+    let body = std::fs::read(&ghsa).expect("ghsa");
+    let mut edited = body.clone();
+    edited.extend_from_slice(b" ");
+    std::fs::write(&ghsa, &edited).expect("edit");
+    let o = w.publish(ADVANCE_DUE, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains(".sha256"), "{}", stderr(&o));
+    std::fs::remove_file(&ghsa).expect("remove");
+    std::os::unix::fs::symlink(w.tree.path().join("herald.yaml"), &ghsa).expect("link");
+    let o = w.publish(ADVANCE_DUE, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
+    assert!(w.smtp.mails().is_empty(), "nothing sent");
+    std::fs::remove_file(&ghsa).expect("remove");
+    std::fs::write(&ghsa, &body).expect("restore");
     assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
     assert_eq!(w.smtp.mails().len(), 1);
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::facts::facts_markdown;
-use super::{disclaimer, require, ChannelError, Job, Outbox};
+use super::{contains, disclaimer, require, ChannelError, Job, Outbox};
 
 impl Outbox<'_> {
     /// The blog and forum cross-posts, rendered from `templates` with the
@@ -43,7 +43,7 @@ impl Outbox<'_> {
             let text = self.render(template, slug, &ctx)?;
             // A theme may quote it on one line or as the blog's default
             // template does, wrapped; either carries it whole.
-            let disclaimer = if text.contains(&quoted) {
+            let disclaimer = if contains(text.as_bytes(), quoted.as_bytes()) {
                 &quoted
             } else {
                 &cross

@@ -126,7 +126,15 @@ fn confined(m: &Manifest, folder: &str) -> Result<(), String> {
 /// before its embargo lifts. What only the build's files tell (each file's
 /// digest) is taken from the files as they are now.
 fn planned(project: &Project, m: &Manifest, dir: &Path, bytes: &[u8]) -> Result<(), String> {
-    let digest = |name: &str| read_in(dir, name).ok().map(|b| manifest::sha256_hex(&b));
+    // A file that cannot be read has no digest; why is the better report.
+    let unreadable = std::cell::RefCell::new(None);
+    let digest = |name: &str| match read_in(dir, name) {
+        Ok(bytes) => Some(manifest::sha256_hex(&bytes)),
+        Err(why) => {
+            unreadable.borrow_mut().get_or_insert(why);
+            None
+        }
+    };
     let slug = m.slug.as_str();
     let expected = match m.kind.as_str() {
         "advisory" => project
@@ -149,6 +157,9 @@ fn planned(project: &Project, m: &Manifest, dir: &Path, bytes: &[u8]) -> Result<
     };
     if expected == bytes {
         return Ok(());
+    }
+    if let Some(why) = unreadable.into_inner() {
+        return Err(why);
     }
     let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap_or(Value::Null);
     let at = first_difference(&parse(&expected), &parse(bytes), String::new())
