@@ -316,33 +316,8 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
     let mut files = Vec::new();
     let canonical = crate::tree::canonical_root(root);
     for entry in WalkDir::new(&base).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
-                files.push(e.into_path())
-            }
-            Ok(e) if e.path_is_symlink() => {
-                let shown = e.path().strip_prefix(root).unwrap_or(e.path());
-                match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy()) {
-                    Ok(target)
-                        if target.is_file() && e.path().extension().is_some_and(|x| x == "md") =>
-                    {
-                        files.push(e.into_path())
-                    }
-                    Ok(target)
-                        if !target.is_dir() && e.path().extension().is_some_and(|x| x == "md") =>
-                    {
-                        findings.push(not_regular(shown))
-                    }
-                    Ok(_) => {}
-                    Err(why) => findings.push(file_error(shown, why).with_code("file")),
-                }
-            }
-            // A pipe or a device named `*.md` would hang the read or be
-            // skipped in silence, and its advisory never announced.
-            Ok(e) if !e.file_type().is_dir() && e.path().extension().is_some_and(|x| x == "md") => {
-                findings.push(not_regular(e.path().strip_prefix(root).unwrap_or(e.path())))
-            }
-            Ok(_) => {}
+        let e = match entry {
+            Ok(e) => e,
             Err(e) => {
                 let p = e.path().unwrap_or(&base);
                 findings.push(
@@ -351,7 +326,30 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
                         format!("cannot read: {e}"),
                     )
                     .with_code("file"),
-                )
+                );
+                continue;
+            }
+        };
+        let shown = e.path().strip_prefix(root).unwrap_or(e.path());
+        // What the entry is; a link is followed, and only inside the tree.
+        let (file, dir) = if e.path_is_symlink() {
+            match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy()) {
+                Ok(target) => (target.is_file(), target.is_dir()),
+                Err(why) => {
+                    findings.push(file_error(shown, why).with_code("file"));
+                    continue;
+                }
+            }
+        } else {
+            (e.file_type().is_file(), e.file_type().is_dir())
+        };
+        if e.path().extension().is_some_and(|x| x == "md") {
+            if file {
+                files.push(e.path().to_path_buf());
+            } else if !dir {
+                // A pipe or a device named `*.md` would hang the read or
+                // be skipped in silence, and its advisory never announced.
+                findings.push(not_regular(shown));
             }
         }
     }
