@@ -1713,14 +1713,20 @@ fn an_outbox_that_points_outside_its_folder_sends_nothing() {
     let text = std::fs::read(&notice).expect("notice");
     std::fs::remove_file(&notice).expect("remove");
     std::os::unix::fs::symlink(w.tree.path().join("private.txt"), &notice).expect("symlink");
-    let o = w.publish(ADVANCE_DUE, &[]);
-    assert_ne!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
-    assert!(w.smtp.mails().is_empty(), "the linked file was not sent");
+    refused_at_the_notice(&w, "is a symbolic link");
     std::fs::remove_file(&notice).expect("remove");
     std::fs::write(&notice, text).expect("restore");
     assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
     assert_eq!(w.smtp.mails().len(), 1);
+}
+
+/// A publish run at the advance notice's moment fails, says `why`, and
+/// mails nothing.
+fn refused_at_the_notice(w: &World, why: &str) {
+    let o = w.publish(ADVANCE_DUE, &[]);
+    assert_ne!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains(why), "{why}: {}", stderr(&o));
+    assert!(w.smtp.mails().is_empty(), "{why}: nothing sent");
 }
 
 /// The build stamp vouches for the tree, not for the outbox's bytes: a
@@ -1790,15 +1796,10 @@ fn a_manifest_that_differs_from_the_trees_plan_sends_nothing() {
     let mut edited = body.clone();
     edited.extend_from_slice(b" ");
     std::fs::write(&ghsa, &edited).expect("edit");
-    let o = w.publish(ADVANCE_DUE, &[]);
-    assert_ne!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains(".sha256"), "{}", stderr(&o));
+    refused_at_the_notice(&w, ".sha256");
     std::fs::remove_file(&ghsa).expect("remove");
     std::os::unix::fs::symlink(w.tree.path().join("herald.yaml"), &ghsa).expect("link");
-    let o = w.publish(ADVANCE_DUE, &[]);
-    assert_ne!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
-    assert!(w.smtp.mails().is_empty(), "nothing sent");
+    refused_at_the_notice(&w, "is a symbolic link");
     std::fs::remove_file(&ghsa).expect("remove");
     std::fs::write(&ghsa, &body).expect("restore");
     assert_eq!(code(&w.publish(ADVANCE_DUE, &[])), 0);
