@@ -448,15 +448,42 @@ fn a_ledger_push_refused_by_someone_elses_push_is_replayed_never_lost() {
     git(&author, &["push", "-q", "origin", "main"]);
     std::fs::create_dir_all(runner.join("ledger")).expect("dir");
     std::fs::write(runner.join("ledger/a.yaml"), "announcement: done\n").expect("write");
-    let run = |dir: &Path| {
+    // `gh` on GitHub's runners disables the workflow; here a stand-in
+    // records what it was asked, or fails as `gh` does without a token.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("dir");
+    let asked = tmp.path().join("gh-asked");
+    let gh = bin.join("gh");
+    let run = |dir: &Path, gh_works: bool| {
+        let body = if gh_works {
+            format!("#!/bin/sh\necho \"$@\" >> '{}'\n", asked.display())
+        } else {
+            "#!/bin/sh\necho 'gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable.' >&2\nexit 4\n".to_string()
+        };
+        std::fs::write(&gh, body).expect("write");
+        std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
         std::process::Command::new("bash")
             .args(["-e", "-c", &script])
             .current_dir(dir)
             .env("GITHUB_REF_NAME", "main")
+            .env("GITHUB_RUN_ID", "4242")
+            .env(
+                "GITHUB_WORKFLOW_REF",
+                "team/advisories/.github/workflows/publish.yml@refs/heads/main",
+            )
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
             .output()
             .expect("bash")
     };
-    let o = run(&runner);
+    let o = run(&runner, true);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let log = git(&remote, &["log", "--format=%s", "main"]);
     assert_eq!(
@@ -479,13 +506,22 @@ fn a_ledger_push_refused_by_someone_elses_push_is_replayed_never_lost() {
         "announcement: done\nforum: done\n",
     )
     .expect("write");
-    let o = run(&runner);
+    let o = run(&runner, true);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        String::from_utf8_lossy(&o.stdout)
-            .contains("::error::the ledger could not be pushed to main"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
+        out.contains("::error::the ledger could not be pushed to main"),
+        "{out}"
+    );
+    // The next scheduled run would read the branch's ledger, without this
+    // run's record, and send its mails again: the schedule stops.
+    assert_eq!(
+        std::fs::read_to_string(&asked).expect("gh was run"),
+        "workflow disable publish.yml\n"
+    );
+    assert!(
+        out.contains("::error::this workflow is now disabled: commit the ledger artifact of this run (ledger-4242) by hand"),
+        "{out}"
     );
     assert_eq!(
         git(&remote, &["show", "main:ledger/a.yaml"]),
@@ -499,5 +535,20 @@ fn a_ledger_push_refused_by_someone_elses_push_is_replayed_never_lost() {
         git(&runner, &["show", "HEAD:ledger/a.yaml"]),
         "announcement: done\nforum: done\n",
         "the run's record is kept, to be uploaded"
+    );
+
+    // Without `gh` (a token without `actions: write`), the step says so:
+    // a person must disable the workflow.
+    std::fs::write(
+        runner.join("ledger/a.yaml"),
+        "announcement: done\nforum: done\nblog: done\n",
+    )
+    .expect("write");
+    let o = run(&runner, false);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("::error::disabling this workflow failed: disable it now, commit the ledger artifact of this run (ledger-4242) by hand"),
+        "{out}"
     );
 }

@@ -477,7 +477,14 @@ const COMMIT_LEDGER: &str = r#"        run: |
               break
             fi
           done
-          echo "::error::the ledger could not be pushed to $branch: the next run would send this run's mails again. Disable this workflow, then commit the ledger artifact of this run by hand"
+          echo "::error::the ledger could not be pushed to $branch: the next run would send this run's mails again"
+          # So the schedule stops here until a person has committed it.
+          workflow="${GITHUB_WORKFLOW_REF%%@*}"
+          if gh workflow disable "${workflow##*/}"; then
+            echo "::error::this workflow is now disabled: commit the ledger artifact of this run (ledger-$GITHUB_RUN_ID) by hand, then enable the workflow again"
+          else
+            echo "::error::disabling this workflow failed: disable it now, commit the ledger artifact of this run (ledger-$GITHUB_RUN_ID) by hand, then enable it again"
+          fi
           exit 1
 "#;
 
@@ -498,6 +505,7 @@ permissions:
   contents: write
   pages: write
   id-token: write
+  actions: write
 {env}jobs:
   publish:
     runs-on: ubuntu-latest
@@ -524,6 +532,10 @@ permissions:
         id: ledger
         # Also after a failed step: what did go out must be recorded.
         if: ${{{{ always() }}}}
+        env:
+          # To disable this workflow when the ledger cannot be pushed.
+          GH_TOKEN: ${{{{ github.token }}}}
+          GH_REPO: ${{{{ github.repository }}}}
 {COMMIT_LEDGER}      - name: Keep the ledger that could not be pushed
         if: ${{{{ always() && steps.ledger.outcome == 'failure' }}}}
         uses: actions/upload-artifact@v6
