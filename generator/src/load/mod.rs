@@ -14,11 +14,22 @@ use crate::diag::{file_error, Finding, Findings, Pos, Source};
 use crate::fields::Decoder;
 use crate::frontmatter;
 use crate::model::{
-    advisory, config, page, pre_announcement, Advisory, Config, Document, Page, Patch,
-    PreAnnouncement, Project, PublicKey, Slug, Theme,
+    advisory, config, page, pre_announcement, Advisory, Config, Document, Page, PreAnnouncement,
+    Project, Slug,
 };
-use crate::theme;
 use crate::yaml::{self, Offset};
+
+mod key;
+mod patches;
+mod refusals;
+mod relative_links;
+mod themes;
+
+use key::load_key;
+use patches::load_patches;
+use refusals::{refuse_credentials, refuse_private_keys};
+use relative_links::resolve_links;
+use themes::load_theme;
 
 pub const CONFIG_FILE: &str = "herald.yaml";
 
@@ -226,7 +237,7 @@ pub fn load_config_only(root: &Path) -> Result<Config, String> {
 pub const SOURCE_LIMIT: u64 = 8 << 20;
 
 /// Read a file as UTF-8 text, with its path shown relative to the root.
-fn read_source(root: &Path, path: &Path) -> Result<Source, Finding> {
+pub(super) fn read_source(root: &Path, path: &Path) -> Result<Source, Finding> {
     use std::io::Read;
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let cannot =
@@ -364,7 +375,7 @@ fn not_regular(shown: &Path) -> Finding {
     file_error(shown, why).with_code("file")
 }
 
-fn stem_slug(path: &Path) -> Option<Slug> {
+pub(super) fn stem_slug(path: &Path) -> Option<Slug> {
     path.file_stem()
         .and_then(|s| s.to_str())
         .and_then(|s| Slug::from_file_stem(s).ok())
@@ -542,424 +553,12 @@ fn read_page(root: &Path, path: &Path) -> Result<(Document<Page>, Vec<Finding>),
     })
 }
 
-fn config_pos(src: &Source, needle: &str) -> Pos {
+pub(super) fn config_pos(src: &Source, needle: &str) -> Pos {
     src.text
         .lines()
         .enumerate()
         .find_map(|(i, l)| l.find(needle).map(|c| Pos::new(i + 1, c + 1, needle.len())))
         .unwrap_or_default()
-}
-
-fn load_theme(
-    root: &Path,
-    config: &Config,
-    src: &Source,
-    findings: &mut Findings,
-) -> Option<Theme> {
-    let mut theme = theme::builtin();
-    let dir = root.join("themes").join(&config.site.theme);
-    if !dir.is_dir() {
-        if config.site.theme != "default" {
-            findings.push(
-                src.error(
-                    config_pos(src, &config.site.theme),
-                    format!(
-                        "theme `{}` not found: expected a folder `themes/{}/`",
-                        config.site.theme, config.site.theme
-                    ),
-                )
-                .with_code("theme"),
-            );
-            return None;
-        }
-        return Some(theme);
-    }
-    for (sub, is_template) in [("templates", true), ("static", false)] {
-        let base = dir.join(sub);
-        if !base.is_dir() {
-            continue;
-        }
-        let canonical = crate::tree::canonical_root(root);
-        for entry in WalkDir::new(&base).sort_by_file_name() {
-            let entry = match entry {
-                Ok(e) if e.file_type().is_file() => e,
-                Ok(e) if e.path_is_symlink() => {
-                    let shown = e.path().strip_prefix(root).unwrap_or(e.path());
-                    match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy())
-                    {
-                        Ok(target) if target.is_file() => e,
-                        Ok(_) => continue,
-                        Err(why) => {
-                            findings.push(file_error(shown, why).with_code("file"));
-                            continue;
-                        }
-                    }
-                }
-                Ok(_) => continue,
-                Err(e) => {
-                    findings.push(
-                        file_error(&dir, format!("cannot read theme: {e}")).with_code("theme"),
-                    );
-                    continue;
-                }
-            };
-            let name = entry
-                .path()
-                .strip_prefix(&base)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            if is_template {
-                match read_source(root, entry.path()) {
-                    Ok(s) => {
-                        for f in refuse_credentials(&s).into_iter().chain(refuse_env(&s)) {
-                            findings.push(f);
-                        }
-                        theme::override_template(&mut theme, &name, s.text.to_string());
-                    }
-                    Err(f) => findings.push(f),
-                }
-            } else {
-                match std::fs::read(entry.path()) {
-                    Ok(bytes) => {
-                        // The site publishes each static file as it is.
-                        if let Some(found) = crate::credentials::find(&bytes).first() {
-                            findings.push(
-                                file_error(
-                                    shown,
-                                    format!(
-                                        "holds {} (`{}…`), and the site would publish it",
-                                        found.kind, found.prefix
-                                    ),
-                                )
-                                .with_code("secret"),
-                            );
-                        }
-                        theme::override_static(&mut theme, &name, bytes);
-                    }
-                    Err(e) => findings
-                        .push(file_error(shown, format!("cannot read: {e}")).with_code("file")),
-                }
-            }
-        }
-    }
-    if let Err(f) = theme::compile(&theme) {
-        findings.push(
-            file_error(
-                &dir.strip_prefix(root)
-                    .unwrap_or(&dir)
-                    .join("templates")
-                    .join(&f.0),
-                f.1,
-            )
-            .with_code("file"),
-        );
-        return None;
-    }
-    Some(theme)
-}
-
-fn load_key(
-    root: &Path,
-    config: &Config,
-    src: &Source,
-    findings: &mut Findings,
-) -> Option<PublicKey> {
-    let path = root.join(&config.team.key);
-    let at = config_pos(src, &config.team.key);
-    let canonical = crate::tree::canonical_root(root);
-    let armored = match crate::tree::read_inside(root, &canonical, &config.team.key, KEY_LIMIT) {
-        Ok(a) => a,
-        Err(why) => {
-            findings.push(
-                src.error(at, format!("the team key: {why}"))
-                    .with_code("team-key"),
-            );
-            return None;
-        }
-    };
-    let fingerprint = match crate::signing::fingerprint(&armored) {
-        Ok(f) => f,
-        Err(e) => {
-            findings.push(
-                src.error(
-                    at,
-                    format!(
-                        "`{}` is not an armored OpenPGP public key: {e}",
-                        config.team.key
-                    ),
-                )
-                .with_code("team-key")
-                .with_help("export it with `gpg --armor --export <fingerprint>`"),
-            );
-            return None;
-        }
-    };
-    if crate::private_key::held_in(&armored) {
-        findings.push(src.error(at, format!(
-            "`{}` contains a secret key; the site would publish it. Export only the public key with `gpg --armor --export`",
-            config.team.key
-        )).with_code("team-key"));
-        return None;
-    }
-    if let Some(expected) = &config.team.fingerprint {
-        if *expected != fingerprint {
-            findings.push(
-                src.error(
-                    config_pos(src, "fingerprint"),
-                    format!(
-                        "`team.fingerprint` is {expected}, but `{}` holds the key {fingerprint}",
-                        config.team.key
-                    ),
-                )
-                .with_code("team-key"),
-            );
-            return None;
-        }
-    }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "team.asc".into());
-    Some(PublicKey {
-        file_name,
-        armored,
-        fingerprint,
-    })
-}
-
-/// A private key pasted into an advisory or page would go out with every
-/// text made from it; `publish` would refuse to send those at the moment
-/// of disclosure, so it is refused here first, at its line.
-fn refuse_private_keys(source: &Source, findings: &mut Findings) {
-    if !crate::private_key::marked(source.text.as_bytes()) {
-        return;
-    }
-    for (i, line) in source.text.lines().enumerate() {
-        if crate::private_key::marked(line.as_bytes()) {
-            findings.push(
-                source
-                    .error(
-                        Pos::new(i + 1, 1, line.chars().count().max(1)),
-                        "this line opens a private key; every text made from this file would carry it",
-                    )
-                    .with_code("secret")
-                    .with_help("remove the key (and rotate it); to show the format in an example, leave out the dashes"),
-            );
-        }
-    }
-}
-
-/// A token someone pasted (see [`crate::credentials`]) is refused at its
-/// place; the report shows the line with it masked, as every report does.
-fn refuse_credentials(source: &Source) -> Vec<Finding> {
-    let text = source.text.as_bytes();
-    let mut findings = Vec::new();
-    for found in crate::credentials::find(text) {
-        let at = crate::diag::BodyPos {
-            text: &source.text,
-            first_line: 1,
-        }
-        .pos(found.start, found.len);
-        let finding = source
-            .error(
-                at,
-                format!(
-                    "this is {} (`{}…`); every text made from this file would carry it",
-                    found.kind, found.prefix
-                ),
-            )
-            .with_code("secret")
-            .with_help(format!(
-                "remove it, and revoke it if it was ever real; to show a token's shape, write a placeholder such as `{}XXXX…`",
-                found.prefix
-            ));
-        findings.push(finding);
-    }
-    findings
-}
-
-/// Tera's `get_env` in a theme's template: it would put any variable of
-/// the build's environment (a CI runner's tokens among them, most of which
-/// Herald does not know to look for) into a page or a mail.
-fn refuse_env(source: &Source) -> Vec<Finding> {
-    memchr::memmem::find_iter(source.text.as_bytes(), crate::theme::GET_ENV)
-        .map(|start| {
-            let at = crate::diag::BodyPos {
-                text: &source.text,
-                first_line: 1,
-            }
-            .pos(start, crate::theme::GET_ENV.len());
-            source
-                .error(
-                    at,
-                    "`get_env` reads the build's environment, where the run's tokens are; a template may not call it",
-                )
-                .with_code("theme")
-                .with_help("pass the value through `herald.yaml` instead")
-        })
-        .collect()
-}
-
-/// An armored public key is a few kilobytes; a keyring of many keys still
-/// fits far below this.
-const KEY_LIMIT: u64 = 1024 * 1024;
-
-/// Patch files named by advisories, read once even when shared.
-fn load_patches(
-    root: &Path,
-    advisories: &[Document<Advisory>],
-    limit: u32,
-    findings: &mut Findings,
-) -> Vec<Patch> {
-    let mut seen: HashMap<&str, ()> = HashMap::new();
-    let mut out = Vec::new();
-    let canonical = crate::tree::canonical_root(root);
-    for doc in advisories {
-        for (p, pos) in doc.meta.patches.iter().zip(&doc.meta.spans.patches) {
-            if seen.insert(p, ()).is_some() {
-                continue;
-            }
-            let read =
-                crate::tree::read_inside(root, &canonical, p, u64::from(limit)).and_then(|bytes| {
-                    if crate::private_key::held_in(&bytes) {
-                        Err(format!(
-                            "`{p}` holds a private key, and patches are mailed to the notice lists"
-                        ))
-                    } else if let Some(found) = crate::credentials::find(&bytes).first() {
-                        Err(format!(
-                            "`{p}` holds {} (`{}…`), and patches are mailed to the notice lists",
-                            found.kind, found.prefix
-                        ))
-                    } else {
-                        Ok(bytes)
-                    }
-                });
-            match read {
-                Ok(bytes) => out.push(Patch {
-                    path: p.clone(),
-                    bytes: bytes.into(),
-                }),
-                Err(why) => findings.push(
-                    doc.source
-                        .error(*pos, format!("patch refused: {why}")).with_code("path")
-                        .with_help("a patch is a regular file inside the tree, named relative to its root, under `rules.max-patch-bytes`"),
-                ),
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
-}
-
-/// Make the relative links of advisories and pre-announcements absolute
-/// where the site publishes their target; the others are errors at their
-/// lines (see `relative`).
-fn resolve_links(
-    config: &Config,
-    advisories: &mut [Document<Advisory>],
-    pres: &mut [Document<PreAnnouncement>],
-    pages: &[Document<Page>],
-    unloaded: &std::collections::HashSet<Slug>,
-    findings: &mut Findings,
-) {
-    // When each advisory and pre-announcement becomes public: a link may
-    // lead only to what is public by the time its own text goes out.
-    let (rules, zone) = (&config.rules, &config.team.zone);
-    let adv_public: Vec<jiff::Timestamp> = advisories
-        .iter()
-        .map(|d| d.meta.embargo.timestamp())
-        .collect();
-    let pre_public: Vec<jiff::Timestamp> = pres
-        .iter()
-        .map(|d| {
-            let adv = d.meta.advisory.as_ref().and_then(|slug| {
-                advisories
-                    .iter()
-                    .find(|a| &a.meta.slug == slug)
-                    .map(|a| &a.meta)
-            });
-            crate::timeline::pre_announcement_public(&d.meta, adv, rules, zone).timestamp()
-        })
-        .collect();
-    let site = crate::relative::SiteMap {
-        base_url: &config.site.base_url,
-        pages: pages.iter().map(|p| p.meta.slug.as_str()).collect(),
-        advisories: advisories
-            .iter()
-            .map(|d| d.meta.slug.as_str())
-            .zip(adv_public.iter().copied())
-            .collect(),
-        pre_announcements: pres
-            .iter()
-            .map(|d| d.meta.slug.as_str())
-            .zip(pre_public.iter().copied())
-            .collect(),
-        key_file: Path::new(&config.team.key)
-            .file_name()
-            .and_then(|n| n.to_str()),
-    };
-    // Each body on its own, in parallel: (its resolved text, its findings).
-    let resolve = |body: &str,
-                   links: &crate::relative::Links,
-                   first_line: usize,
-                   source: &Source,
-                   at: jiff::Timestamp| {
-        let r = crate::relative::resolve(body, links, &site, at);
-        let mut findings = Vec::new();
-        let pos = crate::diag::BodyPos {
-            text: body,
-            first_line,
-        };
-        for (range, dest, why) in r.unknown {
-            // A link to an advisory whose file did not load: that file's
-            // own errors are the ones to fix.
-            let file = dest.split(['#', '?']).next().unwrap_or_default();
-            let names_unloaded = matches!(why, crate::relative::Target::Unknown)
-                && file.ends_with(".md")
-                && stem_slug(Path::new(file)).is_some_and(|s| unloaded.contains(&s));
-            if names_unloaded {
-                continue;
-            }
-            let (message, help) = match why {
-                crate::relative::Target::Hidden => (
-                    format!("relative link `{dest}` leads to an advisory or pre-announcement that is still under embargo when this text goes out"),
-                    "link it once both are public (a revision of this advisory), or remove the link",
-                ),
-                _ => (
-                    format!("relative link `{dest}` names nothing the site publishes: it would break in the mail, on the blog, on the forum and in the GHSA"),
-                    "link an absolute https URL, or a page of the site (`/policy/`, `policy.md`, another advisory's `<slug>.md`), which Herald makes absolute",
-                ),
-            };
-            findings.push(
-                source
-                    .error(pos.pos(range.start, range.len()), message)
-                    .with_code("relative-link")
-                    .with_help(help),
-            );
-        }
-        (r.text.map(Arc::from), findings)
-    };
-    let resolved_adv: Vec<_> = advisories
-        .par_iter()
-        .zip(&adv_public)
-        .map(|(d, at)| resolve(&d.body, &d.links, d.body_line, &d.source, *at))
-        .collect();
-    let resolved_pre: Vec<_> = pres
-        .par_iter()
-        .zip(&pre_public)
-        .map(|(d, at)| resolve(&d.body, &d.links, d.body_line, &d.source, *at))
-        .collect();
-    let (resolved_adv, found): (Vec<_>, Vec<_>) = resolved_adv.into_iter().unzip();
-    let (resolved_pre, found_pre): (Vec<_>, Vec<_>) = resolved_pre.into_iter().unzip();
-    findings.extend(found.into_iter().chain(found_pre).flatten());
-    for (d, r) in advisories.iter_mut().zip(resolved_adv) {
-        d.resolved = r;
-    }
-    for (d, r) in pres.iter_mut().zip(resolved_pre) {
-        d.resolved = r;
-    }
 }
 
 #[cfg(test)]
