@@ -647,6 +647,35 @@ fn cases() -> Vec<Case> {
             &["error: advisories/2025/bad.md: `advisories/2025/bad.md` is not a regular file"],
         ),
         (
+            "a folder of advisories that is a symbolic link",
+            Box::new(|t: &Tree| {
+                let text = ADVISORY.replace("CVE-2024-1000", "CVE-2024-2000").replace("widgets (", "gadgets (");
+                t.write("drafts/2026/gadgets.md", &text);
+                std::fs::create_dir_all(t.path().join("advisories")).expect("mkdir");
+                std::os::unix::fs::symlink("../drafts/2026", t.path().join("advisories/2026")).expect("link");
+            }),
+            &["error: advisories/2026: `advisories/2026` is a symbolic link to a folder, which Herald does not follow: every file under it would be left out"],
+        ),
+        (
+            "a theme's folder of channel templates that is a symbolic link",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: linked"));
+                t.write("shared/announcement.txt", "{{ body }}\n");
+                std::fs::create_dir_all(t.path().join("themes/linked/templates")).expect("mkdir");
+                std::os::unix::fs::symlink("../../../shared", t.path().join("themes/linked/templates/channels")).expect("link");
+            }),
+            &["error: themes/linked/templates/channels: `themes/linked/templates/channels` is a symbolic link to a folder"],
+        ),
+        (
+            "a theme's template that is a named pipe",
+            Box::new(|t: &Tree| {
+                t.write("herald.yaml", &common::CONFIG.replace("  base-url: https://security.example.org/", "  base-url: https://security.example.org/\n  theme: piped"));
+                std::fs::create_dir_all(t.path().join("themes/piped/templates")).expect("mkdir");
+                mkfifo(&t.path().join("themes/piped/templates/page.html"));
+            }),
+            &["error: themes/piped/templates/page.html: `themes/piped/templates/page.html` is not a regular file"],
+        ),
+        (
             "herald.yaml late limit of zero",
             Box::new(|t: &Tree| t.write("herald.yaml", &format!("{}rules:\n  late-limit-hours: 0\n", common::CONFIG))),
             &["error: herald.yaml:15:21: expected at least 1, found `0`"],

@@ -341,33 +341,68 @@ fn markdown_files(root: &Path, dir: &str, findings: &mut Findings) -> Vec<PathBu
                 continue;
             }
         };
-        let shown = e.path().strip_prefix(root).unwrap_or(e.path());
-        // What the entry is; a link is followed, and only inside the tree.
-        let (file, dir) = if e.path_is_symlink() {
-            match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy()) {
-                Ok(target) => (target.is_file(), target.is_dir()),
-                Err(why) => {
-                    findings.push(file_error(shown, why).with_code("file"));
-                    continue;
-                }
+        let is_md = e.path().extension().is_some_and(|x| x == "md");
+        match walked(root, &canonical, &e) {
+            Ok(Walked::File) if is_md => files.push(e.path().to_path_buf()),
+            // A pipe or a device named `*.md` would hang the read or be
+            // skipped in silence, and its advisory never announced.
+            Ok(Walked::Other) if is_md => {
+                findings.push(not_regular(e.path().strip_prefix(root).unwrap_or(e.path())))
             }
-        } else {
-            (e.file_type().is_file(), e.file_type().is_dir())
-        };
-        if e.path().extension().is_some_and(|x| x == "md") {
-            if file {
-                files.push(e.path().to_path_buf());
-            } else if !dir {
-                // A pipe or a device named `*.md` would hang the read or
-                // be skipped in silence, and its advisory never announced.
-                findings.push(not_regular(shown));
-            }
+            Ok(_) => {}
+            Err(f) => findings.push(f),
         }
     }
     files
 }
 
-fn not_regular(shown: &Path) -> Finding {
+/// What an entry met while walking a folder of the tree is.
+pub(super) enum Walked {
+    /// A regular file, or a link to one inside the tree.
+    File,
+    /// A folder, walked in its turn.
+    Dir,
+    /// A pipe, a socket, a device, or a link to one.
+    Other,
+}
+
+/// What `e` is, a link followed inside the tree only. A link to a folder
+/// is refused: the walk does not follow it, so every file under it would
+/// be left out in silence (an advisory never announced, a theme's
+/// template replaced by the built-in one).
+pub(super) fn walked(
+    root: &Path,
+    canonical: &Path,
+    e: &walkdir::DirEntry,
+) -> Result<Walked, Finding> {
+    let shown = e.path().strip_prefix(root).unwrap_or(e.path());
+    if !e.path_is_symlink() {
+        let t = e.file_type();
+        return Ok(if t.is_file() {
+            Walked::File
+        } else if t.is_dir() {
+            Walked::Dir
+        } else {
+            Walked::Other
+        });
+    }
+    let target = crate::tree::follow_inside(canonical, e.path(), &shown.to_string_lossy())
+        .map_err(|why| file_error(shown, why).with_code("file"))?;
+    if target.is_dir() {
+        let why = format!(
+            "`{}` is a symbolic link to a folder, which Herald does not follow: every file under it would be left out. Move the folder here, or link each file",
+            shown.display()
+        );
+        return Err(file_error(shown, why).with_code("file"));
+    }
+    Ok(if target.is_file() {
+        Walked::File
+    } else {
+        Walked::Other
+    })
+}
+
+pub(super) fn not_regular(shown: &Path) -> Finding {
     let why = format!(
         "`{}` is not a regular file (a pipe, a socket or a device); Herald reads only regular files",
         shown.display()

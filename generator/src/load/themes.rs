@@ -9,7 +9,7 @@ use crate::model::{Config, Theme};
 use crate::theme;
 
 use super::refusals::{refuse_credentials, refuse_env};
-use super::{config_pos, read_source};
+use super::{config_pos, not_regular, read_source, walked, Walked};
 
 pub(super) fn load_theme(
     root: &Path,
@@ -43,20 +43,7 @@ pub(super) fn load_theme(
         let canonical = crate::tree::canonical_root(root);
         for entry in WalkDir::new(&base).sort_by_file_name() {
             let entry = match entry {
-                Ok(e) if e.file_type().is_file() => e,
-                Ok(e) if e.path_is_symlink() => {
-                    let shown = e.path().strip_prefix(root).unwrap_or(e.path());
-                    match crate::tree::follow_inside(&canonical, e.path(), &shown.to_string_lossy())
-                    {
-                        Ok(target) if target.is_file() => e,
-                        Ok(_) => continue,
-                        Err(why) => {
-                            findings.push(file_error(shown, why).with_code("file"));
-                            continue;
-                        }
-                    }
-                }
-                Ok(_) => continue,
+                Ok(e) => e,
                 Err(e) => {
                     findings.push(
                         file_error(&dir, format!("cannot read theme: {e}")).with_code("theme"),
@@ -64,6 +51,22 @@ pub(super) fn load_theme(
                     continue;
                 }
             };
+            match walked(root, &canonical, &entry) {
+                Ok(Walked::File) => {}
+                Ok(Walked::Dir) => continue,
+                // A template the walk skipped would leave the built-in one
+                // in its place, without a word.
+                Ok(Walked::Other) => {
+                    findings.push(not_regular(
+                        entry.path().strip_prefix(root).unwrap_or(entry.path()),
+                    ));
+                    continue;
+                }
+                Err(f) => {
+                    findings.push(f);
+                    continue;
+                }
+            }
             let name = entry
                 .path()
                 .strip_prefix(&base)
