@@ -539,7 +539,7 @@ fn build_outbox(
             write(outbox.advisory(doc)?, public_at, key)
         })?;
     pres.par_iter()
-        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc, at)?, at.timestamp(), None))?;
+        .try_for_each(|(doc, at)| write(outbox.pre_announcement(doc)?, at.timestamp(), None))?;
     let leaks = leaks.into_inner().unwrap_or_else(|p| p.into_inner());
     let Some(staging) = staging else {
         return Ok((None, count.into_inner(), known_clean.into_inner(), leaks));

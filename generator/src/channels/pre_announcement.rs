@@ -25,14 +25,21 @@ struct PreText<'a> {
 }
 
 impl Outbox<'_> {
-    /// The pre-announcement's own mail, blog and forum texts.
+    /// The pre-announcement's own mail, blog and forum texts. Their
+    /// moment is derived here as its manifest derives it, so the two
+    /// cannot disagree on a Message-ID or a blog URL.
     pub fn pre_announcement(
         &self,
         doc: &Document<PreAnnouncement>,
-        public_at: &Moment,
     ) -> Result<Vec<Output>, ChannelError> {
         let config = self.config();
         let p = &doc.meta;
+        let public_at = &crate::timeline::pre_announcement_public(
+            p,
+            self.project.announced(p),
+            &config.rules,
+            &config.team.zone,
+        );
         let slug = p.slug.as_str();
         let blog_url = links::blog_url(config, &p.slug, public_at);
         let view = PreText {
