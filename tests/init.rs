@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{code, herald_cmd, repo_root, stderr};
+use common::{code, git, herald_cmd, literal_block, repo_root, stderr};
 
 const REQUIRED: [&str; 8] = [
     "--team",
@@ -391,20 +391,6 @@ fn step_script(workflow: &str, name: &str) -> String {
     format!("{}\n", script.trim_end())
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .output()
-        .expect("git");
-    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 #[test]
 fn a_ledger_push_refused_by_someone_elses_push_is_replayed_never_lost() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -550,5 +536,27 @@ fn a_ledger_push_refused_by_someone_elses_push_is_replayed_never_lost() {
     assert!(
         out.contains("::error::disabling this workflow failed: disable it now, commit the ledger artifact of this run (ledger-4242) by hand"),
         "{out}"
+    );
+}
+
+#[test]
+fn a_new_teams_publish_step_pushes_the_ledger_before_each_mail_as_herald_does() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("t");
+    assert_eq!(code(&init(&dir, &[])), 0);
+    let generated =
+        std::fs::read_to_string(dir.join(".github/workflows/publish.yml")).expect("yml");
+    let own =
+        std::fs::read_to_string(repo_root().join(".github/workflows/publish.yml")).expect("yml");
+    let checkpoint = literal_block(&generated, "CHECKPOINT");
+    assert!(checkpoint.contains("git push"), "{checkpoint}");
+    assert_eq!(
+        checkpoint,
+        literal_block(&own, "CHECKPOINT"),
+        "tests/publish.rs runs Herald's own, on a real remote"
+    );
+    assert!(
+        generated.contains("run: herald publish --checkpoint \"$CHECKPOINT\""),
+        "{generated}"
     );
 }

@@ -9,7 +9,7 @@ use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{code, stderr, Tree, ADVISORY, CONFIG};
+use common::{code, git, stderr, Tree, ADVISORY, CONFIG};
 use fakes::{Discourse, GitHub, Http, Smtp};
 
 const GHSA: &str = "GHSA-2345-6789-cfgh";
@@ -77,10 +77,22 @@ impl World {
     }
 
     fn herald(&self, args: &[&str], sign: bool, failpoint: Option<&str>) -> Output {
+        self.herald_at(self.tree.path(), args, sign, failpoint)
+    }
+
+    /// [`World::herald`] on another copy of the tree, with the same servers.
+    fn herald_at(
+        &self,
+        root: &std::path::Path,
+        args: &[&str],
+        sign: bool,
+        failpoint: Option<&str>,
+    ) -> Output {
         let mut cmd = common::herald_cmd();
         cmd.arg("--root")
-            .arg(self.tree.path())
+            .arg(root)
             .args(args)
+            .env("GITHUB_REF_NAME", "main")
             .env("HERALD_SMTP_URL", self.smtp.url())
             .env("GITHUB_TOKEN", "gh-test-token")
             .env("DISCOURSE_API_KEY", "discourse-test-key")
@@ -3030,4 +3042,130 @@ impl World {
             &as_revision(&corrected_range(&source), true),
         );
     }
+}
+
+/// The `--checkpoint` of Herald's own publish workflow, which `herald init`
+/// writes for a team too (tests/init.rs holds them equal).
+fn workflow_checkpoint() -> String {
+    let yml = std::fs::read_to_string(common::repo_root().join(".github/workflows/publish.yml"))
+        .expect("workflow");
+    common::literal_block(&yml, "CHECKPOINT")
+}
+
+#[test]
+fn a_runner_lost_after_a_mail_went_out_leaves_its_record_on_the_branch() {
+    let w = World::new();
+    let checkpoint = workflow_checkpoint();
+    // The team's repository, on a remote; the runner's checkout of it.
+    let remote = tempfile::tempdir().expect("temp dir");
+    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let runner = w.tree.path();
+    std::fs::write(
+        runner.join(".gitignore"),
+        "/public/\n/outbox/\n/.public.herald/\n/.outbox.herald/\n",
+    )
+    .expect("write");
+    git(runner, &["init", "-q", "-b", "main"]);
+    git(runner, &["add", "."]);
+    git(runner, &["commit", "-q", "-m", "the tree"]);
+    git(
+        runner,
+        &["remote", "add", "origin", &remote.path().to_string_lossy()],
+    );
+    git(runner, &["push", "-q", "origin", "main"]);
+    let o = w.publish("2024-04-09T14:59:59Z", &["--checkpoint", &checkpoint]);
+    assert_eq!(code(&o), 0, "the notices: {}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), 2, "the notices went out");
+
+    // The runner is lost right after the announcement went out: the
+    // process dies, and what it recorded after the checkpoint with it.
+    let o = w.herald(
+        &["publish", "--now", DISCLOSURE, "--checkpoint", &checkpoint],
+        false,
+        Some("after:cve-2024-1000:announcement"),
+    );
+    assert!(o.status.code().is_none() || code(&o) != 0, "killed");
+    let count = |w: &World| {
+        w.subjects()
+            .iter()
+            .filter(|s| *s == "Security advisory for widgets (CVE-2024-1000)")
+            .count()
+    };
+    assert_eq!(count(&w), 1, "the announcement went out");
+    let on_branch = git(remote.path(), &["show", "main:ledger/cve-2024-1000.yaml"]);
+    assert!(
+        on_branch.contains("\"announcement\":\n    state: started"),
+        "{on_branch}"
+    );
+
+    // The next run, on a new runner: the branch's ledger says the mail
+    // may have gone out, so it asks a person and sends nothing.
+    let next = tempfile::tempdir().expect("temp dir");
+    git(
+        next.path(),
+        &["clone", "-q", &remote.path().to_string_lossy(), "tree"],
+    );
+    let tree = next.path().join("tree");
+    let o = w.herald_at(&tree, &["build", "--now", DISCLOSURE], true, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = w.herald_at(
+        &tree,
+        &["publish", "--now", DISCLOSURE, "--checkpoint", &checkpoint],
+        false,
+        None,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("may already have gone out"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(count(&w), 1, "never announced twice");
+
+    // A checkpoint that fails sends nothing, and the step stays pending.
+    let o = w.herald_at(
+        &tree,
+        &[
+            "publish",
+            "--now",
+            DISCLOSURE,
+            "--confirm-sent",
+            "--checkpoint",
+            "exit 3",
+        ],
+        false,
+        None,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cve-2024-1000: oss-security: the checkpoint command failed (exit status: 3); nothing was sent, and the next run tries again"),
+        "{}",
+        stderr(&o)
+    );
+    let ledger = std::fs::read_to_string(tree.join("ledger/cve-2024-1000.yaml")).expect("ledger");
+    assert!(
+        ledger.contains("\"oss-security\":\n    state: pending"),
+        "{ledger}"
+    );
+    assert_eq!(
+        w.subjects()
+            .iter()
+            .filter(|s| s.starts_with("CVE-2024-1000: "))
+            .count(),
+        0,
+        "no oss-security mail"
+    );
+    let o = w.herald_at(
+        &tree,
+        &["publish", "--now", DISCLOSURE, "--checkpoint", &checkpoint],
+        false,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(count(&w), 1);
+    let on_branch = git(remote.path(), &["show", "main:ledger/cve-2024-1000.yaml"]);
+    assert!(
+        on_branch.contains("\"oss-security\":\n    state: started"),
+        "pushed before it went out: {on_branch}"
+    );
 }

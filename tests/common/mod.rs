@@ -222,3 +222,35 @@ pub fn assert_fails_with(o: &Output, needle: &str) {
     assert_eq!(code(o), 1, "{err}");
     assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
 }
+
+/// The literal block under `key: |` in `yml`.
+pub fn literal_block(yml: &str, key: &str) -> String {
+    let mut lines = yml
+        .lines()
+        .skip_while(|l| l.trim() != format!("{key}: |"))
+        .skip(1)
+        .peekable();
+    let indent = lines
+        .peek()
+        .map(|l| l.len() - l.trim_start().len())
+        .expect("a block");
+    lines
+        .take_while(|l| l.len() - l.trim_start().len() >= indent)
+        .map(|l| format!("{}\n", &l[indent..]))
+        .collect()
+}
+
+/// `git args` in `dir`, as a fixed author; its output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .output()
+        .expect("git");
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

@@ -7,7 +7,7 @@ use super::facts::{authors, blog_path, moment_both};
 use super::{disclaimer, manifest, ChannelError, Outbox};
 use crate::embargo::Wall;
 use crate::links;
-use crate::model::{Document, Moment, PreAnnouncement};
+use crate::model::{Document, PreAnnouncement};
 use crate::plaintext;
 use crate::site::Output;
 

@@ -456,6 +456,27 @@ permissions:
     )
 }
 
+/// The publish step's `--checkpoint`: pushes the ledger before each mail
+/// (see `publish::checkpoint`). A push refused because someone pushed
+/// meanwhile is replayed on top of theirs; a failure sends nothing.
+const CHECKPOINT: &str = r#"          # Before each mail goes out, the ledger that says so is pushed: a
+          # runner lost after sending leaves the record on the branch, and the
+          # next run asks a person instead of sending the mail again.
+          CHECKPOINT: |
+            set -e
+            git add ledger/
+            if ! git diff --cached --quiet; then
+              git -c user.name=herald-publish -c user.email=herald-publish@users.noreply.github.com \
+                commit -q -m "ledger: $HERALD_CHECKPOINT_STEP is going out"
+            fi
+            branch="${GITHUB_REF_NAME:?}"
+            if ! git push -q origin "HEAD:refs/heads/$branch"; then
+              git -c user.name=herald-publish -c user.email=herald-publish@users.noreply.github.com \
+                pull -q --rebase origin "$branch" || { git rebase --abort; exit 1; }
+              git push -q origin "HEAD:refs/heads/$branch"
+            fi
+"#;
+
 /// The publish workflow's last word on the ledger. A push refused because
 /// someone pushed during the run is replayed on top of theirs, never
 /// dropped: the next run reads the ledger from the branch, and a ledger
@@ -527,7 +548,7 @@ permissions:
           DISCOURSE_API_USERNAME: ${{{{ secrets.DISCOURSE_API_USERNAME }}}}
           HERALD_CVE_API_USER: ${{{{ secrets.HERALD_CVE_API_USER }}}}
           HERALD_CVE_API_KEY: ${{{{ secrets.HERALD_CVE_API_KEY }}}}
-        run: herald publish
+{CHECKPOINT}        run: herald publish --checkpoint "$CHECKPOINT"
       - name: Commit the ledger
         id: ledger
         # Also after a failed step: what did go out must be recorded.

@@ -39,6 +39,12 @@ pub struct Flags {
     /// advisories; never enough when anything in it is under embargo.
     #[arg(long)]
     pub public_source: bool,
+    /// Before each mail goes out, once the ledger records it as started, run COMMAND
+    /// (with `sh -c`, in the tree); the mail goes out only if it succeeds. The publish
+    /// workflow pushes the ledger with it, so that a runner lost after sending leaves
+    /// the record on the branch, and the next run asks a person instead of sending again.
+    #[arg(long, value_name = "COMMAND")]
+    pub checkpoint: Option<String>,
 }
 
 /// Why this run may reach only servers on loopback, if its moment is not
@@ -82,6 +88,7 @@ pub fn run(root: &Path, flags: Flags) -> Exit {
         outbox: root.join(&flags.outbox),
         late: flags.late,
         deadline: flags.deadline,
+        checkpoint: flags.checkpoint,
     };
     let creds = Credentials::from_env();
     if dry_run {

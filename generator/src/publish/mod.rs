@@ -7,6 +7,7 @@
 //! after the steps before it are done.
 
 pub mod blog;
+mod checkpoint;
 pub mod cve_services;
 pub mod forum;
 pub mod github;
@@ -52,6 +53,9 @@ pub struct Options {
     /// Sent for real, a moment ahead publishes before the embargo lifts,
     /// and one behind sends notices after the disclosure.
     pub rehearsal: Option<String>,
+    /// Run before each mail goes out, once the ledger says `started`;
+    /// the mail goes out only if it succeeds (see `checkpoint`).
+    pub checkpoint: Option<String>,
 }
 
 /// Secrets, from the environment only.

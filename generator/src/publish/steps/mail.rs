@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::channels::manifest::{Entry, Manifest};
 use crate::ledger::{Ledger, State};
 use crate::publish::outbox::read_in;
-use crate::publish::{failpoint, moment, smtp, PublishError, Run, Step};
+use crate::publish::{checkpoint, failpoint, moment, smtp, PublishError, Run, Step};
 use crate::signing;
 
 impl Run<'_> {
@@ -96,6 +96,36 @@ impl Run<'_> {
             State::Started,
             &[("message-id", message_id.clone())],
         )?;
+        if let Some(command) = &self.opts.checkpoint {
+            let step = Self::label(m, e);
+            let ledger_file = ledger
+                .path
+                .strip_prefix(&self.project.root)
+                .unwrap_or(&ledger.path)
+                .to_path_buf();
+            let done = checkpoint::run(
+                command,
+                &self.project.root,
+                &step,
+                &ledger_file,
+                self.deadline,
+                self.log,
+            );
+            if let Err(msg) = done {
+                // Nothing went out: the step is as it was before this run.
+                self.set(
+                    ledger,
+                    channel,
+                    State::Pending,
+                    &[("last-error", msg.clone())],
+                )?;
+                return Ok(self.fail(
+                    m,
+                    e,
+                    format!("{msg}; nothing was sent, and the next run tries again"),
+                ));
+            }
+        }
         failpoint("before", &m.slug, channel);
         let open = || until.is_none_or(|u| self.clock() < u);
         let result = self
