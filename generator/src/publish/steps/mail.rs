@@ -96,35 +96,9 @@ impl Run<'_> {
             State::Started,
             &[("message-id", message_id.clone())],
         )?;
-        if let Some(command) = &self.opts.checkpoint {
-            let step = Self::label(m, e);
-            let ledger_file = ledger
-                .path
-                .strip_prefix(&self.project.root)
-                .unwrap_or(&ledger.path)
-                .to_path_buf();
-            let done = checkpoint::run(
-                command,
-                &self.project.root,
-                &step,
-                &ledger_file,
-                self.deadline,
-                self.log,
-            );
-            if let Err(msg) = done {
-                // Nothing went out: the step is as it was before this run.
-                self.set(
-                    ledger,
-                    channel,
-                    State::Pending,
-                    &[("last-error", msg.clone())],
-                )?;
-                return Ok(self.fail(
-                    m,
-                    e,
-                    format!("{msg}; nothing was sent, and the next run tries again"),
-                ));
-            }
+        if let Err(msg) = self.checkpoint(m, e, ledger) {
+            let said = format!("{msg}; nothing was sent, and the next run tries again");
+            return self.unsent(m, e, ledger, msg, said);
         }
         failpoint("before", &m.slug, channel);
         let open = || until.is_none_or(|u| self.clock() < u);
@@ -146,17 +120,8 @@ impl Run<'_> {
                 Ok(Step::Done)
             }
             Some(Err(smtp::SendError::Refused(msg))) => {
-                self.set(
-                    ledger,
-                    channel,
-                    State::Pending,
-                    &[("last-error", msg.clone())],
-                )?;
-                Ok(self.fail(
-                    m,
-                    e,
-                    format!("not sent: {msg}; it stays pending and the next run retries it"),
-                ))
+                let said = format!("not sent: {msg}; it stays pending and the next run retries it");
+                self.unsent(m, e, ledger, msg, said)
             }
             Some(Err(smtp::SendError::Unknown(msg))) => {
                 self.set(
@@ -172,6 +137,39 @@ impl Run<'_> {
             }
             None => Ok(Step::Stop),
         }
+    }
+
+    /// `--checkpoint`, if given, for the mail `e` the ledger now says is
+    /// started.
+    fn checkpoint(&mut self, m: &Manifest, e: &Entry, ledger: &Ledger) -> Result<(), String> {
+        let Some(command) = &self.opts.checkpoint else {
+            return Ok(());
+        };
+        let ledger_file = ledger
+            .path
+            .strip_prefix(&self.project.root)
+            .unwrap_or(&ledger.path);
+        checkpoint::run(
+            command,
+            &self.project.root,
+            &Self::label(m, e),
+            ledger_file,
+            self.deadline,
+            self.log,
+        )
+    }
+
+    /// The mail `e` did not go out: it is `pending` again, with why.
+    fn unsent(
+        &mut self,
+        m: &Manifest,
+        e: &Entry,
+        ledger: &mut Ledger,
+        why: String,
+        said: String,
+    ) -> Result<Step, PublishError> {
+        self.set(ledger, &e.channel, State::Pending, &[("last-error", why)])?;
+        Ok(self.fail(m, e, said))
     }
 
     /// An announcement goes out only signed by the team key, with the
