@@ -134,6 +134,23 @@ const TITLE_SPELLINGS: &[(&str, &str)] = &[
         "a word broken at a line end with Unicode's hyphen",
         "Security advisory for the gad\u{2010}\r\nget parser",
     ),
+    // A line ended by a tag or a Markdown hard break, as a page shows it.
+    (
+        "a word broken at a <br>",
+        "Security advi-<br>sory for the gadget parser",
+    ),
+    (
+        "a word broken at a <br /> and a line break",
+        "Security advi-<br />\nsory for the gadget parser",
+    ),
+    (
+        "a word broken at a hard line break",
+        "Security advi-\\\nsory for the gadget parser",
+    ),
+    (
+        "a word broken at a hard line break of two spaces",
+        "Security advi-  \nsory for the gadget parser",
+    ),
     (
         "nbsp inside",
         "Security&nbsp;advisory for the gadget parser",
