@@ -174,13 +174,7 @@ impl Run<'_> {
 
     /// An announcement goes out only signed by the team key, with the
     /// signed copy attached.
-    pub(in crate::publish) fn check_signed(
-        &self,
-        m: &Manifest,
-        dir: &Path,
-        e: &Entry,
-        raw: &[u8],
-    ) -> Result<(), String> {
+    fn check_signed(&self, m: &Manifest, dir: &Path, e: &Entry, raw: &[u8]) -> Result<(), String> {
         let asc_name = e
             .sign
             .clone()
