@@ -3169,3 +3169,38 @@ fn a_runner_lost_after_a_mail_went_out_leaves_its_record_on_the_branch() {
         "pushed before it went out: {on_branch}"
     );
 }
+
+#[test]
+fn the_checkpoint_sees_none_of_the_publishing_secrets() {
+    let w = World::new();
+    let seen = w.tree.path().join("checkpoint-env.txt");
+    let o = w.herald(
+        &[
+            "publish",
+            "--now",
+            "2024-04-09T14:59:59Z",
+            "--checkpoint",
+            &format!("env >> '{}'", seen.display()),
+        ],
+        true,
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(w.smtp.mails().len(), 2, "the notices went out");
+    let env = std::fs::read_to_string(&seen).expect("the checkpoint ran");
+    assert!(
+        env.contains("HERALD_CHECKPOINT_STEP=cve-2024-1000: distros"),
+        "{env}"
+    );
+    for secret in [
+        w.smtp.url().as_str(),
+        "gh-test-token",
+        "discourse-test-key",
+        "security-bot",
+        "herald-bot",
+        "cve-secret",
+        "HERALD_SIGNING_KEY",
+    ] {
+        assert!(!env.contains(secret), "the checkpoint saw `{secret}`");
+    }
+}

@@ -15,6 +15,20 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The publishing secrets, which the command does not need (the workflow
+/// pushes with the checkout's own credentials) and so never sees: its
+/// output is logged, and any program it starts could print or send them.
+const WITHHELD: [&str; 8] = [
+    super::smtp::URL_VAR,
+    "GITHUB_TOKEN",
+    "DISCOURSE_API_KEY",
+    "DISCOURSE_API_USERNAME",
+    "HERALD_CVE_API_USER",
+    "HERALD_CVE_API_KEY",
+    crate::signing::KEY_VAR,
+    crate::signing::PASSPHRASE_VAR,
+];
+
 /// Run `command` with `sh -c` in `root`, told which step and ledger file
 /// it is for; `Err` says why it did not succeed by `deadline` (it is then
 /// killed). Its output goes to `log`, line by line.
@@ -26,7 +40,11 @@ pub fn run(
     deadline: Instant,
     log: &mut dyn FnMut(String),
 ) -> Result<(), String> {
-    let mut child = Command::new("sh")
+    let mut cmd = Command::new("sh");
+    for name in WITHHELD {
+        cmd.env_remove(name);
+    }
+    let mut child = cmd
         .arg("-c")
         .arg(command)
         .current_dir(root)
@@ -82,7 +100,10 @@ pub fn run(
             }
         }
     };
-    for reader in readers {
+    // A program that left the group may hold a pipe open for ever: after
+    // a kill, what was read is not waited for.
+    let killed = status.is_err();
+    for reader in readers.into_iter().filter(|_| !killed) {
         let out = reader.join().unwrap_or_default();
         for line in String::from_utf8_lossy(&out).lines() {
             log(format!("checkpoint: {line}"));
@@ -91,5 +112,53 @@ pub fn run(
     match status? {
         s if s.success() => Ok(()),
         s => Err(format!("the checkpoint command failed ({s})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_for(command: &str, within: Duration) -> (Result<(), String>, Vec<String>, Duration) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut lines = Vec::new();
+        let started = Instant::now();
+        let r = run(
+            command,
+            dir.path(),
+            "slug: announcement",
+            Path::new("ledger/slug.yaml"),
+            started + within,
+            &mut |l| lines.push(l),
+        );
+        (r, lines, started.elapsed())
+    }
+
+    #[test]
+    fn it_is_told_its_step_and_its_output_is_logged() {
+        let (r, lines, _) = run_for(
+            "echo \"$HERALD_CHECKPOINT_STEP in $HERALD_LEDGER_FILE\"; echo oops >&2",
+            Duration::from_secs(10),
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            lines,
+            [
+                "checkpoint: slug: announcement in ledger/slug.yaml",
+                "checkpoint: oops"
+            ]
+        );
+        let (r, _, _) = run_for("exit 3", Duration::from_secs(10));
+        assert_eq!(
+            r,
+            Err("the checkpoint command failed (exit status: 3)".into())
+        );
+    }
+
+    #[test]
+    fn a_command_past_the_deadline_is_stopped_with_what_it_started() {
+        let (r, _, took) = run_for("sleep 30 & sleep 30", Duration::from_millis(300));
+        assert!(r.is_err_and(|e| e.contains("did not finish before the run's deadline")));
+        assert!(took < Duration::from_secs(5), "{took:?}");
     }
 }
