@@ -13,7 +13,7 @@ use crate::memo;
 use crate::model::Project;
 use crate::output::{Known, OutputError, Staging};
 use crate::signing::SigningKey;
-use crate::site::{Job, RenderError, Site, OSV_ALL};
+use crate::site::{Job, RenderError, Site, OSV_ALL, OSV_PUNCTUATION};
 use crate::theme;
 
 pub struct Options {
@@ -351,9 +351,11 @@ fn render_site(
             _ => None,
         })
         .collect();
-    let check_osv = |i: Option<usize>, piece: &[u8]| match i {
-        Some(i) if clean_osv.contains(&i) => Ok(()),
-        _ => wall.check_repeated(OSV_ALL, piece),
+    // A record kept is known clean; one rendered as its own file is read
+    // once for both (`check_repeated`).
+    let check_record = |i: usize, record: &[u8]| match clean_osv.contains(&i) {
+        true => Ok(()),
+        false => wall.check_repeated(OSV_ALL, record),
     };
     jobs.par_iter()
         .zip(&keys)
@@ -364,13 +366,9 @@ fn render_site(
                 if let Job::OsvAll = job {
                     // Every record is also its own file, held as one (or
                     // known clean): what is left is the punctuation.
-                    let _ = site.osv_all_but_records(true, |i, piece| match check_osv(i, piece) {
-                        Ok(()) => Ok::<(), ()>(()),
-                        Err(l) => {
-                            leak(l);
-                            Err(())
-                        }
-                    });
+                    if let Err(l) = wall.check(OSV_ALL, OSV_PUNCTUATION) {
+                        leak(l);
+                    }
                     return Ok(());
                 }
                 let out = site.render(*job)?;
@@ -384,14 +382,20 @@ fn render_site(
                 // whole before it is written, and no title or id can span
                 // two records. A leak leaves the file half written, but
                 // then the whole staging folder is dropped.
+                if let Err(l) = wall.check(OSV_ALL, OSV_PUNCTUATION) {
+                    leak(l);
+                    return Ok(());
+                }
                 let mut file = staging.stream(OSV_ALL)?;
-                let streamed = site.osv_all(|i, piece| match check_osv(i, piece) {
-                    Ok(()) => file.push(piece).map_err(Some),
-                    Err(l) => {
-                        leak(l);
-                        Err(None)
-                    }
-                });
+                let streamed = site.osv_all(
+                    |i, record| {
+                        check_record(i, record).map_err(|l| {
+                            leak(l);
+                            None
+                        })
+                    },
+                    |piece| file.push(piece).map_err(Some),
+                );
                 return match streamed {
                     Ok(()) => Ok(file.done()?),
                     Err(None) => Ok(()),

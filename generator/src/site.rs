@@ -13,6 +13,9 @@ use crate::view::{self, NavItem, SiteView, TeamView};
 /// Where `Job::OsvAll` goes.
 pub const OSV_ALL: &str = "osv.json";
 
+/// Every byte of `osv.json` that is not in a record.
+pub const OSV_PUNCTUATION: &[u8] = b"[\n,]\n";
+
 /// One file of the site: a path relative to the output root, and its bytes.
 #[derive(Debug)]
 pub struct Output {
@@ -307,37 +310,42 @@ impl<'p> Site<'p> {
         out
     }
 
-    /// `osv.json`, one piece at a time: every advisory's record as a whole
-    /// piece, with the index of its `Job::Osv`, and the punctuation between
-    /// them. It is the site's largest file, so `build` writes the pieces as
-    /// they come instead of holding them all.
-    pub fn osv_all<E>(
+    /// `osv.json`, one piece at a time, in order: every advisory's record
+    /// as a whole piece, and the punctuation between them ([`OSV_PUNCTUATION`]
+    /// and nothing else). It is the site's largest file, so `build` writes
+    /// the pieces as they come instead of holding them all. Records are
+    /// rendered a window at a time on every core, and each is handed to
+    /// `hold` there, with the index of its `Job::Osv`, before `piece` takes
+    /// it: after one advisory's edit, this file is most of what a rebuild
+    /// renders, and on one core the other would wait for it.
+    pub fn osv_all<E: Send>(
         &self,
-        piece: impl FnMut(Option<usize>, &[u8]) -> Result<(), E>,
+        hold: impl Fn(usize, &[u8]) -> Result<(), E> + Sync,
+        mut piece: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.osv_all_but_records(false, piece)
-    }
-
-    /// [`Site::osv_all`], or with `skip_records` only the punctuation
-    /// between the records: for a rehearsal, which holds each record as
-    /// its own file already.
-    pub fn osv_all_but_records<E>(
-        &self,
-        skip_records: bool,
-        mut piece: impl FnMut(Option<usize>, &[u8]) -> Result<(), E>,
-    ) -> Result<(), E> {
+        use rayon::prelude::*;
+        // About a megabyte of records held at a time.
+        const WINDOW: usize = 256;
         let cfg = &self.project.config;
-        // Comma first, so that each record is the bytes of its own file.
-        piece(None, b"[\n")?;
-        for (i, d) in self.vis.advisories.iter().enumerate() {
-            if i > 0 {
-                piece(None, b",")?;
-            }
-            if !skip_records {
-                piece(Some(i), &crate::osv::to_bytes(&crate::osv::record(cfg, d)))?;
+        piece(b"[\n")?;
+        for (w, window) in self.vis.advisories.chunks(WINDOW).enumerate() {
+            let records: Vec<Vec<u8>> = window
+                .par_iter()
+                .enumerate()
+                .map(|(k, d)| {
+                    let bytes = crate::osv::to_bytes(&crate::osv::record(cfg, d));
+                    hold(w * WINDOW + k, &bytes).map(|()| bytes)
+                })
+                .collect::<Result<_, E>>()?;
+            for (k, record) in records.iter().enumerate() {
+                // Comma first, so that each record is the bytes of its own file.
+                if w + k > 0 {
+                    piece(b",")?;
+                }
+                piece(record)?;
             }
         }
-        piece(None, b"]\n")
+        piece(b"]\n")
     }
 
     pub fn render(&self, job: Job) -> Result<Output, RenderError> {
@@ -404,10 +412,13 @@ impl<'p> Site<'p> {
             }
             Job::OsvAll => {
                 let mut out = Vec::new();
-                self.osv_all(|_, part| {
-                    out.extend_from_slice(part);
-                    Ok::<_, std::convert::Infallible>(())
-                })
+                self.osv_all(
+                    |_, _| Ok::<_, std::convert::Infallible>(()),
+                    |part| {
+                        out.extend_from_slice(part);
+                        Ok(())
+                    },
+                )
                 .unwrap_or_else(|never| match never {});
                 Ok(Output {
                     path: OSV_ALL.into(),
