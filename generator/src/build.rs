@@ -2,7 +2,7 @@
 //! embargo wall, and swap the result in only when all of it is clean.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -35,6 +35,9 @@ pub struct Options {
     pub progress: Option<fn(&str)>,
     /// Secrets no file may hold (the environment's, for `herald build`).
     pub secrets: crate::secrets::Secrets,
+    /// Where `herald serve` keeps its wall between rebuilds; only with no
+    /// `secrets` (it has none).
+    pub walls: Option<std::sync::Arc<crate::embargo::Walls>>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -88,9 +91,12 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     // Render the outbox first: it is private, and if a channel template
     // fails, nothing at all is written.
     let wall = if opts.preview_embargoed {
-        Wall::none()
+        Arc::new(Wall::none())
     } else {
-        Wall::new(&vis).with_secrets(opts.secrets.clone())
+        match &opts.walls {
+            Some(walls) if opts.secrets.is_empty() => walls.of(&vis),
+            _ => Arc::new(Wall::new(&vis).with_secrets(opts.secrets.clone())),
+        }
     };
     let progress = |phase: &str| {
         if let Some(p) = opts.progress {

@@ -184,6 +184,7 @@ pub fn run(
         settled,
         progress: show_progress(&project).then_some(phase as fn(&str)),
         secrets: crate::secrets::Secrets::from_env(),
+        walls: None,
     };
     // Their memory goes back before the build needs its own.
     drop(ledgers);

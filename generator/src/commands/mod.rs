@@ -154,11 +154,25 @@ pub fn load_and_lint(
     lint: bool,
     format: Format,
 ) -> Result<Loaded, Exit> {
+    load_and_lint_reusing(root, now, timeline, lint, format, None)
+}
+
+/// [`load_and_lint`], keeping in `parsed` what it parsed, as
+/// [`load::load_reusing`] does: for `herald serve`, whose rebuilds parse
+/// again only what changed since.
+pub fn load_and_lint_reusing(
+    root: &Path,
+    now: Timestamp,
+    timeline: Timeline,
+    lint: bool,
+    format: Format,
+    parsed: Option<&mut load::Parsed>,
+) -> Result<Loaded, Exit> {
     if !root.is_dir() {
         eprintln!("error: `{}` is not a folder", root.display());
         return Err(Exit::Failure);
     }
-    let (project, mut findings) = match load::load(root) {
+    let (project, mut findings) = match load::load_reusing(root, parsed) {
         Ok(v) => v,
         Err(findings) => {
             report_as(&findings, format);

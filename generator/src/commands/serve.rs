@@ -6,9 +6,13 @@ use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
 
-use super::{load_checked, Exit};
+use std::sync::Arc;
+
+use super::{load_and_lint_reusing, Exit, Format, Loaded, Timeline};
 use crate::build;
+use crate::embargo::Walls;
 use crate::load::Parsed;
+use crate::model::Project;
 
 /// The newest modification time and the number of files under the sources:
 /// a change in either means "rebuild".
@@ -33,15 +37,18 @@ fn fingerprint(root: &Path) -> (Option<SystemTime>, usize) {
     (newest, count)
 }
 
-/// Build the preview; the error, as the terminal shows it, when it fails.
-/// `parsed` keeps the advisory files parsed by the last rebuild, which
-/// this one parses again only where their text changed.
+/// Load the tree again and build the preview; the error, as the terminal
+/// shows it, when it fails. `parsed` keeps the advisory files parsed by
+/// the last rebuild, which this one parses again only where their text
+/// changed, and `walls` the last wall, kept when no edit changed what it
+/// reads.
 fn rebuild(
     root: &Path,
     out: &Path,
     now: Option<Timestamp>,
     embargoed: bool,
     parsed: &mut Parsed,
+    walls: &Arc<Walls>,
 ) -> Result<(), String> {
     crate::timings::mark("serve: rebuilding");
     let now = now.unwrap_or_else(Timestamp::now);
@@ -54,6 +61,17 @@ fn rebuild(
             return Err(text);
         }
     };
+    preview(&project, out, now, embargoed, walls)
+}
+
+/// Build the preview of `project` at `now` into `out`.
+fn preview(
+    project: &Project,
+    out: &Path,
+    now: Timestamp,
+    embargoed: bool,
+    walls: &Arc<Walls>,
+) -> Result<(), String> {
     let opts = build::Options {
         settled: Default::default(),
         now,
@@ -63,8 +81,9 @@ fn rebuild(
         preview_embargoed: embargoed,
         progress: None,
         secrets: Default::default(),
+        walls: Some(walls.clone()),
     };
-    match build::build(&project, &opts) {
+    match build::build(project, &opts) {
         Ok(r) => {
             eprintln!(
                 "herald serve: built {} files ({} kept unrendered)",
@@ -98,11 +117,22 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     // shows them; later failures are reported on the open pages.
     let first = now.unwrap_or_else(Timestamp::now);
     let mut parsed = Parsed::default();
-    if load_checked(root, first).is_err()
-        || rebuild(root, &out, now, embargoed, &mut parsed).is_err()
-    {
+    let walls = Arc::new(Walls::default());
+    let loaded = load_and_lint_reusing(
+        root,
+        first,
+        Timeline::Warn,
+        false,
+        Format::Human,
+        Some(&mut parsed),
+    );
+    let Ok(Loaded { project, .. }) = loaded else {
+        return Exit::Findings;
+    };
+    if preview(&project, &out, first, embargoed, &walls).is_err() {
         return Exit::Findings;
     }
+    drop(project);
     let listener = match TcpListener::bind(("127.0.0.1", port)) {
         Ok(l) => l,
         Err(e) => {
@@ -132,7 +162,7 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
         let now_fp = fingerprint(root);
         if now_fp != last {
             last = now_fp;
-            rebuilds.finished(rebuild(root, &out, now, embargoed, &mut parsed));
+            rebuilds.finished(rebuild(root, &out, now, embargoed, &mut parsed, &walls));
         }
     }
 }

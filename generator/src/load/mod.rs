@@ -600,26 +600,9 @@ pub(super) fn config_pos(src: &Source, needle: &str) -> Pos {
 mod tests {
     use super::*;
 
-    /// The example tree, copied where a test may edit it.
-    fn example_tree() -> tempfile::TempDir {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rust");
-        let dir = tempfile::tempdir().expect("tempdir");
-        for e in WalkDir::new(&from).into_iter().filter_map(Result::ok) {
-            let to = dir
-                .path()
-                .join(e.path().strip_prefix(&from).expect("prefix"));
-            if e.file_type().is_dir() {
-                std::fs::create_dir_all(&to).expect("mkdir");
-            } else {
-                std::fs::copy(e.path(), &to).expect("copy");
-            }
-        }
-        dir
-    }
-
     #[test]
     fn a_reload_parses_again_only_the_files_whose_text_changed() {
-        let tree = example_tree();
+        let tree = crate::testgen::example_tree();
         let mut parsed = Parsed::default();
         load_reusing(tree.path(), Some(&mut parsed)).expect("the examples load");
         let first: HashMap<PathBuf, Arc<Parse>> = parsed
