@@ -37,7 +37,7 @@ pub struct Options {
     pub secrets: crate::secrets::Secrets,
     /// Where `herald serve` keeps its wall between rebuilds; only with no
     /// `secrets` (it has none).
-    pub walls: Option<std::sync::Arc<crate::embargo::Walls>>,
+    pub walls: Option<Arc<crate::embargo::Walls>>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -2,11 +2,10 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
-
-use std::sync::Arc;
 
 use super::{load_and_lint_reusing, Exit, Format, Loaded, Timeline};
 use crate::build;
