@@ -359,39 +359,35 @@ fn render_site(
         .collect();
     // A record kept is known clean; one rendered as its own file is read
     // once for both (`check_repeated`).
-    let check_record = |i: usize, record: &[u8]| match clean_osv.contains(&i) {
-        true => Ok(()),
-        false => wall.check_repeated(OSV_ALL, record),
+    let check_record = |i: usize, record: &[u8]| {
+        if clean_osv.contains(&i) {
+            Ok(())
+        } else {
+            wall.check_repeated(OSV_ALL, record)
+        }
     };
     jobs.par_iter()
         .zip(&keys)
         .zip(&kept)
         .filter(|(_, kept)| !**kept)
         .try_for_each(|((job, key), _)| -> Result<(), BuildError> {
-            let Some(staging) = staging else {
-                if let Job::OsvAll = job {
-                    // Every record is also its own file, held as one (or
-                    // known clean): what is left is the punctuation.
-                    if let Err(l) = wall.check(OSV_ALL, OSV_PUNCTUATION) {
-                        leak(l);
-                    }
+            if let Job::OsvAll = job {
+                let punctuation = OSV_PUNCTUATION
+                    .iter()
+                    .try_for_each(|p| wall.check(OSV_ALL, p));
+                if let Err(l) = punctuation {
+                    leak(l);
                     return Ok(());
                 }
-                let out = site.render(*job)?;
-                if let Err(l) = hold(wall, job, &out) {
-                    leak(l);
-                }
-                return Ok(());
-            };
-            if let Job::OsvAll = job {
+                // A rehearsal holds every record as its own file (or knows
+                // it clean): the punctuation is all that is left.
+                let Some(staging) = staging else {
+                    return Ok(());
+                };
                 // Streamed: each record is held against the wall as a
                 // whole before it is written, and no title or id can span
                 // two records. A leak leaves the file half written, but
                 // then the whole staging folder is dropped.
-                if let Err(l) = wall.check(OSV_ALL, OSV_PUNCTUATION) {
-                    leak(l);
-                    return Ok(());
-                }
                 let mut file = staging.stream(OSV_ALL)?;
                 let streamed = site.osv_all(
                     |i, record| {
@@ -413,7 +409,9 @@ fn render_site(
                 leak(l);
                 return Ok(());
             }
-            staging.write_keyed(&out.path, &out.bytes, *key)?;
+            if let Some(staging) = staging {
+                staging.write_keyed(&out.path, &out.bytes, *key)?;
+            }
             Ok(())
         })?;
     Ok((

@@ -194,73 +194,61 @@ impl Wall {
     }
 
     pub fn new(vis: &Visibility) -> Self {
-        Self::built(Gathered::of(vis))
+        Self::built(&Gathered::of(vis))
     }
 
     /// The wall of what [`Gathered::of`] read.
-    fn built(g: Gathered) -> Self {
-        let Gathered {
-            mut texts,
-            mut patterns,
-            mut labels,
-            titles,
-            hidden_slugs,
-            hidden_titles,
-            title_forms,
-        } = g;
+    fn built(g: &Gathered) -> Self {
+        let mut texts = g.texts.clone();
+        let mut patterns = g.patterns.clone();
+        let mut labels = g.labels.clone();
         // The three searches for exemptions read the titles and nothing
         // else, and each takes a fifth of the wall's time on a large tree:
         // side by side. The third is for each title with no space between
         // its words (written letter by letter, or in camel case: see
         // [`crate::spaced`]). That form is exempt where a title public
         // before it holds it in the same form, as the title itself is.
-        let (exempt_slugs, (exempt, variants)) = rayon::join(
-            || exempt_titles(&hidden_slugs, &titles),
+        let (exempt_slugs, (exempt, squeezed)) = rayon::join(
+            || exempt_titles(&g.hidden_slugs, &g.titles),
             || {
                 rayon::join(
-                    || exempt_titles(&hidden_titles, &titles),
-                    || -> Vec<Vec<Option<String>>> {
-                        [spaced::squeezed]
-                            .into_iter()
-                            .map(|variant| unexempt_forms(variant, &hidden_titles, &titles))
-                            .collect()
-                    },
+                    || exempt_titles(&g.hidden_titles, &g.titles),
+                    || unexempt_forms(spaced::squeezed, &g.hidden_titles, &g.titles),
                 )
             },
         );
         // A slug is matched as an id is, whole: `cargo-2025-06` is not in
         // `cargo-2025-061`.
-        for (i, (slug, at, _, label)) in hidden_slugs.into_iter().enumerate() {
+        for (i, (slug, at, _, label)) in g.hidden_slugs.iter().enumerate() {
             if slug.len() < MIN_TITLE || exempt_slugs.contains(&i) {
                 continue;
             }
-            labels.push(label);
-            texts.push(slug);
+            labels.push(label.clone());
+            texts.push(slug.clone());
             patterns.push(Pattern {
                 kind: Kind::Id,
                 label: labels.len() - 1,
-                public_at: at,
+                public_at: *at,
             });
         }
-        let hidden_titles = hidden_titles.into_iter().zip(title_forms);
+        let hidden_titles = g.hidden_titles.iter().zip(&g.title_forms);
         for (i, ((title, at, _, label), others)) in hidden_titles.enumerate() {
             if title.len() < MIN_TITLE || exempt.contains(&i) {
                 continue;
             }
-            labels.push(label);
-            let mut forms: Vec<String> = Vec::new();
-            let variants = variants.iter().filter_map(|v| v[i].clone());
-            for form in others.into_iter().chain(variants) {
+            labels.push(label.clone());
+            let mut forms: Vec<&String> = Vec::new();
+            for form in others.iter().chain(squeezed[i].as_ref()) {
                 if form.len() >= MIN_TITLE && form != title && !forms.contains(&form) {
                     forms.push(form);
                 }
             }
             for form in std::iter::once(title).chain(forms) {
-                texts.push(form);
+                texts.push(form.clone());
                 patterns.push(Pattern {
                     kind: Kind::Title,
                     label: labels.len() - 1,
-                    public_at: at,
+                    public_at: *at,
                 });
             }
         }
@@ -725,7 +713,7 @@ impl Walls {
                 return wall.clone();
             }
         }
-        let wall = std::sync::Arc::new(Wall::built(gathered.clone()));
+        let wall = std::sync::Arc::new(Wall::built(&gathered));
         *last = Some((gathered, wall.clone()));
         wall
     }

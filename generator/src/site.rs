@@ -13,8 +13,9 @@ use crate::view::{self, NavItem, SiteView, TeamView};
 /// Where `Job::OsvAll` goes.
 pub const OSV_ALL: &str = "osv.json";
 
-/// Every byte of `osv.json` that is not in a record.
-pub const OSV_PUNCTUATION: &[u8] = b"[\n,]\n";
+/// The bytes of `osv.json` outside its records: before the first, between
+/// two, after the last.
+pub const OSV_PUNCTUATION: [&[u8]; 3] = [b"[\n", b",", b"]\n"];
 
 /// One file of the site: a path relative to the output root, and its bytes.
 #[derive(Debug)]
@@ -311,8 +312,7 @@ impl<'p> Site<'p> {
     }
 
     /// `osv.json`, one piece at a time, in order: every advisory's record
-    /// as a whole piece, and the punctuation between them ([`OSV_PUNCTUATION`]
-    /// and nothing else). It is the site's largest file, so `build` writes
+    /// as a whole piece, and [`OSV_PUNCTUATION`] around and between them. It is the site's largest file, so `build` writes
     /// the pieces as they come instead of holding them all. Records are
     /// rendered a window at a time on every core, and each is handed to
     /// `hold` there, with the index of its `Job::Osv`, before `piece` takes
@@ -327,7 +327,8 @@ impl<'p> Site<'p> {
         // About a megabyte of records held at a time.
         const WINDOW: usize = 256;
         let cfg = &self.project.config;
-        piece(b"[\n")?;
+        let [open, comma, close] = OSV_PUNCTUATION;
+        piece(open)?;
         for (w, window) in self.vis.advisories.chunks(WINDOW).enumerate() {
             let records: Vec<Vec<u8>> = window
                 .par_iter()
@@ -340,12 +341,12 @@ impl<'p> Site<'p> {
             for (k, record) in records.iter().enumerate() {
                 // Comma first, so that each record is the bytes of its own file.
                 if w + k > 0 {
-                    piece(b",")?;
+                    piece(comma)?;
                 }
                 piece(record)?;
             }
         }
-        piece(b"]\n")
+        piece(close)
     }
 
     pub fn render(&self, job: Job) -> Result<Output, RenderError> {

@@ -131,6 +131,8 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     if preview(&project, &out, first, embargoed, &walls).is_err() {
         return Exit::Findings;
     }
+    // Rebuilds load their own; the model of a large tree is most of the
+    // memory this process would otherwise hold while it waits.
     drop(project);
     let listener = match TcpListener::bind(("127.0.0.1", port)) {
         Ok(l) => l,
