@@ -22,11 +22,20 @@ impl Drop for Server {
 }
 
 fn start(t: &Tree, extra: &[&str]) -> Server {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("herald"))
-        .arg("--root")
+    start_with(serve(t).args(extra))
+}
+
+/// `herald serve` on `t`, on a port of its choosing, not yet started.
+fn serve(t: &Tree) -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("herald"));
+    c.arg("--root")
         .arg(t.path())
-        .args(["serve", "--port", "0", "--now", "2025-01-01T00:00:00Z"])
-        .args(extra)
+        .args(["serve", "--port", "0", "--now", "2025-01-01T00:00:00Z"]);
+    c
+}
+
+fn start_with(c: &mut Command) -> Server {
+    let mut child = c
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -275,4 +284,64 @@ fn a_rebuild_that_parses_only_the_edited_file_writes_what_a_cold_build_writes() 
             path.display()
         );
     }
+}
+
+/// `public/` is the folder a deploy takes, so the preview holds it to the
+/// secrets of its environment as `herald build` does: a token pasted into
+/// an advisory stops the first build, and a later rebuild, before any page
+/// carries it.
+#[test]
+fn the_preview_never_writes_a_secret_of_its_environment() {
+    // Of no known token format: only the environment says it is a secret.
+    let token = "opaque-0123456789abcdefghijklmnopqrstuvwxyz";
+    let pasted = common::ADVISORY.replace("widgets (CVE", &format!("widgets {token} (CVE"));
+    let holds_token = |t: &Tree| {
+        common::snapshot_of(&t.path().join("public"))
+            .values()
+            .any(|bytes| String::from_utf8_lossy(bytes).contains(token))
+    };
+
+    let t = Tree::new();
+    t.write("advisories/2024/cve-2024-1000.md", &pasted);
+    let mut child = serve(&t)
+        .env("GITHUB_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // A server that starts prints its address: then it served the token.
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read");
+    if !line.is_empty() {
+        let _ = child.kill();
+        panic!("serve started at {line} with the token in public/");
+    }
+    let o = child.wait_with_output().expect("wait");
+    assert!(!o.status.success(), "the first build must fail");
+    let err = common::stderr(&o);
+    assert!(err.contains("the value of GITHUB_TOKEN"), "{err}");
+    assert!(!err.contains(token), "{err}");
+    assert!(!holds_token(&t));
+
+    let t = Tree::new();
+    let s = start_with(serve(&t).env("GITHUB_TOKEN", token));
+    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.write_all(format!("GET /__herald/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .expect("request");
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut events = BufReader::new(conn);
+    // Listening once the answer starts: the edit's event is not missed.
+    let mut status = String::new();
+    events.read_line(&mut status).expect("status");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    t.write("advisories/2024/cve-2024-1000.md", &pasted);
+    let why = next_event(&mut events, "failed");
+    assert!(why.contains("the value of GITHUB_TOKEN"), "{why}");
+    assert!(!why.contains(token), "{why}");
+    assert!(!holds_token(&t));
+    assert!(get(&s.url).1.contains("widgets (CVE-2024-1000)"));
 }

@@ -33,11 +33,18 @@ pub struct Options {
     pub settled: std::collections::HashSet<String>,
     /// Told each phase as it starts, for a person waiting on a large tree.
     pub progress: Option<fn(&str)>,
-    /// Secrets no file may hold (the environment's, for `herald build`).
-    pub secrets: crate::secrets::Secrets,
-    /// Where `herald serve` keeps its wall between rebuilds; only with no
-    /// `secrets` (it has none).
-    pub walls: Option<Arc<crate::embargo::Walls>>,
+    /// The wall every file is held against, unless `preview_embargoed`.
+    pub wall: WallFrom,
+}
+
+/// Where a build's embargo wall comes from.
+pub enum WallFrom {
+    /// Built for this build, also refusing these secrets (the
+    /// environment's, for `herald build`).
+    Fresh(crate::secrets::Secrets),
+    /// Kept by `herald serve` from one rebuild to the next, with the
+    /// secrets it was given when it started.
+    Kept(Arc<crate::embargo::Walls>),
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -93,9 +100,9 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     let wall = if opts.preview_embargoed {
         Arc::new(Wall::none())
     } else {
-        match &opts.walls {
-            Some(walls) if opts.secrets.is_empty() => walls.of(&vis),
-            _ => Arc::new(Wall::new(&vis).with_secrets(opts.secrets.clone())),
+        match &opts.wall {
+            WallFrom::Kept(walls) => walls.of(&vis),
+            WallFrom::Fresh(secrets) => Arc::new(Wall::new(&vis).with_secrets(secrets.clone())),
         }
     };
     let progress = |phase: &str| {

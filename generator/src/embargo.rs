@@ -700,20 +700,33 @@ impl Gathered {
 /// whose edits change no title, summary, slug, id or moment keeps it.
 /// Building it is a fixed cost of every build (about a tenth of a second
 /// at 10,000 advisories), and most edits are to a body.
-#[derive(Default)]
-pub struct Walls(std::sync::Mutex<Option<(Gathered, std::sync::Arc<Wall>)>>);
+pub struct Walls {
+    /// The secrets every wall refuses too: the environment's, read once
+    /// when `serve` starts, so they are the same for every rebuild.
+    secrets: Secrets,
+    last: std::sync::Mutex<Option<(Gathered, std::sync::Arc<Wall>)>>,
+}
 
 impl Walls {
+    /// No wall yet; each will also refuse `secrets`.
+    pub fn new(secrets: Secrets) -> Self {
+        Walls {
+            secrets,
+            last: Default::default(),
+        }
+    }
+
     /// The wall of `vis`: the last one, when it was built from the same.
     pub fn of(&self, vis: &Visibility) -> std::sync::Arc<Wall> {
         let gathered = Gathered::of(vis);
-        let mut last = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((before, wall)) = &*last {
             if *before == gathered {
                 return wall.clone();
             }
         }
-        let wall = std::sync::Arc::new(Wall::built(&gathered));
+        let wall = Wall::built(&gathered).with_secrets(self.secrets.clone());
+        let wall = std::sync::Arc::new(wall);
         *last = Some((gathered, wall.clone()));
         wall
     }
@@ -846,7 +859,7 @@ mod tests {
         let original = std::fs::read_to_string(&file).expect("read");
         let title = "Security advisory for the standard library (CVE-2024-24576)";
         let before: Timestamp = "2024-04-01T00:00:00Z".parse().expect("moment");
-        let walls = Walls::default();
+        let walls = Walls::new(Secrets::default());
         let wall_of = |now: Timestamp| {
             let (project, _) = crate::load::load(tree.path()).expect("loads");
             walls.of(&Visibility::at(&project, now))

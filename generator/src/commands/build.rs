@@ -183,8 +183,7 @@ pub fn run(
         preview_embargoed: false,
         settled,
         progress: show_progress(&project).then_some(phase as fn(&str)),
-        secrets: crate::secrets::Secrets::from_env(),
-        walls: None,
+        wall: crate::build::WallFrom::Fresh(crate::secrets::Secrets::from_env()),
     };
     // Their memory goes back before the build needs its own.
     drop(ledgers);

@@ -79,8 +79,7 @@ fn preview(
         signer: None,
         preview_embargoed: embargoed,
         progress: None,
-        secrets: Default::default(),
-        walls: Some(walls.clone()),
+        wall: build::WallFrom::Kept(walls.clone()),
     };
     match build::build(project, &opts) {
         Ok(r) => {
@@ -116,7 +115,9 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     // shows them; later failures are reported on the open pages.
     let first = now.unwrap_or_else(Timestamp::now);
     let mut parsed = Parsed::default();
-    let walls = Arc::new(Walls::default());
+    // `public/` is the folder a deploy takes: no secret of this
+    // environment goes into it, as with `herald build`.
+    let walls = Arc::new(Walls::new(crate::secrets::Secrets::from_env()));
     let loaded = load_and_lint_reusing(
         root,
         first,
