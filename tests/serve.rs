@@ -197,7 +197,6 @@ fn next_event(reader: &mut impl BufRead, name: &str) -> String {
 
 #[test]
 fn open_pages_reload_after_a_rebuild_and_show_a_failed_one() {
-    use std::io::Write;
     let t = Tree::new();
     let s = start(&t, &[]);
     // The served page listens; the file on disk does not.
@@ -208,16 +207,7 @@ fn open_pages_reload_after_a_rebuild_and_show_a_failed_one() {
     );
     assert!(!t.read("public/index.html").contains("EventSource"));
 
-    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
-    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
-    conn.write_all(format!("GET /__herald/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
-        .expect("request");
-    conn.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let mut events = BufReader::new(conn);
-    let mut status = String::new();
-    events.read_line(&mut status).expect("status");
-    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let mut events = subscribe(&s);
 
     t.write(
         "advisories/2024/cve-2024-1000.md",
@@ -237,6 +227,22 @@ fn open_pages_reload_after_a_rebuild_and_show_a_failed_one() {
         "{why}"
     );
     assert!(get(&s.url).1.contains("sprockets (CVE-2024-1000)"));
+}
+
+/// The server's stream of events, once it is listening: no event of a
+/// later edit is missed.
+fn subscribe(s: &Server) -> BufReader<std::net::TcpStream> {
+    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.write_all(format!("GET /__herald/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .expect("request");
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut events = BufReader::new(conn);
+    let mut status = String::new();
+    events.read_line(&mut status).expect("status");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    events
 }
 
 /// Waits until the served front page holds `needle`.
@@ -327,17 +333,7 @@ fn the_preview_never_writes_a_secret_of_its_environment() {
 
     let t = Tree::new();
     let s = start_with(serve(&t).env("GITHUB_TOKEN", token));
-    let addr = s.url.trim_start_matches("http://").trim_end_matches('/');
-    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
-    conn.write_all(format!("GET /__herald/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
-        .expect("request");
-    conn.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let mut events = BufReader::new(conn);
-    // Listening once the answer starts: the edit's event is not missed.
-    let mut status = String::new();
-    events.read_line(&mut status).expect("status");
-    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let mut events = subscribe(&s);
     t.write("advisories/2024/cve-2024-1000.md", &pasted);
     let why = next_event(&mut events, "failed");
     assert!(why.contains("the value of GITHUB_TOKEN"), "{why}");
