@@ -295,22 +295,43 @@ fn a_rebuild_that_parses_only_the_edited_file_writes_what_a_cold_build_writes() 
 /// `public/` is the folder a deploy takes, so the preview holds it to the
 /// secrets of its environment as `herald build` does: a token pasted into
 /// an advisory stops the first build, and a later rebuild, before any page
-/// carries it.
+/// carries it. The embargoed preview too: it shows what will go out.
 #[test]
 fn the_preview_never_writes_a_secret_of_its_environment() {
     // Of no known token format: only the environment says it is a secret.
     let token = "opaque-0123456789abcdefghijklmnopqrstuvwxyz";
     let pasted = common::ADVISORY.replace("widgets (CVE", &format!("widgets {token} (CVE"));
+    // In `public/`, or in the embargoed preview's folder.
     let holds_token = |t: &Tree| {
-        common::snapshot_of(&t.path().join("public"))
-            .values()
-            .any(|bytes| String::from_utf8_lossy(bytes).contains(token))
+        ["public", ".herald-preview"].iter().any(|dir| {
+            common::snapshot_of(&t.path().join(dir))
+                .values()
+                .any(|bytes| String::from_utf8_lossy(bytes).contains(token))
+        })
     };
 
+    for extra in [&[][..], &["--embargoed"]] {
+        let t = Tree::new();
+        t.write("advisories/2024/cve-2024-1000.md", &pasted);
+        first_build_refuses(serve(&t).args(extra).env("GITHUB_TOKEN", token));
+        assert!(!holds_token(&t), "{extra:?}");
+    }
+
     let t = Tree::new();
+    let s = start_with(serve(&t).env("GITHUB_TOKEN", token));
+    let mut events = subscribe(&s);
     t.write("advisories/2024/cve-2024-1000.md", &pasted);
-    let mut child = serve(&t)
-        .env("GITHUB_TOKEN", token)
+    let why = next_event(&mut events, "failed");
+    assert!(why.contains("the value of GITHUB_TOKEN"), "{why}");
+    assert!(!why.contains(token), "{why}");
+    assert!(!holds_token(&t));
+    assert!(get(&s.url).1.contains("widgets (CVE-2024-1000)"));
+}
+
+/// `serve` whose first build must fail: it exits, never printing an
+/// address, and says why without the secret's value.
+fn first_build_refuses(c: &mut Command) {
+    let mut child = c
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -322,22 +343,11 @@ fn the_preview_never_writes_a_secret_of_its_environment() {
         .expect("read");
     if !line.is_empty() {
         let _ = child.kill();
-        panic!("serve started at {line} with the token in public/");
+        panic!("serve started at {line} with the token in its pages");
     }
     let o = child.wait_with_output().expect("wait");
     assert!(!o.status.success(), "the first build must fail");
     let err = common::stderr(&o);
     assert!(err.contains("the value of GITHUB_TOKEN"), "{err}");
-    assert!(!err.contains(token), "{err}");
-    assert!(!holds_token(&t));
-
-    let t = Tree::new();
-    let s = start_with(serve(&t).env("GITHUB_TOKEN", token));
-    let mut events = subscribe(&s);
-    t.write("advisories/2024/cve-2024-1000.md", &pasted);
-    let why = next_event(&mut events, "failed");
-    assert!(why.contains("the value of GITHUB_TOKEN"), "{why}");
-    assert!(!why.contains(token), "{why}");
-    assert!(!holds_token(&t));
-    assert!(get(&s.url).1.contains("widgets (CVE-2024-1000)"));
+    assert!(!err.contains("opaque-0123456789"), "{err}");
 }

@@ -33,7 +33,8 @@ pub struct Options {
     pub settled: std::collections::HashSet<String>,
     /// Told each phase as it starts, for a person waiting on a large tree.
     pub progress: Option<fn(&str)>,
-    /// The wall every file is held against, unless `preview_embargoed`.
+    /// The wall every file is held against; with `preview_embargoed`,
+    /// only its secrets.
     pub wall: WallFrom,
 }
 
@@ -97,13 +98,15 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     };
     // Render the outbox first: it is private, and if a channel template
     // fails, nothing at all is written.
-    let wall = if opts.preview_embargoed {
-        Arc::new(Wall::none())
-    } else {
-        match &opts.wall {
-            WallFrom::Kept(walls) => walls.of(&vis),
-            WallFrom::Fresh(secrets) => Arc::new(Wall::new(&vis).with_secrets(secrets.clone())),
+    // The embargoed preview shows what is hidden, but no secret: what it
+    // would show is what goes out when the embargo lifts.
+    let wall = match (&opts.wall, opts.preview_embargoed) {
+        (WallFrom::Kept(walls), false) => walls.of(&vis),
+        (WallFrom::Kept(walls), true) => Arc::new(Wall::none().with_secrets(walls.secrets())),
+        (WallFrom::Fresh(secrets), false) => {
+            Arc::new(Wall::new(&vis).with_secrets(secrets.clone()))
         }
+        (WallFrom::Fresh(secrets), true) => Arc::new(Wall::none().with_secrets(secrets.clone())),
     };
     let progress = |phase: &str| {
         if let Some(p) = opts.progress {

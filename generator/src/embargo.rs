@@ -716,6 +716,11 @@ impl Walls {
         }
     }
 
+    /// The secrets each wall refuses.
+    pub fn secrets(&self) -> Secrets {
+        self.secrets.clone()
+    }
+
     /// The wall of `vis`: the last one, when it was built from the same.
     pub fn of(&self, vis: &Visibility) -> std::sync::Arc<Wall> {
         let gathered = Gathered::of(vis);

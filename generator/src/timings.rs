@@ -16,10 +16,9 @@ fn start() -> Option<&'static Instant> {
         .as_ref()
 }
 
-/// `what` just finished.
-/// With the process's CPU time (user and system, all threads) so far:
-/// a phase whose CPU time is not about twice its wall time on two cores
-/// leaves one idle.
+/// `what` just finished; said with the process's CPU time so far (user
+/// and system, all threads): a phase whose CPU time is not about twice
+/// its wall time on two cores leaves one idle.
 pub fn mark(what: &str) {
     if let Some(t) = start() {
         eprintln!(

@@ -116,7 +116,8 @@ pub fn run(root: &Path, port: u16, now: Option<Timestamp>, embargoed: bool) -> E
     let first = now.unwrap_or_else(Timestamp::now);
     let mut parsed = Parsed::default();
     // `public/` is the folder a deploy takes: no secret of this
-    // environment goes into it, as with `herald build`.
+    // environment goes into it, as with `herald build`; nor into the
+    // embargoed preview, which shows what will go out.
     let walls = Arc::new(Walls::new(crate::secrets::Secrets::from_env()));
     let loaded = load_and_lint_reusing(
         root,
