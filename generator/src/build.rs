@@ -48,6 +48,16 @@ pub enum WallFrom {
     Kept(Arc<crate::embargo::Walls>),
 }
 
+impl WallFrom {
+    /// The secrets its walls refuse.
+    fn secrets(&self) -> crate::secrets::Secrets {
+        match self {
+            WallFrom::Fresh(secrets) => secrets.clone(),
+            WallFrom::Kept(walls) => walls.secrets(),
+        }
+    }
+}
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub files: usize,
@@ -100,13 +110,10 @@ fn build_on_pool(project: &Project, opts: &Options) -> Result<Report, BuildError
     // fails, nothing at all is written.
     // The embargoed preview shows what is hidden, but no secret: what it
     // would show is what goes out when the embargo lifts.
-    let wall = match (&opts.wall, opts.preview_embargoed) {
-        (WallFrom::Kept(walls), false) => walls.of(&vis),
-        (WallFrom::Kept(walls), true) => Arc::new(Wall::none().with_secrets(walls.secrets())),
-        (WallFrom::Fresh(secrets), false) => {
-            Arc::new(Wall::new(&vis).with_secrets(secrets.clone()))
-        }
-        (WallFrom::Fresh(secrets), true) => Arc::new(Wall::none().with_secrets(secrets.clone())),
+    let wall = match &opts.wall {
+        _ if opts.preview_embargoed => Arc::new(Wall::none().with_secrets(opts.wall.secrets())),
+        WallFrom::Kept(walls) => walls.of(&vis),
+        WallFrom::Fresh(secrets) => Arc::new(Wall::new(&vis).with_secrets(secrets.clone())),
     };
     let progress = |phase: &str| {
         if let Some(p) = opts.progress {

@@ -312,8 +312,9 @@ impl<'p> Site<'p> {
     }
 
     /// `osv.json`, one piece at a time, in order: every advisory's record
-    /// as a whole piece, and [`OSV_PUNCTUATION`] around and between them. It is the site's largest file, so `build` writes
-    /// the pieces as they come instead of holding them all. Records are
+    /// as a whole piece, and [`OSV_PUNCTUATION`] around and between them.
+    /// It is the site's largest file, so `build` writes the pieces as they
+    /// come instead of holding them all. Records are
     /// rendered a window at a time on every core, and each is handed to
     /// `hold` there, with the index of its `Job::Osv`, before `piece` takes
     /// it: after one advisory's edit, this file is most of what a rebuild
